@@ -1,0 +1,45 @@
+"""One exception family for the whole product, mapped once to HTTP codes and once to CLI exit 2."""
+
+from __future__ import annotations
+
+
+class LodestarError(Exception):
+    """Base of every error a user can cause; carries the offending field when there is one."""
+
+    http_status: int = 400
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_dict(self) -> dict[str, str | None]:
+        """JSON body for API answers."""
+        return {"error": type(self).__name__, "field": self.field, "message": self.message}
+
+
+class DataError(LodestarError):
+    """Input data breaks the contract: missing column, wrong type, duplicates, bad values."""
+
+    http_status = 422
+
+
+class ConstraintError(LodestarError):
+    """A set of business constraints that cannot all hold (e.g. a margin floor above the max price)."""
+
+    http_status = 422
+
+
+class NotFoundError(LodestarError):
+    """An unknown series, product, lead, model version or run."""
+
+    http_status = 404
+
+
+class NoChampionError(LodestarError):
+    """A model family has no champion yet, so it cannot answer."""
+
+    http_status = 409

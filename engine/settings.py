@@ -1,0 +1,48 @@
+"""Settings in one place: LODESTAR_* environment variables (and an optional .env file)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process-wide configuration; every field can be set as LODESTAR_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="LODESTAR_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default=Path(".lodestar"), description="Embedded MLflow store lives here.")
+    data_dir: Path = Field(
+        default=Path("../shared/data"), description="Real public data sets for tests and benches."
+    )
+    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
+    api_keys: str | None = Field(
+        default=None, description="Comma list of role:sha256hex (or role:plain) API keys."
+    )
+    api_keys_file: Path | None = Field(default=None, description="TOML/text file with API keys.")
+    auth_enabled: bool = Field(default=True)
+    refresh_seconds: float = Field(default=5.0, gt=0, description="Champion alias poll period.")
+    log_level: str = "INFO"
+
+    @property
+    def tracking_uri(self) -> str:
+        """MLFLOW_TRACKING_URI when set, else a SQLite store under home (created on first use)."""
+        env_uri = os.environ.get("MLFLOW_TRACKING_URI")
+        if env_uri:
+            return env_uri
+        return f"sqlite:///{(self.home / 'mlflow.db').resolve()}"
+
+    @property
+    def artifact_root(self) -> Path:
+        """Folder for run artifacts in the embedded store."""
+        return (self.home / "artifacts").resolve()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per process (tests build their own Settings instead)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""HTTP routers, one per user-facing resource; each stays thin and calls engine/."""

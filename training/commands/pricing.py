@@ -1,0 +1,9 @@
+"""`lodestar ... pricing` commands (filled in by the pricing work)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer, train_app: typer.Typer) -> None:
+    """No commands yet."""
