@@ -11,7 +11,8 @@ from engine.calendar import quarter_label, quarter_of
 from engine.demo import write_demo_data
 from engine.planning import quarterly_forecast
 from engine.store import ModelStore
-from training.forecast_job import TrainResult, train_forecast
+from training.forecast_job import train_forecast
+from training.results import TrainResult
 
 DemoStep = Callable[[ModelStore, dict[str, Path]], TrainResult]
 

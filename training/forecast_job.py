@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from engine.store import ModelStore
 from models.forecasters import SeasonalNaive
 from models.forecasters.forecast_set import ForecastSet
 from models.pyfunc import SalesForecastPyfunc
+from training.results import TrainResult
 
 log = logging.getLogger("lodestar.training.forecast")
 
@@ -27,18 +27,6 @@ HOLDOUT = {"D": 91, "W": 13, "M": 3, "Q": 1}
 """One quarter of periods held out for the promotion metric."""
 N_PATHS = 500
 ACTUALS_DAYS = 100
-
-
-@dataclass
-class TrainResult:
-    """What a training run produced and decided."""
-
-    family: str
-    run_id: str
-    version: str
-    promoted: bool
-    reason: str
-    metrics: dict[str, float] = field(default_factory=dict)
 
 
 def load_sales(
