@@ -1,0 +1,73 @@
+"""Shared fixtures: temporary MLflow stores (copied from one migrated template) and demo data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.demo import write_demo_data
+from engine.logs import quiet_libraries
+from engine.settings import Settings
+from engine.store import ModelStore
+
+SMALL_DEMO = {
+    "n_regions": 2,
+    "stores_per_region": 2,
+    "n_products": 4,
+    "n_weeks": 120,
+    "n_leads": 800,
+}
+"""Demo sizes for tests: 16 weekly series, 800 leads; trains in seconds."""
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_tracking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never write to a tracking server the developer happens to have configured."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quiet() -> None:
+    quiet_libraries()
+
+
+@pytest.fixture(scope="session")
+def _store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty, fully migrated MLflow SQLite database, made once per session."""
+    home = tmp_path_factory.mktemp("template")
+    ModelStore(f"sqlite:///{home / 'mlflow.db'}", home / "artifacts").experiment_id("sales")
+    return home / "mlflow.db"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, _store_template: Path) -> Settings:
+    """Settings whose LODESTAR_HOME is a fresh folder holding a ready MLflow database."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(_store_template, home / "mlflow.db")
+    return Settings(home=home, auth_enabled=False, refresh_seconds=0.2)
+
+
+@pytest.fixture
+def store(settings: Settings) -> ModelStore:
+    """A real MLflow tracking store and registry in a temporary folder."""
+    return ModelStore.from_settings(settings)
+
+
+@pytest.fixture(scope="session")
+def demo_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Small generated demo files (sales, leads, lead_events, truth), written once."""
+    return write_demo_data(tmp_path_factory.mktemp("demo"), seed=7, **SMALL_DEMO)
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir() -> Path:
+    """The real public data sets beside the repo; tests that need them skip when absent."""
+    path = Settings().data_dir
+    if not path.is_absolute():
+        path = (Path(__file__).resolve().parent.parent / path).resolve()
+    if not path.is_dir():
+        pytest.skip(f"real data folder {path} is absent (set LODESTAR_DATA_DIR)")
+    return path
