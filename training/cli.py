@@ -9,6 +9,7 @@ import sys
 
 import click
 import typer
+from typer.exceptions import TyperException
 
 from engine.errors import LodestarError
 from engine.logs import quiet_libraries
@@ -19,6 +20,11 @@ from training.commands import leads as leads_commands
 from training.commands import models as models_commands
 from training.commands import pricing as pricing_commands
 from training.commands import serve as serve_commands
+
+_ABORTS = (typer.Abort, click.exceptions.Abort)
+_EXITS = (typer.Exit, click.exceptions.Exit)
+_USAGE_ERRORS = (TyperException, click.ClickException)
+"""Typer >= 0.20 vendors click, older versions raise click's own exceptions: catch both."""
 
 app = typer.Typer(
     name="lodestar",
@@ -51,13 +57,14 @@ def main(argv: list[str] | None = None) -> None:
         field = f" [{exc.field}]" if exc.field else ""
         print(f"error{field}: {exc.message}", file=sys.stderr)
         sys.exit(2)
-    except click.exceptions.Abort:
+    except _ABORTS:
         print("error: aborted", file=sys.stderr)
         sys.exit(130)
-    except click.exceptions.Exit as exc:
+    except _EXITS as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        print(f"error: {exc.format_message()}", file=sys.stderr)
+    except _USAGE_ERRORS as exc:
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        print(f"error: {message}", file=sys.stderr)
         sys.exit(2)
     sys.exit(0)
 
