@@ -1,47 +1,117 @@
-"""FastAPI application factory: routers under /v1, errors mapped once, champions loaded at start."""
+"""FastAPI application factory: routers under /v1, errors mapped once, champions kept fresh."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.errors import LodestarError
 from engine.settings import Settings
 from engine.store import ModelStore
+from serving.auth import KeyRing
 from serving.champions import ChampionRegistry
 from serving.deps import Role, require_role
-from serving.routers import forecasts, health
+from serving.forecast_cache import ForecastCache
+from serving.logging_middleware import AccessLogMiddleware, configure_json_logs
+from serving.routers import forecasts, health, models, training
+from serving.training_runs import TrainingRuns, child_env
 
 log = logging.getLogger("lodestar.serving")
 
 
+def _field_path(loc: tuple | list) -> str:
+    """('body', 'items', 0, 'price') -> 'body.items.0.price'."""
+    return ".".join(str(part) for part in loc)
+
+
+def validation_body(exc: RequestValidationError) -> dict[str, Any]:
+    """422 body naming every bad field by its path (the first in `field`, all in `detail`)."""
+    errors = [
+        {"field": _field_path(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type")}
+        for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": None, "message": "invalid request"}
+    message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return {
+        "error": "ValidationError",
+        "field": first["field"],
+        "message": message,
+        "detail": errors,
+    }
+
+
+def _sales_cache(settings: Settings):  # noqa: ANN202 - a preparer
+    def prepare(payload: Any) -> ForecastCache | None:
+        try:
+            return ForecastCache.build(payload, settings.fiscal_year_start_month)
+        except Exception:
+            log.exception("could not precompute the sales forecast cache; answering uncached")
+            return None
+
+    return prepare
+
+
 def create_app(settings: Settings | None = None, store: ModelStore | None = None) -> FastAPI:
     """Build the app; with no arguments it reads LODESTAR_* settings (used by `lodestar serve`)."""
-    settings = settings or Settings()
+    if settings is None:
+        settings = Settings()
+        configure_json_logs(settings.log_level)
     store = store or ModelStore.from_settings(settings)
+    keyring = KeyRing.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.champions.load_all()
-        yield
+        champions: ChampionRegistry = app.state.champions
+        champions.load_all()
+        champions.start(settings.refresh_seconds)
+        try:
+            yield
+        finally:
+            champions.stop()
+            app.state.training_runs.shutdown()
 
     app = FastAPI(
         title="Lodestar",
         version="1",
-        description="Forecasts for planners, prices for pricing teams, models for data scientists.",
+        description=(
+            "Forecasts for planners, prices for pricing teams, models for data scientists.\n\n"
+            "Send your API key as `X-API-Key: <key>` or `Authorization: Bearer <key>`. "
+            "Roles: planner (forecasts, reads) < pricing (scenarios, recommendations) < "
+            "data_scientist (training, promotion). Health, readiness and these docs are open."
+        ),
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.champions = ChampionRegistry(store)
+    app.state.keyring = keyring
+    app.state.champions = ChampionRegistry(store, {"sales": _sales_cache(settings)})
+    app.state.training_runs = TrainingRuns(child_env(store.tracking_uri, settings.home))
+    app.add_middleware(AccessLogMiddleware)
 
     @app.exception_handler(LodestarError)
     async def lodestar_error(request: Request, exc: LodestarError) -> JSONResponse:
         return JSONResponse(status_code=exc.http_status, content=exc.to_dict())
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content=validation_body(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.detail, dict):
+            body = exc.detail
+        else:
+            body = {"error": type(exc).__name__, "field": None, "message": str(exc.detail)}
+            if exc.status_code == 404:
+                body["error"] = "NotFound"
+        return JSONResponse(status_code=exc.status_code, content=body, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -52,5 +122,11 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.include_router(health.router, prefix="/v1")
     app.include_router(
         forecasts.router, prefix="/v1", dependencies=[Depends(require_role(Role.planner))]
+    )
+    app.include_router(
+        models.router, prefix="/v1", dependencies=[Depends(require_role(Role.data_scientist))]
+    )
+    app.include_router(
+        training.router, prefix="/v1", dependencies=[Depends(require_role(Role.data_scientist))]
     )
     return app

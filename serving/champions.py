@@ -1,9 +1,17 @@
-"""The champions a server answers from: loaded at start, one slot per model family."""
+"""The champions a server answers from: loaded at start, swapped whole when the alias moves.
+
+A background thread polls the `champion` alias every `refresh_seconds`. A new version is
+loaded and prepared (caches built) off to the side and then installed with one reference
+assignment, so a request sees either the old model or the new one, never a half-loaded one;
+a load that fails leaves the old champion serving.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,52 +20,112 @@ from engine.store import FAMILIES, ModelStore
 
 log = logging.getLogger("lodestar.serving.champions")
 
+TRAIN_COMMAND = {"sales": "forecast", "leads": "leads", "pricing": "pricing"}
+Preparer = Callable[[Any], Any]
+
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A champion payload and the version it came from (replaced whole, never mutated)."""
+    """A champion payload, the version it came from and serving caches (replaced whole)."""
 
     family: str
     version: str
     payload: Any
+    cache: Any = None
 
 
 class ChampionRegistry:
     """Holds the loaded champion of each family; readers get a consistent snapshot."""
 
-    def __init__(self, store: ModelStore) -> None:
+    def __init__(self, store: ModelStore, preparers: dict[str, Preparer] | None = None) -> None:
         self.store = store
+        self.preparers = dict(preparers or {})
         self._loaded: dict[str, LoadedModel] = {}
-        self._lock = threading.Lock()
+        self._swap_lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def load_all(self) -> None:
-        """Load every family's champion that exists; missing ones answer 409 until trained."""
+        """Load every family's champion that exists; a failure is logged, the rest still load."""
         for family in FAMILIES:
-            self.refresh(family)
+            try:
+                self.refresh(family)
+            except Exception:
+                log.exception("could not load the %s champion", family)
 
     def refresh(self, family: str) -> bool:
         """Load the champion if the alias moved; swap it in whole. True when it changed."""
-        version = self.store.champion_version(family)
-        current = self._loaded.get(family)
-        if version is None or (current is not None and current.version == version):
-            return False
-        payload = self.store.load_version(family, version)
-        with self._lock:
-            self._loaded = {**self._loaded, family: LoadedModel(family, version, payload)}
-        log.info("loaded %s champion v%s", family, version)
-        return True
+        with self._load_lock:
+            version = self.store.champion_version(family)
+            current = self._loaded.get(family)
+            if version is None or (current is not None and current.version == version):
+                return False
+            payload = self.load_payload(family, version)
+            self.install(family, version, payload)
+            return True
+
+    def load_payload(self, family: str, version: str) -> Any:
+        """Load a version's payload without leaving MLflow's code paths on sys.path."""
+        saved = list(sys.path)
+        try:
+            return self.store.load_version(family, version)
+        finally:
+            sys.path[:] = saved
+
+    def install(self, family: str, version: str, payload: Any) -> LoadedModel:
+        """Prepare caches for a loaded payload, then swap it in with one assignment."""
+        prepare = self.preparers.get(family)
+        loaded = LoadedModel(family, version, payload, prepare(payload) if prepare else None)
+        with self._swap_lock:
+            self._loaded = {**self._loaded, family: loaded}
+        log.info("serving %s champion v%s", family, version)
+        return loaded
 
     def get(self, family: str) -> LoadedModel:
         """The family's champion, or NoChampionError (409) saying how to train one."""
         loaded = self._loaded.get(family)
         if loaded is None:
-            command = {"sales": "forecast", "leads": "leads", "pricing": "pricing"}[family]
             raise NoChampionError(
-                f"no {family} champion is loaded: train one with `lodestar train {command} "
-                "--data PATH` or POST /v1/training/runs",
+                f"no {family} champion is loaded: train one with `lodestar train "
+                f"{TRAIN_COMMAND[family]} --data PATH` or POST /v1/training/runs "
+                f'{{"family": "{family}", "data": "PATH"}}',
                 "family",
             )
         return loaded
 
     def loaded_families(self) -> list[str]:
         return sorted(self._loaded)
+
+    def versions(self) -> dict[str, str]:
+        """Family -> loaded champion version."""
+        return {family: m.version for family, m in self._loaded.items()}
+
+    # -- background refresh -----------------------------------------------------------------
+    def poll_once(self) -> None:
+        """One pass over the families; errors are logged and the old champions keep serving."""
+        for family in FAMILIES:
+            try:
+                self.refresh(family)
+            except Exception:
+                log.exception("refreshing the %s champion failed; keeping the loaded one", family)
+
+    def start(self, interval: float) -> None:
+        """Poll the champion aliases every `interval` seconds in a daemon thread."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                self.poll_once()
+
+        self._thread = threading.Thread(target=loop, name="champion-refresh", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling (waits for a load in progress to finish)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None

@@ -2,49 +2,83 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from engine.settings import Settings
 from engine.store import ModelStore
+from serving.auth import Caller, KeyRing, Role
 from serving.champions import ChampionRegistry, LoadedModel
 
+__all__ = ["Role", "require_role", "champion_of", "Caller"]
 
-class Role(StrEnum):
-    """API roles, each including the ones before it."""
-
-    planner = "planner"
-    pricing = "pricing"
-    data_scientist = "data_scientist"
+_api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="API key (or send it as a Bearer token)."
+)
+_bearer = HTTPBearer(auto_error=False, description="API key as `Authorization: Bearer <key>`.")
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_store(request: Request) -> ModelStore:
+async def get_store(request: Request) -> ModelStore:
     return request.app.state.store
 
 
-def get_champions(request: Request) -> ChampionRegistry:
+async def get_champions(request: Request) -> ChampionRegistry:
     return request.app.state.champions
 
 
+def _unauthorized(message: str) -> HTTPException:
+    body = {"error": "Unauthorized", "field": "X-API-Key", "message": message}
+    return HTTPException(401, detail=body, headers={"WWW-Authenticate": "Bearer"})
+
+
 def require_role(role: Role):  # noqa: ANN201 - returns a FastAPI dependency
-    """Dependency that admits callers whose API key has at least `role` (auth issue fills in)."""
+    """Dependency admitting keys with at least `role`: 401 for no/bad key, 403 for too low."""
 
-    def check(request: Request) -> None:
-        return None
+    async def check(
+        request: Request,
+        api_key: Annotated[str | None, Security(_api_key_header)] = None,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
+    ) -> Caller:
+        keyring: KeyRing = request.app.state.keyring
+        if not keyring.enabled:
+            caller = Caller(Role.data_scientist, "open")
+        else:
+            presented = api_key or (bearer.credentials if bearer is not None else None)
+            if not presented:
+                raise _unauthorized(
+                    "send an API key in the X-API-Key header (or as a Bearer token)"
+                )
+            found = keyring.identify(presented)
+            if found is None:
+                raise _unauthorized("this API key is not valid")
+            caller = found
+        request.state.role = caller.role.value
+        request.state.key_id = caller.key_id
+        if not caller.role.allows(role):
+            body = {
+                "error": "Forbidden",
+                "field": None,
+                "message": f"this needs the {role.value} role; your key has {caller.role.value}",
+            }
+            raise HTTPException(403, detail=body)
+        return caller
 
+    check.required_role = role  # type: ignore[attr-defined]  # read by the auth-matrix test
     return check
 
 
 def champion_of(family: str):  # noqa: ANN201 - returns a FastAPI dependency
     """Dependency giving the family's loaded champion (409 when there is none)."""
 
-    def dependency(champions: Annotated[ChampionRegistry, Depends(get_champions)]) -> LoadedModel:
+    async def dependency(
+        champions: Annotated[ChampionRegistry, Depends(get_champions)],
+    ) -> LoadedModel:
         return champions.get(family)
 
     return dependency

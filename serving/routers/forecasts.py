@@ -1,20 +1,24 @@
-"""Planners' forecasts: quarterly totals with intervals at any level, for any key filter."""
+"""Planners' forecasts: quarterly totals (or weekly detail) with intervals, any level and filter."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from engine.calendar import parse_quarters
 from engine.planning import quarterly_forecast
+from serving.csv_export import CSV_RESPONSE, tabular
 from serving.deps import SalesChampion, SettingsDep
+from serving.forecast_cache import ForecastCache
 from serving.schemas.common import ErrorBody
-from serving.schemas.forecasts import ForecastResponse
+from serving.schemas.forecasts import ForecastResponse, Granularity
 
 router = APIRouter(prefix="/forecasts", tags=["forecasts"])
 
-_RESERVED = {"quarters", "level"}
+_RESERVED = {"quarters", "level", "granularity"}
+_ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 
 
 def key_filters(request: Request) -> dict[str, list[str]]:
@@ -28,12 +32,22 @@ def key_filters(request: Request) -> dict[str, list[str]]:
     return filters
 
 
+def parse_level(level: str | None, keys: list[str]) -> list[str]:
+    """None -> bottom keys; 'total' -> []; 'a,b' -> ['a', 'b']."""
+    if level is None:
+        return list(keys)
+    if level.strip().lower() == "total":
+        return []
+    return list(dict.fromkeys(p.strip() for p in level.split(",") if p.strip()))
+
+
 @router.get(
     "",
     response_model=ForecastResponse,
-    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    response_model_exclude_none=True,
+    responses={**_ERRORS, **CSV_RESPONSE},
 )
-def get_forecasts(
+async def get_forecasts(
     request: Request,
     champion: SalesChampion,
     settings: SettingsDep,
@@ -42,25 +56,42 @@ def get_forecasts(
     ],
     level: Annotated[
         str | None,
-        Query(description="Group by these keys (comma list); 'total' for one row per quarter."),
+        Query(
+            description="Group by these keys (comma list); 'total' for one row per quarter; "
+            "default: each series.",
+            examples=["region"],
+        ),
     ] = None,
-) -> ForecastResponse:
-    """Quarterly unit forecasts; any other query parameter filters a key, e.g. `region=North`."""
+    granularity: Annotated[
+        Granularity, Query(description="'quarter' totals or 'week' detail.")
+    ] = Granularity.quarter,
+) -> ForecastResponse | Response:
+    """Unit forecasts; any other query parameter filters a key, e.g. `region=North`.
+
+    Send `Accept: text/csv` for a CSV download of the same rows.
+    """
     periods = parse_quarters(quarters, settings.fiscal_year_start_month)
     filters = key_filters(request)
     forecast_set = champion.payload
-    if level is None:
-        levels = list(forecast_set.keys)
-    elif level.strip().lower() == "total":
-        levels = []
+    levels = parse_level(level, forecast_set.keys)
+    cache: ForecastCache | None = champion.cache
+    if granularity is Granularity.week:
+        if cache is None:
+            cache = ForecastCache.build(forecast_set, settings.fiscal_year_start_month)
+        rows = cache.weekly_rows(periods, filters, levels)
+    elif cache is not None and cache.fiscal_start_month == settings.fiscal_year_start_month:
+        rows = cache.quarterly(periods, filters, levels)
     else:
-        levels = [p.strip() for p in level.split(",") if p.strip()]
-    table = quarterly_forecast(
-        forecast_set, periods, filters, levels, settings.fiscal_year_start_month
-    )
-    return ForecastResponse(
+        table = quarterly_forecast(
+            forecast_set, periods, filters, levels, settings.fiscal_year_start_month
+        )
+        rows = table.to_dict(orient="records")
+    answer = ForecastResponse(
         model_version=champion.version,
+        granularity=granularity,
         level=levels,
         filters=filters,
-        forecasts=table.to_dict(orient="records"),
+        forecasts=rows,
     )
+    name = f"forecast_v{champion.version}_{granularity.value}.csv"
+    return tabular(request, rows, answer, name)

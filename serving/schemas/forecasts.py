@@ -1,16 +1,41 @@
-"""Quarterly forecast answers for planners."""
+"""Forecast answers for planners: quarterly totals (or weekly detail) with 80/95% intervals."""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class QuarterForecast(BaseModel):
-    """One group's total for one quarter, with 80% and 95% intervals."""
+class Granularity(StrEnum):
+    """Quarter totals, or the model's own periods (weeks for weekly data)."""
 
-    model_config = ConfigDict(extra="allow")  # the level's key columns ride along
+    quarter = "quarter"
+    week = "week"
 
-    quarter: str = Field(examples=["2027Q1"])
+
+class ForecastRow(BaseModel):
+    """One group's forecast for one quarter (or one period), with 80% and 95% intervals."""
+
+    model_config = ConfigDict(
+        extra="allow",  # the level's key columns ride along, e.g. "region": "North"
+        json_schema_extra={
+            "examples": [
+                {
+                    "region": "North",
+                    "quarter": "2027Q1",
+                    "mean": 10250.0,
+                    "lo_80": 9400.0,
+                    "hi_80": 11100.0,
+                    "lo_95": 8950.0,
+                    "hi_95": 11600.0,
+                }
+            ]
+        },
+    )
+
+    quarter: str | None = Field(default=None, examples=["2027Q1"])
+    date: str | None = Field(default=None, description="Period start (weekly detail only).")
     mean: float
     lo_80: float
     hi_80: float
@@ -19,9 +44,10 @@ class QuarterForecast(BaseModel):
 
 
 class ForecastResponse(BaseModel):
-    """Quarterly forecasts from the sales champion for the requested level and filters."""
+    """Forecasts from the sales champion for the requested level, filters and quarters."""
 
-    model_version: str
+    model_version: str = Field(examples=["3"])
+    granularity: Granularity = Granularity.quarter
     level: list[str] = Field(description="Key columns each row is grouped by; [] is the total.")
     filters: dict[str, list[str]]
-    forecasts: list[QuarterForecast]
+    forecasts: list[ForecastRow]

@@ -1,0 +1,76 @@
+"""Model lifecycle shapes for data scientists: versions, champions, alias moves."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class VersionSummary(BaseModel):
+    """One registered version: metrics, training data range and when it was trained."""
+
+    version: str = Field(examples=["4"])
+    aliases: list[str]
+    is_champion: bool
+    run_id: str | None
+    trained_at: str | None = Field(description="ISO time the version was registered.")
+    data_start: str | None = Field(description="First date of the training data.")
+    data_end: str | None = Field(description="Last date of the training data.")
+    model: str | None
+    metrics: dict[str, float]
+
+
+class FamilyModels(BaseModel):
+    """A family's champion and its recent challengers, newest first."""
+
+    family: str = Field(examples=["sales"])
+    registered_model: str
+    loaded_version: str | None = Field(description="Version this server is answering from.")
+    champion: VersionSummary | None
+    challengers: list[VersionSummary]
+    n_versions: int
+
+
+class ModelsResponse(BaseModel):
+    families: list[FamilyModels]
+
+
+class PromoteRequest(BaseModel):
+    """Which version becomes champion; dry_run shows the comparison without moving anything."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"version": "4", "dry_run": True}]}
+    )
+
+    version: str = Field(min_length=1, max_length=20, pattern=r"^\d+$")
+    dry_run: bool = False
+
+
+class RollbackRequest(BaseModel):
+    """Roll back to `version`, or (when omitted) to the newest version before the champion."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"dry_run": True}]})
+
+    version: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^\d+$")
+    dry_run: bool = False
+
+
+class MetricComparison(BaseModel):
+    metric: str
+    champion: float | None
+    challenger: float | None
+    difference: float | None = Field(description="challenger minus champion")
+
+
+class AliasMoveResponse(BaseModel):
+    """What happened to the champion alias, with the metrics it was decided on."""
+
+    family: str
+    action: str = Field(examples=["promote"])
+    previous_champion: str | None
+    champion: str | None
+    target: str
+    moved: bool
+    dry_run: bool
+    loaded_version: str | None = Field(description="Version this server now answers from.")
+    comparison: list[MetricComparison]
+    message: str

@@ -1,0 +1,56 @@
+"""Shapes for background training runs started by data scientists."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TrainingRequest(BaseModel):
+    """Train a family on a history file that the server can read."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "family": "sales",
+                    "data": "/data/sales_2026.csv",
+                    "columns": "date=week,units=qty",
+                    "keys": ["region", "store", "product"],
+                    "force": False,
+                }
+            ]
+        },
+    )
+
+    family: Literal["sales", "leads", "pricing"]
+    data: str = Field(min_length=1, max_length=4096, description="Path on the server.")
+    columns: str | None = Field(
+        default=None,
+        max_length=4096,
+        pattern=r"^[^\x00-\x1f]*$",
+        description="Map contract names to yours: date=week,units=move.",
+    )
+    keys: list[str] | None = Field(default=None, max_length=20, description="Series key columns.")
+    force: bool = Field(default=False, description="Promote even if it does not beat the champion.")
+
+
+class TrainingRunStatus(BaseModel):
+    """Where a run stands; `version` is the registered version once it succeeded."""
+
+    id: str
+    family: str
+    data: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    exit_code: int | None
+    version: str | None
+    message: str
+
+
+class TrainingRunList(BaseModel):
+    runs: list[TrainingRunStatus]
