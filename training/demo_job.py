@@ -12,6 +12,7 @@ from engine.demo import write_demo_data
 from engine.planning import quarterly_forecast
 from engine.store import ModelStore
 from training.forecast_job import train_forecast
+from training.leads_job import train_leads
 from training.results import TrainResult
 
 DemoStep = Callable[[ModelStore, dict[str, Path]], TrainResult]
@@ -21,8 +22,13 @@ def _train_sales(store: ModelStore, paths: dict[str, Path]) -> TrainResult:
     return train_forecast(store, paths["sales"])
 
 
+def _train_leads(store: ModelStore, paths: dict[str, Path]) -> TrainResult:
+    return train_leads(store, paths["leads"], events=paths["lead_events"])
+
+
 DEMO_STEPS: list[tuple[str, DemoStep]] = [
     ("sales forecast", _train_sales),
+    ("lead conversion", _train_leads),
 ]
 """Each family's demo training step; a family joins the demo by adding itself here."""
 

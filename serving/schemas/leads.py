@@ -1,0 +1,133 @@
+"""Lead scoring and pipeline answers for marketing, sales and planners."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_BATCH = 10_000
+"""Leads per request; bigger files go through `lodestar score leads`."""
+
+_EXAMPLE_LEADS = [
+    {
+        "lead_id": "L000101",
+        "created_date": "2026-10-02",
+        "source": "referral",
+        "region": "North",
+        "industry": "software",
+        "company_size": 240,
+        "site_visits": 6,
+        "page_views": 21,
+        "email_opens": 4,
+        "email_clicks": 2,
+        "downloads": 1,
+        "form_fills": 1,
+        "webinars": 0,
+        "time_on_site": 18.5,
+        "deal_value": 42000,
+    },
+    {"lead_id": "L000102", "source": "paid_search", "site_visits": "many"},
+]
+
+
+class ScoreRequest(BaseModel):
+    """Leads as rows of the columns the model was trained on; missing cells are imputed."""
+
+    leads: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description="One object per lead: lead_id (optional) and feature columns.",
+        examples=[_EXAMPLE_LEADS],
+    )
+
+
+class Reason(BaseModel):
+    """One faithful reason: setting the feature to its typical value moves the score by -points."""
+
+    feature: str = Field(examples=["form_fills"])
+    value: Any = Field(default=None, examples=[2])
+    typical: Any = Field(default=None, examples=[0])
+    direction: Literal["raises", "lowers"]
+    points: float = Field(description="Score points this value adds (negative: removes).")
+    text: str = Field(examples=["form_fills = 2 (typical 0) raises the score by 12.3 points"])
+
+
+class ScoredLead(BaseModel):
+    """A lead's calibrated probability, 0-100 score, tier and top three reasons."""
+
+    row: int = Field(description="Position of the lead in the request.")
+    lead_id: str
+    probability: float = Field(ge=0, le=1, examples=[0.42])
+    score: int = Field(ge=0, le=100, examples=[42])
+    tier: Literal["cold", "warm", "hot", "sales-qualified"]
+    reason_1: str
+    reason_2: str
+    reason_3: str
+    reasons: list[Reason]
+
+
+class RowErrorBody(BaseModel):
+    """Why one lead of the batch was not scored (the others still are)."""
+
+    row: int
+    lead_id: str | None = None
+    field: str | None = Field(default=None, examples=["site_visits"])
+    message: str = Field(examples=["'site_visits' must be a number, got 'many'"])
+
+
+class ScoreResponse(BaseModel):
+    """Scores for every valid lead, and an error for every invalid one."""
+
+    model_version: str
+    tiers: dict[str, float] = Field(
+        description="Probability at or above which a lead enters each tier.",
+        examples=[{"warm": 0.1, "hot": 0.25, "sales-qualified": 0.35}],
+    )
+    scored: list[ScoredLead]
+    errors: list[RowErrorBody]
+
+
+class PipelineRequest(ScoreRequest):
+    """Leads to plan from, and the segments to total them by."""
+
+    by: list[str] = Field(
+        default_factory=list,
+        description="Segment columns, e.g. source or region; [] totals per quarter.",
+        examples=[["source"]],
+    )
+    as_of: str | None = Field(
+        default=None,
+        description="Planning date (default today); conversions land no earlier than it.",
+        examples=["2026-11-16"],
+    )
+
+
+class PipelineRow(BaseModel):
+    """Expected conversions and pipeline value of one segment in one quarter, with intervals."""
+
+    model_config = ConfigDict(extra="allow")  # the segment columns ride along
+
+    quarter: str = Field(examples=["2027Q1"])
+    leads: int
+    expected_conversions: float
+    conversions_lo_95: float
+    conversions_lo_80: float
+    conversions_hi_80: float
+    conversions_hi_95: float
+    expected_value: float = Field(description="Sum of probability x deal value.")
+    value_lo_95: float
+    value_lo_80: float
+    value_hi_80: float
+    value_hi_95: float
+
+
+class PipelineResponse(BaseModel):
+    """Planners' pipeline from the leads champion: per quarter and segment."""
+
+    model_version: str
+    by: list[str]
+    as_of: str
+    lag_days: float = Field(description="Typical days from lead creation to conversion.")
+    pipeline: list[PipelineRow]
+    errors: list[RowErrorBody]
