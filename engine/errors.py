@@ -28,7 +28,7 @@ class DataError(LodestarError):
 
 
 class ConstraintError(LodestarError):
-    """A set of business constraints that cannot all hold (e.g. a margin floor above the max price)."""
+    """Business constraints that cannot all hold (e.g. a margin floor above the max price)."""
 
     http_status = 422
 

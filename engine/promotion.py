@@ -37,7 +37,10 @@ def decide(
         )
     better = challenger > champion if higher_is_better else challenger < champion
     verdict = "beats" if better else "does not beat"
-    reason = f"challenger {metric} {challenger:.4f} {verdict} champion v{champion_version} {champion:.4f}"
+    reason = (
+        f"challenger {metric} {challenger:.4f} {verdict} "
+        f"champion v{champion_version} {champion:.4f}"
+    )
     return PromotionDecision(better, metric, challenger, champion, champion_version, reason)
 
 
