@@ -1,4 +1,4 @@
-"""Seasonal naive: next year's period equals this year's; the honest baseline every model must beat."""
+"""Seasonal naive: next year's period equals this year's; the baseline every model must beat."""
 
 from __future__ import annotations
 
