@@ -27,7 +27,9 @@ def check_required(frame: pd.DataFrame, columns: list[str]) -> None:
 
 def _first_bad(series: pd.Series, bad: pd.Series) -> str:
     idx = series.index[bad][0]
-    return f"row {idx} has {series.loc[idx]!r}"
+    value = series.loc[idx]
+    value = value.item() if hasattr(value, "item") else value
+    return f"row {idx} has {value!r}"
 
 
 def coerce_dates(series: pd.Series, column: str) -> pd.Series:
