@@ -1,0 +1,80 @@
+"""Recommendation requests against the champions: choose products, build the problem, solve."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import DataError, NotFoundError
+from engine.pricing.optimizer import PricingProblem, recommend
+from engine.pricing.scenario import RecommendationRequest
+from engine.pricing.sources import BaselineSource, PricingSource
+
+
+def _select(current: pd.DataFrame, filters: dict[str, list[str]]) -> pd.DataFrame:
+    mask = np.ones(len(current), dtype=bool)
+    for key, values in filters.items():
+        if key not in current.columns:
+            raise DataError(
+                f"unknown filter '{key}': choose from {', '.join(current.columns)}", key
+            )
+        column = current[key].astype(str)
+        unknown = [v for v in values if v not in set(column)]
+        if unknown:
+            raise NotFoundError(f"unknown {key} '{unknown[0]}'", key)
+        mask &= column.isin(values).to_numpy()
+    return current[mask]
+
+
+def build_problem(
+    pricing: PricingSource, request: RecommendationRequest, baseline: BaselineSource | None
+) -> PricingProblem:
+    """Product-level current price, cost and baseline units (over `weeks`) for the request."""
+    current = pricing.current.copy()
+    current["product"] = current["product"].astype(str)
+    if baseline is not None:
+        volume = baseline.mean[:, : request.weeks].sum(axis=1)
+        series = baseline.index[[k for k in baseline.keys if k in current.columns]].astype(str)
+        series = series.assign(volume=volume)
+        join = [c for c in series.columns if c != "volume"]
+        current = current.merge(series, on=join, how="left")
+        current["volume"] = current["volume"].fillna(0.0)
+        # keep series the forecast knows (others have no baseline volume)
+        del series
+    else:
+        current["volume"] = 1.0
+    chosen = _select(current, request.filter)
+    known = set(pricing.products)
+    chosen = chosen[chosen["product"].isin(known)]
+    if chosen.empty:
+        raise NotFoundError("no priced product matches the request's filter", "filter")
+    weights = chosen["volume"].where(chosen["volume"] > 0, 1e-9)
+    grouped = chosen.assign(w=weights, wp=weights * chosen["price"], wc=weights * chosen["cost"])
+    agg = grouped.groupby("product")[["w", "wp", "wc", "volume"]].sum()
+    products = list(agg.index)
+    est, se, usable = pricing.matrix(products)
+    est, se = np.where(usable, est, 0.0), np.where(usable, se, 0.0)
+    held = ~np.diag(usable)
+    units = agg["volume"].to_numpy(dtype=float) if baseline is not None else np.ones(len(agg))
+    return PricingProblem(
+        products=products,
+        price=(agg["wp"] / agg["w"]).to_numpy(dtype=float),
+        cost=(agg["wc"] / agg["w"]).to_numpy(dtype=float),
+        units=np.maximum(units, 1e-9),
+        elasticity=est,
+        se=se,
+        held=held,
+    )
+
+
+def recommend_prices(
+    pricing: PricingSource, request: RecommendationRequest, baseline: BaselineSource | None
+) -> tuple[pd.DataFrame, bool]:
+    """(recommendations, whether products were priced jointly) for a request."""
+    problem = build_problem(pricing, request, baseline)
+    off_diagonal = problem.elasticity - np.diag(np.diag(problem.elasticity))
+    joint = request.joint
+    if joint is None:
+        joint = bool(np.any(off_diagonal != 0) or request.constraints.ladders)
+    table = recommend(problem, request.constraints, request.objective, joint)
+    return table, joint

@@ -1,0 +1,70 @@
+"""What the pricing engine needs from the champions, as protocols (no import of models/)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+
+class PricingSource(Protocol):
+    """The price-sensitivity champion payload (models.pricing.PricingSet)."""
+
+    current: pd.DataFrame  # per series: keys, product, price, cost as last observed
+    keys: list[str]
+
+    @property
+    def products(self) -> list[str]: ...
+
+    @property
+    def elasticities(self) -> pd.DataFrame: ...
+
+    def matrix(self, products: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+    def promo_lift(
+        self, products: list[str], column: str = "promo"
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class BaselineSource(Protocol):
+    """The sales-forecast champion payload (ForecastSet): per-series mean and sample paths."""
+
+    index: pd.DataFrame
+    keys: list[str]
+    freq: str
+    dates: pd.DatetimeIndex
+    mean: np.ndarray
+    paths: np.ndarray
+
+
+def market_keys(index: pd.DataFrame, keys: list[str]) -> list[str]:
+    """Keys that locate where a product sells (series keys other than product and category)."""
+    return [k for k in keys if k not in ("product", "category")]
+
+
+def series_prices(
+    baseline: BaselineSource, pricing: PricingSource
+) -> tuple[np.ndarray, np.ndarray]:
+    """Last observed price and cost for every baseline series (product median where unseen)."""
+    index = baseline.index
+    current = pricing.current
+    join = [k for k in baseline.keys if k in current.columns]
+    merged = (
+        index[join]
+        .astype(str)
+        .merge(
+            current.assign(**{k: current[k].astype(str) for k in join})[[*join, "price", "cost"]],
+            on=join,
+            how="left",
+        )
+    )
+    by_product = current.groupby(current["product"].astype(str))[["price", "cost"]].median()
+    products = index["product"].astype(str)
+    price = merged["price"].to_numpy(dtype=float)
+    cost = merged["cost"].to_numpy(dtype=float)
+    price = np.where(
+        np.isnan(price), products.map(by_product["price"]).to_numpy(dtype=float), price
+    )
+    cost = np.where(np.isnan(cost), products.map(by_product["cost"]).to_numpy(dtype=float), cost)
+    return price, cost
