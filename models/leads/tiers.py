@@ -22,7 +22,8 @@ TARGET_SHARE = {"warm": 0.10, "hot": 0.30, "sales-qualified": 0.50}
 FALLBACK_TOP = {"warm": 0.40, "hot": 0.15, "sales-qualified": 0.05}
 """When a precision target cannot be met, the tier takes this top share of leads instead."""
 
-MIN_SUPPORT = 10
+MIN_SUPPORT = 30
+"""A tier threshold needs at least this many validation leads at or above it."""
 
 
 @dataclass(frozen=True)
