@@ -6,7 +6,11 @@ price changes); the champion's specification is refitted and scored on the same 
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import tempfile
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +22,8 @@ from sklearn.base import clone
 
 from engine import promotion
 from engine.contracts import SalesHistory, parse_column_mapping, read_table, validate_sales
-from engine.errors import DataError
+from engine.errors import DataError, NoChampionError, NotFoundError
+from engine.pricing import parse_recommendation, parse_scenario, recommend_prices, simulate
 from engine.store import ModelStore
 from models.pricing import PriceSensitivityModel, PricingSet
 from models.pyfunc import PriceSensitivityPyfunc
@@ -197,3 +202,78 @@ def train_pricing(
             promotion.apply(store, "pricing", run, version, decision)
     log.info("trained price sensitivity v%s (%s)", version, decision.reason)
     return TrainResult("pricing", run.run_id, version, decision.promoted, decision.reason, metrics)
+
+
+# -- batch answers for the CLI: scenario files in, tables out -----------------------------------
+def read_scenario_file(path: str | Path) -> dict[str, Any]:
+    """A scenario or recommendation request from a JSON or TOML file."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"scenario file '{path}' does not exist", "scenario")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".toml":
+            return tomllib.loads(text)
+        doc = json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"scenario file '{path}' cannot be parsed: {exc}", "scenario") from exc
+    if not isinstance(doc, dict):
+        raise DataError(f"scenario file '{path}' must hold one object", "scenario")
+    return doc
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write CSV (or JSON records for .json) via a temp file + rename, never half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        if path.suffix.lower() == ".json":
+            frame.to_json(tmp, orient="records", date_format="iso", indent=2)
+        else:
+            frame.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def elasticity_table(store: ModelStore, products: list[str] | None = None) -> pd.DataFrame:
+    """The champion's elasticities: one row per product and per cross/competitor pair."""
+    version, pricing_set = store.load_champion("pricing")
+    table = pricing_set.elasticities
+    if products:
+        unknown = sorted(set(products) - set(pricing_set.products))
+        if unknown:
+            raise NotFoundError(f"unknown product '{unknown[0]}'", "product")
+        table = table[table["product"].isin(products)]
+    return table.assign(model_version=version).reset_index(drop=True)
+
+
+def what_if_table(
+    store: ModelStore, raw: dict[str, Any], fiscal_start_month: int = 1
+) -> pd.DataFrame:
+    """Weekly, quarterly and whole-range rows of a what-if, in one long table (`span` column)."""
+    _, forecast_set = store.load_champion("sales")
+    _, pricing_set = store.load_champion("pricing")
+    result = simulate(forecast_set, pricing_set, parse_scenario(raw), fiscal_start_month)
+    weekly = result.weekly.rename(columns={"date": "period"}).assign(span="week")
+    weekly["period"] = pd.to_datetime(weekly["period"]).dt.strftime("%Y-%m-%d")
+    quarterly = result.quarterly.rename(columns={"quarter": "period"}).assign(span="quarter")
+    summary = result.summary.assign(span="total", period="all")
+    table = pd.concat([summary, quarterly, weekly], ignore_index=True)
+    front = ["span", "period", "product"]
+    return table[front + [c for c in table.columns if c not in front]]
+
+
+def recommendation_table(store: ModelStore, raw: dict[str, Any]) -> pd.DataFrame:
+    """Recommended prices for a request file; the sales champion sizes the volumes if present."""
+    _, pricing_set = store.load_champion("pricing")
+    try:
+        _, forecast_set = store.load_champion("sales")
+    except NoChampionError:
+        forecast_set = None
+    table, joint = recommend_prices(pricing_set, parse_recommendation(raw), forecast_set)
+    return table.assign(joint=joint)

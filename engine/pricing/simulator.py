@@ -176,6 +176,12 @@ def _measures(units: np.ndarray, price: np.ndarray, cost: np.ndarray) -> dict[st
     return {"units": units, "revenue": units * price, "margin": units * (price - cost_)}
 
 
+def _group_sum(onehot: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum series (axis 0) of a series x paths x periods array into groups, via one matmul."""
+    n, n_paths, h = values.shape
+    return (onehot @ values.reshape(n, n_paths * h)).reshape(len(onehot), n_paths, h)
+
+
 def _assemble(
     name: str,
     groups: np.ndarray,
@@ -203,8 +209,8 @@ def _assemble(
         agg[m] = (
             onehot @ bm[m],
             onehot @ sm_[m],
-            np.einsum("gn,nsh->gsh", onehot, bp[m]),
-            np.einsum("gn,nsh->gsh", onehot, sp[m]),
+            _group_sum(onehot, bp[m]),
+            _group_sum(onehot, sp[m]),
         )
     spans = {
         "weekly": (None, list(dates)),
@@ -240,3 +246,85 @@ def _assemble(
             frame = frame.rename(columns={"period": key})
         out[span] = frame
     return WhatIf(name, out["weekly"], out["quarterly"], out["summary"])
+
+
+def sweep(
+    baseline: BaselineSource,
+    pricing: PricingSource,
+    target: dict[str, list[str]],
+    percents: np.ndarray,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    n_draws: int = 500,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Many what-ifs at once: one uniform percent price change of `target`, totals per product.
+
+    Vectorised over the points (a 50-point demand curve is one pass); intervals come from
+    elasticity draws around the baseline mean, so use `simulate` for full forecast bands.
+    """
+    columns = np.flatnonzero(_date_mask(baseline.dates, start, end))
+    if columns.size == 0:
+        raise DataError("the sweep's dates miss the forecast", "start")
+    index = baseline.index
+    products = list(pricing.products)
+    prod_pos = {p: k for k, p in enumerate(products)}
+    p0, cost = series_prices(baseline, pricing)
+    series_product = index["product"].astype(str).to_numpy()
+    pj = np.array([prod_pos.get(p, -1) for p in series_product])
+    priced = ~np.isnan(p0) & (pj >= 0)
+    rows = select_series(index, target)
+    targeted = np.zeros(len(index), dtype=bool)
+    targeted[rows] = True
+    mkeys = market_keys(index, baseline.keys)
+    market = (
+        index[mkeys].astype(str).agg("|".join, axis=1)
+        if mkeys
+        else pd.Series("all", index=index.index)
+    )
+    mk, markets = _codes(market)
+    hit = np.zeros((len(markets), len(products)))
+    ok = targeted & priced
+    hit[mk[ok], pj[ok]] = 1.0
+    keep = np.flatnonzero(priced)
+    x = hit[mk[keep]]  # series x products: which prices move in the series' market
+    est, se, usable = pricing.matrix(products)
+    est, se = np.where(usable, est, 0.0), np.where(usable, se, 0.0)
+    base_units = baseline.mean[keep][:, columns].sum(axis=1)
+    a = np.einsum("nj,nj->n", est[pj[keep]], x)
+    rng = np.random.default_rng(seed)
+    draws = est[None] + se[None] * rng.standard_normal((n_draws, *est.shape))
+    a_s = np.einsum("snj,nj->sn", draws[:, pj[keep]], x)
+    lk = np.log1p(np.asarray(percents, dtype=float) / 100.0)  # points
+    price = p0[keep][None, :] * np.where(targeted[keep][None, :], np.exp(lk)[:, None], 1.0)
+    units = base_units[None] * np.exp(lk[:, None] * a[None])  # points x series
+    units_s = base_units[None, None] * np.exp(
+        lk[:, None, None] * a_s[None]
+    )  # points x draws x series
+    labels = [*sorted(set(series_product[keep])), TOTAL]
+    onehot = np.array(
+        [(series_product[keep] == g) if g != TOTAL else np.ones(keep.size, bool) for g in labels],
+        float,
+    )
+    out = []
+    for m in MEASURES:
+        factor = {"units": 1.0, "revenue": price, "margin": price - cost[keep][None]}[m]
+        point = (units * factor) @ onehot.T  # points x groups
+        sampled = (units_s * (factor[:, None] if m != "units" else 1.0)) @ onehot.T
+        base = (
+            base_units * ({"units": 1.0, "revenue": p0[keep], "margin": p0[keep] - cost[keep]}[m])
+        ) @ onehot.T
+        lo, hi = np.quantile(sampled, [0.025, 0.975], axis=1)
+        out.append((m, point, lo, hi, base))
+    frame = pd.DataFrame(
+        {
+            "percent": np.repeat(np.asarray(percents, dtype=float), len(labels)),
+            "product": labels * len(lk),
+        }
+    )
+    for m, point, lo, hi, base in out:
+        frame[f"baseline_{m}"] = np.tile(base, len(lk))
+        frame[m] = point.ravel()
+        frame[f"{m}_lo_95"] = lo.ravel()
+        frame[f"{m}_hi_95"] = hi.ravel()
+    return frame
