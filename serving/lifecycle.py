@@ -168,7 +168,14 @@ def move_champion(
             comparison,
             f"dry run: would move the {family} champion from v{previous} to v{version}",
         )
-    payload = (loader or store.load_version)(family, version)
+    try:
+        payload = (loader or store.load_version)(family, version)
+    except Exception as exc:
+        raise ConstraintError(
+            f"{family} v{version} could not be loaded ({type(exc).__name__}: {exc}); "
+            "the champion alias was not moved",
+            "version",
+        ) from exc
     store.set_champion(family, version)
     if installer is not None:
         installer(family, version, payload)

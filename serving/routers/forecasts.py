@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from engine.calendar import parse_quarters
 from engine.planning import quarterly_forecast
 from serving.csv_export import CSV_RESPONSE, tabular
 from serving.deps import SalesChampion, SettingsDep
-from serving.forecast_cache import ForecastCache
+from serving.forecast_cache import ROW_COLUMNS, ForecastCache
 from serving.schemas.common import ErrorBody
 from serving.schemas.forecasts import ForecastResponse, Granularity
 
@@ -78,12 +79,18 @@ async def get_forecasts(
     if granularity is Granularity.week:
         if cache is None:
             cache = ForecastCache.build(forecast_set, settings.fiscal_year_start_month)
-        rows = cache.weekly_rows(periods, filters, levels)
+        # weekly detail can be many rows: build it off the event loop
+        rows = await run_in_threadpool(cache.weekly_rows, periods, filters, levels)
     elif cache is not None and cache.fiscal_start_month == settings.fiscal_year_start_month:
         rows = cache.quarterly(periods, filters, levels)
     else:
-        table = quarterly_forecast(
-            forecast_set, periods, filters, levels, settings.fiscal_year_start_month
+        table = await run_in_threadpool(
+            quarterly_forecast,
+            forecast_set,
+            periods,
+            filters,
+            levels,
+            settings.fiscal_year_start_month,
         )
         rows = table.to_dict(orient="records")
     answer = ForecastResponse(
@@ -94,4 +101,5 @@ async def get_forecasts(
         forecasts=rows,
     )
     name = f"forecast_v{champion.version}_{granularity.value}.csv"
-    return tabular(request, rows, answer, name)
+    period = "date" if granularity is Granularity.week else "quarter"
+    return tabular(request, rows, answer, name, [*levels, period, *ROW_COLUMNS])
