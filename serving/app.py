@@ -20,7 +20,7 @@ from serving.champions import ChampionRegistry
 from serving.deps import Role, require_role
 from serving.forecast_cache import ForecastCache
 from serving.logging_middleware import AccessLogMiddleware, configure_json_logs
-from serving.routers import forecasts, health, leads, models, training
+from serving.routers import forecasts, health, leads, models, pricing, training
 from serving.training_runs import TrainingRuns, child_env
 
 log = logging.getLogger("lodestar.serving")
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
 
     app.include_router(health.router, prefix="/v1")
     app.include_router(leads.router, prefix="/v1")
+    app.include_router(pricing.router, prefix="/v1")
     app.include_router(
         forecasts.router, prefix="/v1", dependencies=[Depends(require_role(Role.planner))]
     )
