@@ -34,11 +34,16 @@ def _field_path(loc: tuple | list) -> str:
 def validation_body(exc: RequestValidationError) -> dict[str, Any]:
     """422 body naming every bad field by its path (the first in `field`, all in `detail`)."""
     errors = [
-        {"field": _field_path(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type")}
+        {
+            "loc": [str(part) for part in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+            "field": _field_path(e.get("loc", ())),
+        }
         for e in exc.errors()
     ]
-    first = errors[0] if errors else {"field": None, "message": "invalid request"}
-    message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    first = errors[0] if errors else {"field": None, "msg": "invalid request"}
+    message = f"{first['field']}: {first['msg']}" if first["field"] else first["msg"]
     return {
         "error": "ValidationError",
         "field": first["field"],
