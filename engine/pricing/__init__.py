@@ -1,7 +1,7 @@
 """Pricing decisions: what-if simulation, constrained recommendations, saved scenarios."""
 
 from engine.pricing.optimizer import PricingProblem, optimise, recommend
-from engine.pricing.recommend import recommend_prices
+from engine.pricing.recommendations import recommend_prices
 from engine.pricing.saved import ScenarioStore
 from engine.pricing.scenario import (
     Constraints,
