@@ -193,7 +193,8 @@ def train_pricing(
         for name, figure in demand_curve_figures(pricing_set):
             run.figure(figure, f"demand_curves/{name}.png")
         sample = pd.DataFrame({"product": own["product"].head(2).astype(str).tolist()})
-        signature = infer_signature(sample, pricing_set.predict_frame(sample))
+        example = pricing_set.predict_frame(sample).astype({"n_obs": "float64"})
+        signature = infer_signature(sample, example)
         store.log_model(run, PriceSensitivityPyfunc(), pricing_set, signature, sample)
         decision = promotion.decide(
             METRIC, metrics[METRIC], champion_score, champion_version, force
