@@ -13,6 +13,7 @@ from engine.planning import quarterly_forecast
 from engine.store import ModelStore
 from training.forecast_job import train_forecast
 from training.leads_job import train_leads
+from training.pricing_job import train_pricing
 from training.results import TrainResult
 
 DemoStep = Callable[[ModelStore, dict[str, Path]], TrainResult]
@@ -26,9 +27,14 @@ def _train_leads(store: ModelStore, paths: dict[str, Path]) -> TrainResult:
     return train_leads(store, paths["leads"], events=paths["lead_events"])
 
 
+def _train_pricing(store: ModelStore, paths: dict[str, Path]) -> TrainResult:
+    return train_pricing(store, paths["sales"])
+
+
 DEMO_STEPS: list[tuple[str, DemoStep]] = [
     ("sales forecast", _train_sales),
     ("lead conversion", _train_leads),
+    ("price sensitivity", _train_pricing),
 ]
 """Each family's demo training step; a family joins the demo by adding itself here."""
 

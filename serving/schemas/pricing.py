@@ -18,8 +18,8 @@ class PriceChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     filter: KeyFilter = Field(description=_FILTER_HELP, examples=[{"product": "P01"}])
-    percent: float | None = Field(default=None, gt=-100, examples=[-5.0])
-    price: float | None = Field(default=None, gt=0, examples=[2.49])
+    percent: float | None = Field(default=None, gt=-100, le=1000, examples=[-5.0])
+    price: float | None = Field(default=None, gt=0, lt=1e9, examples=[2.49])
     start: dt.date | None = None
     end: dt.date | None = None
 
@@ -107,7 +107,7 @@ class LadderIn(BaseModel):
 
     above: str = Field(examples=["P01"])
     below: str = Field(examples=["P02"])
-    pct: float = Field(default=0.0, ge=0, examples=[5.0])
+    pct: float = Field(default=0.0, ge=0, le=1000, examples=[5.0])
 
 
 class ConstraintsIn(BaseModel):
