@@ -32,15 +32,13 @@ def build_problem(
     """Product-level current price, cost and baseline units (over `weeks`) for the request."""
     current = pricing.current.copy()
     current["product"] = current["product"].astype(str)
-    if baseline is not None:
+    join = [k for k in (baseline.keys if baseline is not None else []) if k in current.columns]
+    if baseline is not None and "product" in join:
         volume = baseline.mean[:, : request.weeks].sum(axis=1)
-        series = baseline.index[[k for k in baseline.keys if k in current.columns]].astype(str)
-        series = series.assign(volume=volume)
-        join = [c for c in series.columns if c != "volume"]
+        series = baseline.index[join].astype(str).assign(volume=volume)
+        current = current.assign(**{k: current[k].astype(str) for k in join})
         current = current.merge(series, on=join, how="left")
         current["volume"] = current["volume"].fillna(0.0)
-        # keep series the forecast knows (others have no baseline volume)
-        del series
     else:
         current["volume"] = 1.0
     chosen = _select(current, request.filter)
@@ -55,7 +53,7 @@ def build_problem(
     est, se, usable = pricing.matrix(products)
     est, se = np.where(usable, est, 0.0), np.where(usable, se, 0.0)
     held = ~np.diag(usable)
-    units = agg["volume"].to_numpy(dtype=float) if baseline is not None else np.ones(len(agg))
+    units = agg["volume"].to_numpy(dtype=float) if "product" in join else np.ones(len(agg))
     return PricingProblem(
         products=products,
         price=(agg["wp"] / agg["w"]).to_numpy(dtype=float),

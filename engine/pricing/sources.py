@@ -7,6 +7,8 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from engine.errors import DataError
+
 
 class PricingSource(Protocol):
     """The price-sensitivity champion payload (models.pricing.PricingSet)."""
@@ -50,6 +52,12 @@ def series_prices(
     index = baseline.index
     current = pricing.current
     join = [k for k in baseline.keys if k in current.columns]
+    if "product" not in index.columns or "product" not in join:
+        raise DataError(
+            "the sales forecast has no 'product' key, so prices cannot be matched to it: "
+            "train the forecast on product-level history",
+            "product",
+        )
     merged = (
         index[join]
         .astype(str)
