@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from mlflow.models import infer_signature
+from mlflow.models import ModelSignature, infer_signature
+from mlflow.types.schema import AnyType, ColSpec, Schema
 from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 
@@ -251,12 +252,21 @@ def train_leads(
         run.table(calibration_table(y_val, p_val), "validation/calibration.csv")
         run.table(gains_table(y_val, p_val), "validation/gains.csv")
         sample = _example(train[["lead_id", *features]].head(3), model)
-        signature = infer_signature(sample, scorer.predict_frame(sample))
+        signature = lead_signature(features, scorer.predict_frame(sample))
         store.log_model(run, LeadConversionPyfunc(), scorer, signature, sample)
         with store.registering("leads", run) as version:
             promotion.apply(store, "leads", run, version, decision)
     log.info("trained lead conversion v%s (%s)", version, decision.reason)
     return TrainResult("leads", run.run_id, version, decision.promoted, decision.reason, metrics)
+
+
+def lead_signature(features: list[str], output: pd.DataFrame) -> ModelSignature:
+    """Inputs by name (lead_id optional; any type, so integer counts and NaNs both pass)."""
+    inputs = Schema(
+        [ColSpec(AnyType(), "lead_id", required=False)]
+        + [ColSpec(AnyType(), name) for name in features]
+    )
+    return ModelSignature(inputs=inputs, outputs=infer_signature(None, output).outputs)
 
 
 def _tiers_from(name: str) -> list[str]:
