@@ -50,6 +50,28 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes, pd.Index(uniques)
 
 
+def check_priceable(pricing: PricingSource, products: pd.Series, k: int = 0) -> None:
+    """A price change needs a usable own elasticity: unknown is 404, implausible is 422."""
+    known = list(pricing.products)
+    unknown = sorted(set(products) - set(known))
+    if unknown:
+        raise NotFoundError(
+            f"price_changes[{k}]: the pricing model has no elasticity for product '{unknown[0]}'",
+            "product",
+        )
+    _, _, usable = pricing.matrix(known)
+    bad = sorted(p for p in set(products) if not usable[known.index(p), known.index(p)])
+    if bad:
+        row = pricing.elasticities
+        own = row[(row["product"] == bad[0]) & (row["kind"] == "own")].iloc[0]
+        raise DataError(
+            f"price_changes[{k}]: the own elasticity of product '{bad[0]}' is implausible "
+            f"({own['elasticity']:.2f}, 95% CI {own['lo_95']:.2f} to {own['hi_95']:.2f}), "
+            "so the model cannot say what a price change does; retrain with more price variation",
+            "product",
+        )
+
+
 def scenario_prices(
     baseline: BaselineSource, pricing: PricingSource, scenario: Scenario, columns: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -57,16 +79,9 @@ def scenario_prices(
     p0, cost = series_prices(baseline, pricing)
     dates = baseline.dates[columns]
     prices = np.repeat(p0[:, None], len(dates), axis=1)
-    known = set(pricing.products)
     for k, change in enumerate(scenario.price_changes):
         rows = select_series(baseline.index, change.filter)
-        unknown = sorted(set(baseline.index["product"].astype(str).iloc[rows]) - known)
-        if unknown:
-            raise NotFoundError(
-                f"price_changes[{k}]: the pricing model has no elasticity for product "
-                f"'{unknown[0]}'",
-                "product",
-            )
+        check_priceable(pricing, baseline.index["product"].astype(str).iloc[rows], k)
         cols = np.flatnonzero(_date_mask(dates, change.start, change.end))
         block = np.ix_(rows, cols)
         if change.percent is not None:
@@ -274,6 +289,7 @@ def sweep(
     pj = np.array([prod_pos.get(p, -1) for p in series_product])
     priced = ~np.isnan(p0) & (pj >= 0)
     rows = select_series(index, target)
+    check_priceable(pricing, index["product"].astype(str).iloc[rows])
     targeted = np.zeros(len(index), dtype=bool)
     targeted[rows] = True
     mkeys = market_keys(index, baseline.keys)

@@ -134,3 +134,26 @@ def test_saved_scenarios_round_trip(tmp_path) -> None:
     with pytest.raises(NotFoundError):
         store.get("nope")
     pd.testing.assert_index_equal(pd.Index(["cut-5"]), pd.Index([store.get("cut-5")["name"]]))
+
+
+def test_price_change_on_an_implausible_elasticity_is_refused(baseline, pricing_set) -> None:
+    table = pricing_set.model.elasticities_
+    own = (table["product"] == "P03") & (table["kind"] == "own")
+    saved = table.loc[own, "plausible"].copy()
+    table.loc[own, "plausible"] = False
+    try:
+        with pytest.raises(DataError, match="implausible"):
+            simulate(
+                baseline,
+                pricing_set,
+                parse_scenario({"price_changes": [{"product": "P03", "percent": -5}]}),
+            )
+        # other products still answer, and P03's response to them is not invented
+        summary = simulate(
+            baseline,
+            pricing_set,
+            parse_scenario({"price_changes": [{"product": "P01", "percent": -5}]}),
+        ).summary
+        assert summary.set_index("product").loc["P01", "change_units"] > 0
+    finally:
+        table.loc[own, "plausible"] = saved
