@@ -46,14 +46,16 @@ def as_frame(X: object) -> pd.DataFrame:
 
 
 def _categorical_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Categories as text with NaN for missing, so encoders see one consistent dtype."""
-    return frame.apply(
-        lambda s: (
-            s.astype(object)
-            .where(s.notna(), np.nan)
-            .map(lambda v: v if isinstance(v, float) and np.isnan(v) else str(v))
-        )
-    )
+    """Categories as text (object dtype, NaN for missing), so encoders see one consistent type."""
+
+    def text(column: pd.Series) -> pd.Series:
+        values = column.astype(object)
+        present = values.notna().to_numpy()
+        out = np.full(len(values), np.nan, dtype=object)
+        out[present] = values[present].astype(str).to_numpy()
+        return pd.Series(out, index=column.index, dtype=object)
+
+    return frame.apply(text)
 
 
 class _Sigmoid:

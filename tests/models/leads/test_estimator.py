@@ -95,6 +95,8 @@ def test_unseen_categories_and_missing_values_still_score(fitted, known_rule) ->
     X.loc[X.index[2], "source"] = None
     p = fitted.predict_proba(X)[:, 1]
     assert np.isfinite(p).all()
+    blank = X.assign(region=None)  # a category column missing for the whole batch
+    assert np.isfinite(fitted.predict_proba(blank)[:, 1]).all()
 
 
 def test_array_input_gets_generated_names() -> None:
