@@ -97,7 +97,9 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.state.store = store
     app.state.keyring = keyring
     app.state.champions = ChampionRegistry(store, {"sales": _sales_cache(settings)})
-    app.state.training_runs = TrainingRuns(child_env(store.tracking_uri, settings.home))
+    app.state.training_runs = TrainingRuns(
+        child_env(store.tracking_uri, settings.home), settings.home / "training_runs"
+    )
     app.add_middleware(AccessLogMiddleware)
 
     @app.exception_handler(LodestarError)

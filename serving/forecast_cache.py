@@ -107,7 +107,10 @@ class ForecastCache:
         keys = list(source.keys)
         for level in {(), *((k,) for k in source.index.columns), tuple(keys)}:
             cache.levels[level] = cache._level_table(list(level))
-        cache.weekly = source.interval_frame() if hasattr(source, "interval_frame") else None
+        if hasattr(source, "interval_frame"):
+            weekly = source.interval_frame()
+            weekly["date"] = pd.DatetimeIndex(weekly["date"]).strftime("%Y-%m-%d")
+            cache.weekly = weekly
         return cache
 
     def _level_table(self, level: list[str]) -> LevelTable:
@@ -188,7 +191,7 @@ class ForecastCache:
             frame = self.weekly
             horizon = len(source.dates)
             take = (rows[:, None] * horizon + steps[None, :]).ravel()
-            frame = frame.iloc[take]
+            return frame.iloc[take][[*level, "date", *ROW_COLUMNS]].to_dict(orient="records")
         else:
             index = source.index.iloc[rows]
             groups = index[level] if level else pd.DataFrame(index=index.index)

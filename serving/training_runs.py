@@ -3,12 +3,16 @@
 The server never imports the training code: a run is `python -m training.cli train <family>
 --data PATH ...` in a child process with the server's store settings, so a crash or a memory
 spike in training cannot take the server down. When it finishes, the refresh thread notices
-a moved champion alias like any other promotion.
+a moved champion alias like any other promotion. Each run's status is also written (atomically)
+to a JSON file under LODESTAR_HOME/training_runs, so every worker and a restarted server can
+answer for it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import logging
 import os
 import re
@@ -33,7 +37,7 @@ _VERSION = re.compile(r"\bv(\d+)\b")
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass
@@ -61,8 +65,11 @@ class TrainingRun:
 class TrainingRuns:
     """Queue of training subprocesses (one at a time: training is CPU heavy) and their status."""
 
-    def __init__(self, env: dict[str, str], python: str = sys.executable) -> None:
+    def __init__(
+        self, env: dict[str, str], folder: Path | None = None, python: str = sys.executable
+    ) -> None:
         self.env = env
+        self.folder = folder
         self.python = python
         self._runs: dict[str, TrainingRun] = {}
         self._order: deque[str] = deque()
@@ -102,20 +109,49 @@ class TrainingRuns:
             self._order.append(run.id)
             while len(self._order) > _KEPT_RUNS:
                 self._runs.pop(self._order.popleft(), None)
+        self._save(run)
         self._pool.submit(self._execute, run)
         return run
 
     def get(self, run_id: str) -> TrainingRun:
-        run = self._runs.get(run_id)
+        """A run started here, or one another worker (or an earlier server) recorded."""
+        run = self._runs.get(run_id) or self._load(run_id)
         if run is None:
             raise NotFoundError(f"no training run {run_id}", "run_id")
         return run
 
     def all(self) -> list[TrainingRun]:
-        return [self._runs[i] for i in reversed(self._order) if i in self._runs]
+        """Recent runs, newest first (from the status files when there is a folder)."""
+        runs = {r.id: r for r in self._runs.values()}
+        if self.folder is not None and self.folder.is_dir():
+            for path in self.folder.glob("*.json"):
+                found = self._load(path.stem)
+                if found is not None and found.id not in runs:
+                    runs[found.id] = found
+        return sorted(runs.values(), key=lambda r: r.created_at, reverse=True)[:_KEPT_RUNS]
+
+    def _save(self, run: TrainingRun) -> None:
+        """Write the status file via a temp file and rename, so readers never see half of it."""
+        if self.folder is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f".{run.id}.json.tmp"
+            tmp.write_text(json.dumps(asdict(run)))
+            os.replace(tmp, self.folder / f"{run.id}.json")
+        except OSError:
+            log.exception("could not record training run %s", run.id)
+
+    def _load(self, run_id: str) -> TrainingRun | None:
+        if self.folder is None or not re.fullmatch(r"[0-9a-f]{12}", run_id):
+            return None
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            return TrainingRun(**json.loads((self.folder / f"{run_id}.json").read_text()))
+        return None
 
     def _execute(self, run: TrainingRun) -> None:
         run.status, run.started_at = "running", _now()
+        self._save(run)
         log.info("training run started", extra={"fields": {"run": run.id, "family": run.family}})
         try:
             proc = subprocess.Popen(
@@ -150,6 +186,7 @@ class TrainingRuns:
         except Exception as exc:  # the server keeps running whatever the child did
             run.status, run.message = "failed", f"could not run training: {exc}"
         run.finished_at = _now()
+        self._save(run)
         log.info(
             "training run finished",
             extra={"fields": {"run": run.id, "status": run.status, "version": run.version}},

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from serving.auth import Role
+from serving.training_runs import TrainingRuns
 from tests.serving.api_keys import headers_for
 
 DS = headers_for(Role.data_scientist)
@@ -48,6 +49,9 @@ def test_a_run_trains_registers_and_the_server_swaps_to_it(
     assert version == "3"
     listed = client.get("/v1/training/runs", headers=DS).json()["runs"]
     assert [r["id"] for r in listed] == [run["id"]]
+    settings = client.app.state.settings
+    other_worker = TrainingRuns({}, settings.home / "training_runs")
+    assert other_worker.get(run["id"]).to_dict() == done
 
 
 def test_a_failing_run_reports_why_and_changes_nothing(

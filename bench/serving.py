@@ -1,0 +1,327 @@
+"""How fast is the API as users run it (`lodestar serve`), next to `mlflow models serve`?
+
+Trains the three families on the default demo data (288 weekly series, 500 sample paths),
+starts both servers on localhost, and drives them over real HTTP with 1 and 4 concurrent
+client processes (keep-alive connections). Reports p50/p99 latency and throughput, and our
+throughput over the peer's. The peer serves the same registered sales model with
+`--env-manager local`; it can only return weekly rows for the series asked for, so it is
+measured on its cheapest call (one series) and on one region's series.
+
+    .venv/bin/python bench/serving.py [--seconds 8] [--clients 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.results import write_section  # noqa: E402
+from engine.calendar import quarter_label, quarter_of  # noqa: E402
+from engine.demo import write_demo_data  # noqa: E402
+from engine.logs import quiet_libraries  # noqa: E402
+from engine.settings import Settings  # noqa: E402
+from engine.store import ModelStore  # noqa: E402
+
+KEY = "bench-data-scientist-key"
+
+
+@dataclass
+class Call:
+    """One kind of request a client repeats."""
+
+    label: str
+    method: str
+    url: str
+    params: dict[str, str] | None = None
+    body: bytes | None = None
+    headers: dict[str, str] | None = None
+
+
+def _client(call: Call, seconds: float, warmup: int) -> tuple[list[float], float]:
+    """Repeat `call` on one keep-alive connection for `seconds` after a warm-up.
+
+    Returns the latencies (ms) and the wall time the timed loop took.
+    """
+    headers = {**(call.headers or {}), "Content-Type": "application/json"}
+    out: list[float] = []
+    with httpx.Client(timeout=120, headers=headers) as http:
+        for _ in range(warmup):
+            http.request(call.method, call.url, params=call.params, content=call.body)
+        began = time.perf_counter()
+        while not out or time.perf_counter() - began < seconds:
+            t0 = time.perf_counter()
+            answer = http.request(call.method, call.url, params=call.params, content=call.body)
+            out.append((time.perf_counter() - t0) * 1000)
+            if answer.status_code != 200:
+                raise RuntimeError(f"{call.label}: {answer.status_code} {answer.text[:300]}")
+    return out, time.perf_counter() - began
+
+
+def measure(call: Call, clients: int, seconds: float) -> dict[str, Any]:
+    """p50/p99 latency (ms) and requests per second with `clients` concurrent processes."""
+    with mp.get_context("fork").Pool(clients) as pool:
+        parts = pool.starmap(_client, [(call, seconds, 3)] * clients)
+    latencies = np.concatenate([np.asarray(p) for p, _ in parts])
+    return {
+        "call": call.label,
+        "clients": clients,
+        "requests": len(latencies),
+        "p50_ms": float(np.percentile(latencies, 50)),
+        "p99_ms": float(np.percentile(latencies, 99)),
+        "rps": sum(len(p) / wall for p, wall in parts),
+    }
+
+
+def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not come up:\n{log.read_text()[-3000:]}")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def train_all(home: Path) -> tuple[dict[str, Path], dict[str, str]]:
+    """Demo data at its default size; every family trained into an embedded store."""
+    from training.forecast_job import train_forecast
+    from training.leads_job import train_leads
+    from training.pricing_job import train_pricing
+
+    paths = write_demo_data(home / "demo", seed=0)
+    store = ModelStore.from_settings(Settings(home=home))
+    versions = {"sales": train_forecast(store, paths["sales"]).version}
+    versions["leads"] = train_leads(store, paths["leads"], events=paths["lead_events"]).version
+    versions["pricing"] = train_pricing(store, paths["sales"]).version
+    return paths, versions
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        args, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=str(ROOT)
+    )
+
+
+def calls(url: str, peer: str, paths: dict[str, Path]) -> tuple[list[Call], list[Call]]:
+    """Our calls and the peer's, from the demo data."""
+    sales = pd.read_csv(paths["sales"], parse_dates=["date"])
+    first = quarter_of(pd.DatetimeIndex([sales["date"].max()]))[0] + 1
+    quarter = quarter_label(first)
+    auth = {"X-API-Key": KEY}
+    one = sales.iloc[0]
+    series = {"region": one["region"], "store": one["store"], "product": one["product"]}
+    pairs = sales[["store", "product"]].drop_duplicates().head(50)
+    what_if = {
+        "name": "bench-50",
+        "price_changes": [
+            {"filter": {"store": s, "product": p}, "percent": float(-10 + (i % 21))}
+            for i, (s, p) in enumerate(pairs.itertuples(index=False))
+        ],
+    }
+    leads = pd.read_csv(paths["leads"]).drop(columns=["converted", "conversion_date"])
+    batch = json.loads(leads.head(1000).to_json(orient="records"))
+    horizon = ",".join(quarter_label(first + i) for i in range(4))
+    ours = [
+        Call(
+            "quarterly forecast by region",
+            "GET",
+            f"{url}/v1/forecasts",
+            {"quarters": quarter, "level": "region"},
+            headers=auth,
+        ),
+        Call(
+            "weekly forecast, one series",
+            "GET",
+            f"{url}/v1/forecasts",
+            {"quarters": horizon, "granularity": "week", **series},
+            headers=auth,
+        ),
+        Call(
+            f"what-if, {len(what_if['price_changes'])} price points",
+            "POST",
+            f"{url}/v1/pricing/scenarios",
+            body=json.dumps(what_if).encode(),
+            headers=auth,
+        ),
+        Call(
+            "score 1,000 leads",
+            "POST",
+            f"{url}/v1/leads/score",
+            body=json.dumps({"leads": batch}).encode(),
+            headers=auth,
+        ),
+    ]
+
+    keys = sales[list(series)].drop_duplicates()
+    region_rows = keys[keys["region"] == one["region"]].astype(str).to_numpy().tolist()
+
+    def invocation(frame: dict) -> bytes:
+        return json.dumps({"dataframe_split": frame}).encode()
+
+    peers = [
+        Call(
+            "peer: weekly forecast, one series",
+            "POST",
+            f"{peer}/invocations",
+            body=invocation({"columns": list(series), "data": [list(series.values())]}),
+        ),
+        Call(
+            "peer: weekly forecast, one region's series",
+            "POST",
+            f"{peer}/invocations",
+            body=invocation({"columns": list(series), "data": region_rows}),
+        ),
+    ]
+    return ours, peers
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| server | call | clients | requests | p50 ms | p99 ms | req/s |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        server = "mlflow models serve" if r["call"].startswith("peer") else "lodestar serve"
+        call = r["call"].removeprefix("peer: ")
+        lines.append(
+            f"| {server} | {call} | {r['clients']} | {r['requests']} | {r['p50_ms']:.1f} | "
+            f"{r['p99_ms']:.1f} | {r['rps']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--clients", type=int, default=4)
+    opts = parser.parse_args()
+    quiet_libraries()
+    with tempfile.TemporaryDirectory(prefix="lodestar-bench-serving-") as tmp:
+        home = Path(tmp) / "home"
+        print("training the three families on the default demo data ...", flush=True)
+        paths, versions = train_all(home)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LODESTAR_", "MLFLOW_"))}
+        env |= {"LODESTAR_HOME": str(home), "LODESTAR_API_KEYS": f"data_scientist:{KEY}"}
+        port, peer_port = _free_port(), _free_port()
+        ours = start(
+            [sys.executable, "-m", "training.cli", "serve", "--port", str(port)],
+            env,
+            Path(tmp) / "lodestar.log",
+        )
+        bin_dir = str(Path(sys.executable).parent)  # mlflow execs `uvicorn` from PATH
+        peer_env = {
+            **env,
+            "MLFLOW_TRACKING_URI": Settings(home=home).tracking_uri,
+            "PATH": bin_dir + os.pathsep + env.get("PATH", ""),
+        }
+        mlflow_bin = str(Path(bin_dir) / "mlflow")
+        peer = start(
+            [
+                mlflow_bin,
+                "models",
+                "serve",
+                "-m",
+                "models:/lodestar-sales-forecast@champion",
+                "--env-manager",
+                "local",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(peer_port),
+            ],
+            peer_env,
+            Path(tmp) / "peer.log",
+        )
+        try:
+            url, peer_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{peer_port}"
+            _wait(f"{url}/v1/ready", ours, Path(tmp) / "lodestar.log")
+            ready = httpx.get(f"{url}/v1/ready").json()
+            _wait(f"{peer_url}/ping", peer, Path(tmp) / "peer.log")
+            our_calls, peer_calls = calls(url, peer_url, paths)
+            rows = []
+            for call in [*our_calls, *peer_calls]:
+                for clients in sorted({1, opts.clients}):
+                    print(f"  {call.label}, {clients} client(s) ...", flush=True)
+                    rows.append(measure(call, clients, opts.seconds))
+                    print(f"    {rows[-1]}", flush=True)
+        finally:
+            for proc in (ours, peer):
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    body = report(rows, versions, ready, opts)
+    print(body)
+    write_section("serving", body)
+
+
+def report(rows: list[dict], versions: dict, ready: dict, opts: argparse.Namespace) -> str:
+    """Markdown: the table, the ratios to the peer and what was measured."""
+    by = {(r["call"], r["clients"]): r for r in rows}
+    n = opts.clients
+    ours_q = by[("quarterly forecast by region", n)]["rps"]
+    ours_w = by[("weekly forecast, one series", n)]["rps"]
+    peer_one = by[("peer: weekly forecast, one series", n)]["rps"]
+    peer_region = by[("peer: weekly forecast, one region's series", n)]["rps"]
+    what_if = next(r for r in rows if r["call"].startswith("what-if") and r["clients"] == 1)
+    quarterly_1 = by[("quarterly forecast by region", 1)]
+    lines = [
+        "## Serving: `lodestar serve` vs `mlflow models serve` over HTTP on localhost",
+        "",
+        f"Default demo data (288 weekly series x 500 sample paths; models sales v"
+        f"{versions['sales']}, leads v{versions['leads']}, pricing v{versions['pricing']}; "
+        f"ready={ready['ready']}). One uvicorn worker each; API keys on for ours; clients are "
+        f"separate processes on keep-alive connections, {opts.seconds:.0f} s per row, on the "
+        "same 2-core machine as the servers.",
+        "",
+        table(rows),
+        "",
+        "| ratio (throughput, {n} clients) | value |".replace("{n}", str(n)),
+        "|---|---:|",
+        f"| our quarterly forecast by region / peer's one-series weekly call | "
+        f"{ours_q / peer_one:.1f}x |",
+        f"| our quarterly forecast by region / peer's one-region weekly call | "
+        f"{ours_q / peer_region:.1f}x |",
+        f"| our one-series weekly call / peer's one-series weekly call (same rows) | "
+        f"{ours_w / peer_one:.1f}x |",
+        "",
+        f"Targets: quarterly forecast p99 {quarterly_1['p99_ms']:.1f} ms with one client "
+        f"(target < 20 ms); {what_if['call']} p99 {what_if['p99_ms']:.1f} ms with one client "
+        "(target < 30 ms); throughput vs peer >= 5x.",
+        "The peer cannot aggregate: a planner's regional quarter total needs the region's "
+        "weekly rows from it plus client-side summing (and its intervals would be wrong to add), "
+        "so the one-series call is its cheapest, most favourable request.",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
