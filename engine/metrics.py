@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
+
 import numpy as np
 
 
@@ -50,3 +54,43 @@ def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
     mask = ~np.isnan(actual)
     inside = (actual[mask] >= lower[mask]) & (actual[mask] <= upper[mask])
     return float(inside.mean()) if inside.size else float("nan")
+
+
+def mase_scale(insample: np.ndarray, season_length: int) -> np.ndarray:
+    """Per-series in-sample MAE of the seasonal naive forecast (naive when too short)."""
+    insample = np.atleast_2d(insample)
+    out = np.full(insample.shape[0], np.nan)
+    for m in (season_length, 1):
+        if insample.shape[1] <= m:
+            continue
+        with np.errstate(invalid="ignore"), _quiet():
+            scale = np.nanmean(np.abs(insample[:, m:] - insample[:, :-m]), axis=1)
+        todo = ~np.isfinite(out) | (out <= 0)
+        out[todo] = scale[todo]
+    return out
+
+
+def mase_per_series(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """MAE / scale per series (NaN where the scale is zero or unknown)."""
+    with np.errstate(invalid="ignore", divide="ignore"), _quiet():
+        mae = np.nanmean(np.abs(np.atleast_2d(actual) - np.atleast_2d(forecast)), axis=1)
+        ratio = mae / scale
+    return np.where(np.isfinite(ratio), ratio, np.nan)
+
+
+def smape_per_series(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
+    """sMAPE in percent per series (the M3 convention: mean over the horizon)."""
+    a, f = np.atleast_2d(actual), np.atleast_2d(forecast)
+    denom = np.abs(a) + np.abs(f)
+    with np.errstate(invalid="ignore", divide="ignore"), _quiet():
+        terms = np.where(denom > 0, 200.0 * np.abs(a - f) / denom, 0.0)
+        terms = np.where(np.isnan(a), np.nan, terms)
+        return np.nanmean(terms, axis=1)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence numpy's 'mean of empty slice' warnings for all-missing series."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield

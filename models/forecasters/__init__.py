@@ -1,5 +1,12 @@
-"""Sales forecasters: per-series and global models behind one estimator contract."""
+"""Sales forecasters: per-series and global models behind one estimator contract.
 
-from models.forecasters.seasonal_naive import SeasonalNaive
+Contract: parameters stored verbatim in __init__, `fit(panel) -> self`,
+`predict(horizon, future_exog=None) -> ndarray (series x horizon)`, learned state ends in `_`.
+"""
 
-__all__ = ["SeasonalNaive"]
+from models.forecasters.ensemble import Ensemble
+from models.forecasters.global_gbm import GlobalGBM
+from models.forecasters.seasonal_naive import Naive, SeasonalNaive
+from models.forecasters.statistical import ARIMA, ETS, Theta
+
+__all__ = ["ARIMA", "ETS", "Ensemble", "GlobalGBM", "Naive", "SeasonalNaive", "Theta"]

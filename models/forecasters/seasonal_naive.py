@@ -1,4 +1,4 @@
-"""Seasonal naive: next year's period equals this year's; the baseline every model must beat."""
+"""Naive and seasonal naive: the honest baselines every model must beat."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator
 
 from engine.calendar import season_length as season_length_for
 from engine.panel import Panel
+from models.forecasters.local import clean_series
 
 _Z80, _Z95 = 1.2815515655446004, 1.959963984540054
 
@@ -17,31 +18,41 @@ class SeasonalNaive(BaseEstimator):
     def __init__(self, season_length: int | None = None) -> None:
         self.season_length = season_length
 
+    def _period(self, panel: Panel) -> int:
+        return self.season_length or season_length_for(panel.freq)
+
     def fit(self, panel: Panel) -> SeasonalNaive:
-        m = self.season_length or season_length_for(panel.freq)
-        values = _fill_gaps(panel.values)
-        n = values.shape[1]
-        if n < m:
-            m = 1  # too short for a season: fall back to naive (last value)
+        m = self._period(panel)
+        n_series = panel.n_series
+        last = np.zeros((n_series, m))
+        scale = np.zeros(n_series)
+        used = np.ones(n_series, dtype=int)
+        for i, row in enumerate(panel.values):
+            y = clean_series(row)
+            k = m if len(y) >= m else 1
+            used[i] = k
+            if len(y) == 0:
+                continue
+            season = y[len(y) - k :]
+            last[i] = season[np.arange(m) % k]
+            if len(y) > k:
+                scale[i] = np.sqrt(np.mean((y[k:] - y[:-k]) ** 2))
         self.season_length_ = m
-        self.last_season_ = values[:, n - m :]
-        diffs = values[:, m:] - values[:, :-m] if n > m else np.zeros((len(values), 1))
-        with np.errstate(invalid="ignore"):
-            scale = np.sqrt(np.nanmean(diffs**2, axis=1))
-        self.residual_scale_ = np.nan_to_num(scale, nan=0.0)
-        self.n_series_ = len(values)
+        self.used_period_ = used
+        self.last_season_ = last
+        self.residual_scale_ = scale
+        self.n_series_ = n_series
         return self
 
-    def predict(self, horizon: int) -> np.ndarray:
+    def predict(self, horizon: int, future_exog: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Point forecasts, shape (series, horizon)."""
-        m = self.season_length_
-        idx = np.arange(horizon) % m
+        idx = np.arange(horizon) % self.season_length_
         return np.clip(self.last_season_[:, idx], 0.0, None)
 
     def horizon_scale(self, horizon: int) -> np.ndarray:
         """Forecast standard deviation per series and step: grows with completed seasons."""
-        k = np.floor(np.arange(horizon) / self.season_length_) + 1
-        return self.residual_scale_[:, None] * np.sqrt(k)[None, :]
+        k = np.floor(np.arange(horizon)[None, :] / self.used_period_[:, None]) + 1
+        return self.residual_scale_[:, None] * np.sqrt(k)
 
     def sample_paths(self, horizon: int, n_paths: int, seed: int = 0) -> np.ndarray:
         """Simulated futures, shape (series, paths, horizon), non-negative."""
@@ -52,6 +63,11 @@ class SeasonalNaive(BaseEstimator):
         return np.clip(paths, 0.0, None).astype(np.float32)
 
 
-def _fill_gaps(values: np.ndarray) -> np.ndarray:
-    """Missing periods inside a series count as zero sales; before its start they stay zero too."""
-    return np.nan_to_num(values, nan=0.0)
+class Naive(SeasonalNaive):
+    """Last observed value carried forward (seasonal naive with a season of one)."""
+
+    def __init__(self) -> None:
+        pass
+
+    def _period(self, panel: Panel) -> int:
+        return 1

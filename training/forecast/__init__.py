@@ -1,0 +1,1 @@
+"""Sales-forecast training: candidates, rolling-origin backtests, selection, reconciliation."""
