@@ -5,28 +5,23 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from mlflow.models import infer_signature
-from sklearn.base import clone
 
 from engine import promotion
-from engine.calendar import future_dates, periods_to_cover, quarter_of, season_length
+from engine.calendar import periods_to_cover, quarter_of
 from engine.contracts import SalesHistory, parse_column_mapping, read_table, validate_sales
-from engine.metrics import coverage, mase, wape
 from engine.panel import Panel, to_panel
 from engine.store import ModelStore
-from models.forecasters import SeasonalNaive
-from models.forecasters.forecast_set import ForecastSet
 from models.pyfunc import SalesForecastPyfunc
+from training.forecast.charts import close, fan_charts
+from training.forecast.pipeline import Backtester, ForecastSettings, Outcome, run_forecast
+from training.parallel import Runner
 from training.results import TrainResult
 
 log = logging.getLogger("lodestar.training.forecast")
 
-HOLDOUT = {"D": 91, "W": 13, "M": 3, "Q": 1}
-"""One quarter of periods held out for the promotion metric."""
-N_PATHS = 500
-ACTUALS_DAYS = 100
+PROMOTION_METRIC = "backtest_wape"
 
 
 def load_sales(
@@ -36,57 +31,29 @@ def load_sales(
     return validate_sales(read_table(data, parse_column_mapping(columns)), keys=keys)
 
 
-def holdout_split(panel: Panel, periods: int) -> tuple[Panel, np.ndarray]:
-    """Panel without its last `periods` columns, and those held-out actuals."""
-    cut = panel.values.shape[1] - periods
-    train = Panel(panel.index, panel.dates[:cut], panel.values[:, :cut], panel.freq)
-    return train, panel.values[:, cut:]
-
-
-def evaluate(estimator: SeasonalNaive, panel: Panel) -> dict[str, float]:
-    """Holdout metrics of an unfitted estimator spec on the last quarter of the panel."""
-    periods = HOLDOUT[panel.freq[0]]
-    if panel.values.shape[1] <= periods + 1:
-        return {}
-    train, actual = holdout_split(panel, periods)
-    model = clone(estimator).fit(train)
-    forecast = model.predict(periods)
-    paths = model.sample_paths(periods, 200)
-    lo80, hi80 = np.quantile(paths, [0.1, 0.9], axis=1)
-    lo95, hi95 = np.quantile(paths, [0.025, 0.975], axis=1)
-    return {
-        "holdout_wape": wape(actual, forecast),
-        "holdout_mase": mase(actual, forecast, train.values, season_length(panel.freq)),
-        "holdout_coverage_80": coverage(actual, lo80, hi80),
-        "holdout_coverage_95": coverage(actual, lo95, hi95),
-    }
-
-
 def horizon_for(last: pd.Timestamp, freq: str, quarters: int) -> int:
     """Periods from the last date through the end of the `quarters`-th quarter after it."""
     target = quarter_of(pd.DatetimeIndex([last]))[0] + quarters
     return periods_to_cover(last, target, freq)
 
 
-def build_forecast_set(
-    estimator: SeasonalNaive, panel: Panel, horizon: int, n_paths: int = N_PATHS
-) -> ForecastSet:
-    """Fit on the full panel and precompute the future that serving will answer from."""
-    model = clone(estimator).fit(panel)
-    last = panel.dates[-1]
-    recent = panel.dates > last - pd.Timedelta(days=ACTUALS_DAYS)
-    return ForecastSet(
-        index=panel.index,
-        keys=[c for c in panel.index.columns if c != "category"] or list(panel.index.columns),
-        freq=panel.freq,
-        dates=future_dates(last, horizon, panel.freq),
-        mean=model.predict(horizon),
-        paths=model.sample_paths(horizon, n_paths),
-        actual_dates=panel.dates[recent],
-        actuals=panel.values[:, recent],
-        model_name=type(estimator).__name__,
-        info={"history_start": str(panel.dates[0].date()), "history_end": str(last.date())},
-    )
+def champion_score(
+    store: ModelStore,
+    panel: Panel,
+    settings: ForecastSettings,
+    backtester: Backtester,
+    keys: list[str],
+) -> tuple[str | None, float | None, dict | None]:
+    """The champion's spec re-evaluated on this data's windows: (version, WAPE, its spec)."""
+    version = store.champion_version("sales")
+    if version is None:
+        return None, None, None
+    payload = store.load_version("sales", version)
+    spec = dict(getattr(payload, "info", {}).get("spec") or {"selection": "baseline"})
+    same_windows = {"n_windows": settings.n_windows, "window_horizon": settings.window_horizon}
+    champ = ForecastSettings(**{**spec, **same_windows, "n_paths": 50, "seed": settings.seed})
+    outcome = run_forecast(panel, champ, 0, backtester=backtester, keys=keys)
+    return version, outcome.metrics.get(PROMOTION_METRIC), spec
 
 
 def train_forecast(
@@ -96,48 +63,105 @@ def train_forecast(
     keys: list[str] | None = None,
     horizon_quarters: int = 5,
     force: bool = False,
+    selection: str = "standard",
+    reconciliation: str = "auto",
+    n_windows: int = 3,
+    n_jobs: int = 1,
+    backend: str = "loky",
+    scheduler: str | None = None,
+    progress: bool = False,
+    seed: int = 0,
 ) -> TrainResult:
     """The `lodestar train forecast` job. Validation happens before any run is created."""
     history = load_sales(data, columns, keys)
     panel = to_panel(history)
-    estimator = SeasonalNaive()
-    metrics = evaluate(estimator, panel)
-    champion_version = store.champion_version("sales")
-    champion_score = None
-    if champion_version is not None and metrics:
-        champion_set = store.load_version("sales", champion_version)
-        champion_spec = champion_set.info.get("estimator", SeasonalNaive())
-        champion_score = evaluate(champion_spec, panel).get("holdout_wape")
+    series_keys = history.series_keys
+    settings = ForecastSettings(
+        selection=selection, n_windows=n_windows, reconciliation=reconciliation, seed=seed
+    )
+    runner = Runner(n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress)
+    backtester = Backtester(runner)
     horizon = horizon_for(panel.dates[-1], panel.freq, horizon_quarters)
-    forecast_set = build_forecast_set(estimator, panel, horizon)
-    forecast_set.info["estimator"] = clone(estimator)
+    outcome = run_forecast(panel, settings, horizon, runner, backtester, series_keys)
+    forecast_set = outcome.forecast_set
+    metrics = outcome.metrics
+    champ_version, champ_wape, champ_spec = champion_score(
+        store, panel, settings, backtester, series_keys
+    )
     with store.run("sales", run_name="forecast") as run:
-        run.params(
-            {
-                "model": type(estimator).__name__,
-                **{f"model.{k}": v for k, v in estimator.get_params().items()},
-                "data": str(data),
-                "keys": ",".join(history.keys),
-                "freq": history.freq,
-                "n_series": panel.n_series,
-                "n_rows": len(history.frame),
-                "history_start": forecast_set.info["history_start"],
-                "history_end": forecast_set.info["history_end"],
-                "horizon": horizon,
-            }
-        )
-        run.metrics(metrics)
+        run.params(_params(settings, history, panel, data, horizon, outcome))
+        run.metrics({k: v for k, v in metrics.items() if ".h" not in k})
+        for key, value in metrics.items():
+            if ".selected.h" in key:
+                run.metrics({"backtest_wape_by_step": value}, step=int(key[-2:]))
+        _log_tables(run, outcome)
+        figures = fan_charts(panel, forecast_set)
+        try:
+            for name, fig in figures.items():
+                run.figure(fig, f"charts/{name}")
+        finally:
+            close(figures)
         sample = panel.index.head(2)[forecast_set.keys].astype(str)
         signature = infer_signature(sample, forecast_set.predict_frame(sample).head())
         store.log_model(run, SalesForecastPyfunc(), forecast_set, signature, sample)
-        decision = promotion.decide(
-            "holdout_wape",
-            metrics.get("holdout_wape", float("nan")),
-            champion_score,
-            champion_version,
-            force,
-        )
+        decision = _decide(metrics, champ_version, champ_wape, champ_spec, settings, force)
         with store.registering("sales", run) as version:
             promotion.apply(store, "sales", run, version, decision)
     log.info("trained sales forecast v%s (%s)", version, decision.reason)
     return TrainResult("sales", run.run_id, version, decision.promoted, decision.reason, metrics)
+
+
+def _decide(
+    metrics: dict[str, float],
+    champ_version: str | None,
+    champ_wape: float | None,
+    champ_spec: dict | None,
+    settings: ForecastSettings,
+    force: bool,
+) -> promotion.PromotionDecision:
+    """Strictly better backtest WAPE on the same windows wins; the same spec on newer data too."""
+    challenger = metrics.get(PROMOTION_METRIC, float("nan"))
+    decision = promotion.decide(PROMOTION_METRIC, challenger, champ_wape, champ_version, force)
+    same = champ_spec is not None and champ_spec == settings.spec()
+    if not decision.promoted and same and champ_wape is not None and challenger <= champ_wape:
+        reason = f"same estimator spec as champion v{champ_version}, refitted on this data"
+        return promotion.PromotionDecision(
+            True, PROMOTION_METRIC, challenger, champ_wape, champ_version, reason
+        )
+    return decision
+
+
+def _params(
+    settings: ForecastSettings,
+    history: SalesHistory,
+    panel: Panel,
+    data: str | Path,
+    horizon: int,
+    outcome: Outcome,
+) -> dict[str, object]:
+    """Run parameters: data, spec, windows, the reconciliation chosen."""
+    return {
+        "model": "per-series selection by backtest MASE",
+        **{f"spec.{k}": v for k, v in settings.spec().items()},
+        "candidates": ",".join(
+            outcome.forecast_set.info.get("estimators", {}) or ["seasonal_naive"]
+        ),
+        "reconciliation_chosen": outcome.reconciliation,
+        "windows": ",".join(str(panel.dates[w.cut].date()) for w in outcome.windows),
+        "data": str(data),
+        "keys": ",".join(history.keys),
+        "freq": history.freq,
+        "n_series": panel.n_series,
+        "n_rows": len(history.frame),
+        "history_start": str(panel.dates[0].date()),
+        "history_end": str(panel.dates[-1].date()),
+        "horizon": horizon,
+        "n_paths": settings.n_paths,
+    }
+
+
+def _log_tables(run, outcome: Outcome) -> None:
+    """Backtest table and per-series model choice as CSV artifacts."""
+    if not outcome.table.empty:
+        run.table(outcome.table, "backtest/backtest.csv")
+    run.table(outcome.choice, "backtest/selection.csv")

@@ -1,0 +1,305 @@
+"""Forecast accuracy on real data against peers run in the same script.
+
+Dominick's orange juice: (a) the TSPerf protocol (12 rounds, 2 weeks after a 1-week gap, future
+prices/deal/feature known, MAPE) against the published board; (b) one quarter ahead (last 13 weeks
+held out) against seasonal naive and statsforecast AutoETS/AutoTheta. M3 quarterly and monthly:
+official split, sMAPE/MASE against statsforecast AutoETS/AutoTheta and published Theta.
+Run: .venv/bin/python -m bench.forecast_accuracy   (2 cores, < 30 minutes)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from bench.results import write_section
+from engine.contracts import validate_sales
+from engine.metrics import coverage, mape, mase_per_series, mase_scale, smape_per_series, wape
+from engine.panel import Panel, to_panel
+from engine.settings import get_settings
+from models.forecasters import GlobalGBM, SeasonalNaive
+from models.forecasters.local import clean_series
+from training.forecast.pipeline import ForecastSettings, run_forecast
+from training.parallel import Runner
+
+OJ_WEEK1 = pd.Timestamp("1989-09-14")
+PUBLISHED_TSPERF = {
+    "LightGBM": 36.28,
+    "DilatedCNN": 37.09,
+    "ETS": 70.99,
+    "AutoARIMA": 70.80,
+    "naive": 109.67,
+}
+PUBLISHED_THETA = {"quarterly": 8.96, "monthly": 13.89}
+N_JOBS = 2
+
+
+def oj_panel() -> Panel:
+    """913 store x brand weekly series with own price, rivals' mean price, deal and feature."""
+    raw = pd.read_csv(get_settings().data_dir / "oj" / "oj_yx.csv.gz")
+    prices = raw[[f"price{b}" for b in range(1, 12)]].to_numpy()
+    own = prices[np.arange(len(raw)), raw["brand"].to_numpy() - 1]
+    others = (prices.sum(axis=1) - own) / 10
+    frame = pd.DataFrame(
+        {
+            "date": OJ_WEEK1 + pd.to_timedelta((raw["week"] - 1) * 7, unit="D"),
+            "store": raw["store"].astype(str).str.zfill(3),
+            "brand": raw["brand"].astype(str).str.zfill(2),
+            "units": np.exp(raw["logmove"]),
+            "price": own,
+            "deal": raw["deal"],
+            "feature": raw["feat"].clip(0, 1),
+            "comp_price_others": others,
+        }
+    )
+    return to_panel(validate_sales(frame, keys=["store", "brand"]))
+
+
+def oj_tsperf(panel: Panel) -> tuple[list[dict], float]:
+    """12 rounds: train through week 135+2r, forecast weeks +2 and +3 with known drivers."""
+    first_week = int((panel.dates[0] - OJ_WEEK1).days / 7) + 1
+    rows, t0 = {"Lodestar GlobalGBM": [], "naive (last value)": []}, time.time()
+    actual_all, fc_all = [], {k: [] for k in rows}
+    for r in range(12):
+        cut = 135 + 2 * r - first_week + 1  # periods through week 135+2r
+        train = panel.head(cut)
+        planned = panel.exog_slice(cut, cut + 3)
+        gbm = GlobalGBM(n_jobs=N_JOBS).fit(train).predict(3, planned)[:, 1:]
+        last = np.array([clean_series(v)[-1] if np.isfinite(v).any() else 0 for v in train.values])
+        actual_all.append(panel.values[:, cut + 1 : cut + 3])
+        fc_all["Lodestar GlobalGBM"].append(gbm)
+        fc_all["naive (last value)"].append(np.repeat(last[:, None], 2, axis=1))
+    seconds = time.time() - t0
+    actual = np.concatenate(actual_all, axis=1)
+    out = []
+    for name in rows:
+        fc = np.concatenate(fc_all[name], axis=1)
+        out.append({"model": name, "MAPE %": mape(actual, fc), "run in script": "yes"})
+    for name, value in PUBLISHED_TSPERF.items():
+        out.append({"model": f"{name} (published)", "MAPE %": value, "run in script": "no"})
+    return out, seconds
+
+
+def statsforecast_peers(
+    values: np.ndarray, season: int, horizon: int, levels: bool = True
+) -> dict[str, tuple[np.ndarray, dict, float]]:
+    """AutoETS and AutoTheta from statsforecast on each cleaned series (2 workers)."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS, AutoTheta
+
+    series = [clean_series(v) for v in values]
+    long = pd.DataFrame(
+        {
+            "unique_id": np.repeat(np.arange(len(series)), [len(s) for s in series]),
+            "ds": np.concatenate([np.arange(len(s)) for s in series]),
+            "y": np.concatenate(series),
+        }
+    )
+    out = {}
+    for name, model in {
+        "AutoETS": AutoETS(season_length=season),
+        "AutoTheta": AutoTheta(season_length=season),
+    }.items():
+        t0 = time.time()
+        sf = StatsForecast(models=[model], freq=1, n_jobs=N_JOBS)
+        fc = sf.forecast(df=long, h=horizon, level=[80, 95] if levels else None)
+        fc = fc.sort_values(["unique_id", "ds"])
+        col = [c for c in fc.columns if c not in ("unique_id", "ds")][0]
+        mean = fc[col].to_numpy().reshape(len(series), horizon)
+        bands = {}
+        if levels:
+            for lv in ("80", "95"):
+                bands[lv] = (
+                    fc[f"{col}-lo-{lv}"].to_numpy().reshape(len(series), horizon),
+                    fc[f"{col}-hi-{lv}"].to_numpy().reshape(len(series), horizon),
+                )
+        out[name] = (np.clip(mean, 0, None), bands, time.time() - t0)
+    return out
+
+
+def oj_quarter(panel: Panel) -> list[dict]:
+    """Last 13 weeks held out; Lodestar's full pipeline vs seasonal naive, AutoETS, AutoTheta."""
+    h = 13
+    train = panel.head(panel.n_periods - h)
+    actual = panel.values[:, -h:]
+    scale = mase_scale(train.values, 52)
+    results = {}
+    t0 = time.time()
+    outcome = run_forecast(
+        train,
+        ForecastSettings(selection="standard", n_paths=400),
+        h,
+        Runner(n_jobs=N_JOBS),
+        keys=["store", "brand"],
+    )
+    fs = outcome.forecast_set
+    bands = {
+        lv: tuple(np.quantile(fs.paths, q, axis=1))
+        for lv, q in {"80": (0.1, 0.9), "95": (0.025, 0.975)}.items()
+    }
+    qb = {
+        lv: tuple(np.quantile(fs.paths.sum(axis=2), q, axis=1))
+        for lv, q in {"80": (0.1, 0.9), "95": (0.025, 0.975)}.items()
+    }
+    results["Lodestar (selected, reconciled)"] = (fs.mean, bands, time.time() - t0, qb)
+    t0 = time.time()
+    sn = SeasonalNaive()
+    sn.fit(train)
+    results["seasonal naive"] = (sn.predict(h), {}, time.time() - t0, {})
+    for name, (mean, b, secs) in statsforecast_peers(train.values, 52, h).items():
+        results[f"statsforecast {name}"] = (mean, b, secs, {})
+    rows = []
+    complete = ~np.isnan(actual).any(axis=1)
+    q_actual = np.where(complete, actual.sum(axis=1), np.nan)
+    for name, (mean, b, secs, qbands) in results.items():
+        row = {
+            "model": name,
+            "WAPE weekly": wape(actual, mean),
+            "MASE weekly": float(np.nanmean(mase_per_series(actual, mean, scale))),
+            "WAPE quarter total": wape(q_actual, mean.sum(axis=1)),
+            "MASE quarter total": float(
+                np.nanmean(np.abs(q_actual - mean.sum(axis=1)) / (scale * h))
+            ),
+            "cov 80": coverage(actual, *b["80"]) if b else np.nan,
+            "cov 95": coverage(actual, *b["95"]) if b else np.nan,
+            "quarter cov 80": coverage(q_actual, *qbands["80"]) if qbands else np.nan,
+            "quarter cov 95": coverage(q_actual, *qbands["95"]) if qbands else np.nan,
+            "fit+predict s": secs,
+        }
+        rows.append(row)
+    return rows
+
+
+def m3_panel(kind: str) -> tuple[Panel, np.ndarray, int]:
+    """Train series right-aligned on one monthly/quarterly grid, and the test values."""
+    raw = pd.read_csv(get_settings().data_dir / "m3" / f"m3_{kind}.csv.gz")
+    train = raw[raw["split"] == "train"]
+    test = raw[raw["split"] == "test"]
+    ids = sorted(raw["series"].unique())
+    lengths = train.groupby("series").size().reindex(ids).to_numpy()
+    h = int(test.groupby("series").size().max())
+    n_max = int(lengths.max())
+    values = np.full((len(ids), n_max), np.nan)
+    for i, (_, grp) in enumerate(train.groupby("series", sort=True)):
+        y = grp["units"].to_numpy(float)
+        values[i, n_max - len(y) :] = y
+    actual = np.full((len(ids), h), np.nan)
+    for i, (_, grp) in enumerate(test.groupby("series", sort=True)):
+        actual[i, : len(grp)] = grp["units"].to_numpy(float)
+    freq = "Q" if kind == "quarterly" else "M"
+    step = 3 if freq == "Q" else 1
+    dates = pd.date_range(end="2000-12-01", periods=n_max, freq=f"{step}MS")
+    cats = train.groupby("series")["category"].first().reindex(ids)
+    index = pd.DataFrame({"series": ids, "category": cats.to_numpy()})
+    return Panel(index, pd.DatetimeIndex(dates), values, freq), actual, h
+
+
+def m3(kind: str) -> list[dict]:
+    """Lodestar vs statsforecast AutoETS/AutoTheta vs published Theta on the official split."""
+    panel, actual, h = m3_panel(kind)
+    season = 4 if kind == "quarterly" else 12
+    scale = mase_scale(panel.values, season)
+    t0 = time.time()
+    settings = ForecastSettings(
+        selection="standard", n_windows=1, window_horizon=h, reconciliation="bottom_up", n_paths=50
+    )
+    outcome = run_forecast(panel, settings, h, Runner(n_jobs=N_JOBS), keys=["series"])
+    results = {"Lodestar (selected)": (outcome.forecast_set.mean, time.time() - t0)}
+    for name, (mean, _, secs) in statsforecast_peers(panel.values, season, h, False).items():
+        results[f"statsforecast {name}"] = (mean, secs)
+    rows = []
+    for name, (mean, secs) in results.items():
+        rows.append(
+            {
+                "model": name,
+                "sMAPE": float(np.nanmean(smape_per_series(actual, mean))),
+                "MASE": float(np.nanmean(mase_per_series(actual, mean, scale))),
+                "fit+predict s": secs,
+            }
+        )
+    rows.append(
+        {
+            "model": "Theta (published)",
+            "sMAPE": PUBLISHED_THETA[kind],
+            "MASE": np.nan,
+            "fit+predict s": np.nan,
+        }
+    )
+    return rows
+
+
+def with_ratios(rows: list[dict], ours: str, lower_better: list[str]) -> pd.DataFrame:
+    """Table plus one row of Lodestar / best peer for each metric."""
+    table = pd.DataFrame(rows)
+    peers = table[table["model"] != ours]
+    ratio = {"model": "ratio Lodestar / best peer"}
+    mine = table[table["model"] == ours].iloc[0]
+    for col in lower_better:
+        best = peers[col].dropna().min() if col in peers else np.nan
+        ratio[col] = mine[col] / best if best and np.isfinite(best) else np.nan
+    return pd.concat([table, pd.DataFrame([ratio])], ignore_index=True)
+
+
+def markdown(table: pd.DataFrame, fmt: str = ".3f") -> str:
+    """A pipe table without extra dependencies."""
+
+    def cell(value: object) -> str:
+        if isinstance(value, float | np.floating):
+            return "" if not np.isfinite(value) else format(value, fmt)
+        return str(value)
+
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    for row in table.itertuples(index=False):
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.ERROR)
+    warnings.filterwarnings("ignore")
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    sections = []
+    start = time.time()
+    panel = oj_panel()
+    rows, secs = oj_tsperf(panel)
+    t = pd.DataFrame(rows)
+    best_pub = min(PUBLISHED_TSPERF.values())
+    text = (
+        f"### OJ, TSPerf protocol (913 series, 12 rounds, MAPE %)\n\n"
+        f"{markdown(t, '.2f')}\n\nLodestar GBM fit+predict {secs:.0f}s "
+        f"for 12 rounds; ratio to published best ({best_pub}): "
+        f"{t.iloc[0]['MAPE %'] / best_pub:.3f}"
+    )
+    print(text, flush=True)
+    sections.append(text)
+    q = oj_quarter(panel)
+    cols = [
+        "WAPE weekly",
+        "MASE weekly",
+        "WAPE quarter total",
+        "MASE quarter total",
+        "fit+predict s",
+    ]
+    qt = with_ratios(q, "Lodestar (selected, reconciled)", cols)
+    text = (
+        "### OJ, one quarter ahead (last 13 weeks held out, prices held at last level)\n\n"
+        + markdown(qt)
+    )
+    print(text, flush=True)
+    sections.append(text)
+    for kind in ("quarterly", "monthly"):
+        mt = with_ratios(m3(kind), "Lodestar (selected)", ["sMAPE", "MASE", "fit+predict s"])
+        text = f"### M3 {kind} (official split)\n\n" + markdown(mt)
+        print(text, flush=True)
+        sections.append(text)
+    sections.append(f"Total benchmark wall time: {time.time() - start:.0f}s on 2 workers.")
+    write_section("forecast_accuracy", "\n\n".join(sections))
+
+
+if __name__ == "__main__":
+    main()
