@@ -32,11 +32,12 @@ class LocalForecaster(BaseEstimator):
     def fit(self, panel: Panel) -> LocalForecaster:
         m = self.season_length or season_length_for(panel.freq)
         self.season_length_ = m
-        states, reasons = [], []
+        states, reasons, trailing = [], [], []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for row in panel.values:
                 y = clean_series(row)
+                trailing.append(trailing_gap(row))
                 reason = self._unfit_reason(y, m)
                 state = None
                 if reason is None:
@@ -49,6 +50,7 @@ class LocalForecaster(BaseEstimator):
                     reasons.append(reason or "fit failed")
                 states.append(state)
         self.states_ = states
+        self.trailing_ = np.array(trailing, dtype=int)
         self.n_series_ = len(states)
         self.n_fallback_ = len(reasons)
         if reasons:
@@ -68,14 +70,15 @@ class LocalForecaster(BaseEstimator):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for i, state in enumerate(self.states_):
+                gap = int(self.trailing_[i])  # series that stopped early: skip to the grid's end
                 if isinstance(state, tuple) and state and state[0] == "fallback":
-                    f = fallback_forecast(state[1], horizon)
+                    f = fallback_forecast(state[1], horizon + gap)
                 else:
                     try:
-                        f = np.asarray(self._forecast_one(state, horizon), dtype=float)
+                        f = np.asarray(self._forecast_one(state, horizon + gap), dtype=float)
                     except Exception:  # noqa: BLE001 - a failed forecast falls back too
-                        f = np.full(horizon, np.nan)
-                out[i] = f
+                        f = np.full(horizon + gap, np.nan)
+                out[i] = f[gap:]
         bad = ~np.isfinite(out)
         if bad.any():
             out[bad] = 0.0
@@ -109,6 +112,12 @@ def clean_series(row: np.ndarray) -> np.ndarray:
         pos = np.arange(len(y))
         y[missing] = np.interp(pos[missing], pos[~missing], y[~missing])
     return y
+
+
+def trailing_gap(row: np.ndarray) -> int:
+    """Periods between a series' last value and the end of the grid."""
+    ok = np.flatnonzero(~np.isnan(row))
+    return 0 if ok.size == 0 else len(row) - 1 - int(ok[-1])
 
 
 def fallback_state(y: np.ndarray, m: int) -> tuple[str, np.ndarray]:

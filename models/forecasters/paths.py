@@ -36,6 +36,9 @@ class PathSampler:
         sigma = np.sqrt((count * own + k * pooled) / (count + k))
         self.sigma_ = np.maximum(sigma, 1e-6)
         self.pool_ = np.nan_to_num(errors / self.sigma_[None, :, None], nan=0.0)
+        n_traj = max(1, int(np.isfinite(errors).any(axis=2).sum()))
+        spread = float(np.std(self.pool_)) or 1.0
+        self.bandwidth_ = 1.06 * spread * n_traj ** (-0.2)
         return self
 
     def sample(self, mean: np.ndarray, n_paths: int, seed: int = 0) -> np.ndarray:
@@ -49,6 +52,10 @@ class PathSampler:
             window = rng.integers(0, n_windows, n_paths)
             donor = rng.integers(0, n_donors, (n, n_paths))
             traj = self.pool_[window[None, :], donor]  # n x paths x steps
+            # smoothed bootstrap: a kernel jitter, half shared across the block's steps
+            common = rng.standard_normal((n, n_paths, 1))
+            own = rng.standard_normal((n, n_paths, steps))
+            traj = traj + self.bandwidth_ * np.sqrt(0.5) * (common + own)
             dev[:, :, b * steps : (b + 1) * steps] = traj * np.sqrt(b + 1)
         dev = dev[:, :, :horizon] * self.sigma_[:n, None, None]
         base = np.log1p(np.clip(mean, 0.0, None))[:, None, :]

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator
 
 from engine.calendar import season_length as season_length_for
 from engine.panel import Panel
-from models.forecasters.local import clean_series
+from models.forecasters.local import clean_series, trailing_gap
 
 _Z80, _Z95 = 1.2815515655446004, 1.959963984540054
 
@@ -27,14 +27,16 @@ class SeasonalNaive(BaseEstimator):
         last = np.zeros((n_series, m))
         scale = np.zeros(n_series)
         used = np.ones(n_series, dtype=int)
+        gap = np.zeros(n_series, dtype=int)
         for i, row in enumerate(panel.values):
             y = clean_series(row)
+            gap[i] = trailing_gap(row)
             k = m if len(y) >= m else 1
             used[i] = k
             if len(y) == 0:
                 continue
             season = y[len(y) - k :]
-            last[i] = season[np.arange(m) % k]
+            last[i] = season[(np.arange(m) + gap[i]) % k]
             if len(y) > k:
                 scale[i] = np.sqrt(np.mean((y[k:] - y[:-k]) ** 2))
         self.season_length_ = m
