@@ -173,8 +173,7 @@ def screen_rows(
         )
     frame = frame.reset_index(drop=True)
     if "lead_id" in frame.columns:
-        ids = frame["lead_id"].where(frame["lead_id"].notna(), None)
-        ids = ids.map(lambda v: None if v is None else str(v))
+        ids = _text(frame["lead_id"])
     else:
         ids = pd.Series([str(i) for i in range(len(frame))])
     bad: dict[int, RowError] = {}
@@ -194,24 +193,20 @@ def screen_rows(
     out = pd.DataFrame({"lead_id": ids})
     for col in numeric:
         parsed = pd.to_numeric(frame[col], errors="coerce")
-        flag(
-            parsed.isna() & frame[col].notna() & (frame[col].astype(str) != ""),
-            col,
-            f"'{col}' must be a number, got {{v!r}}",
-        )
+        if not pd.api.types.is_numeric_dtype(frame[col]):
+            flag(parsed.isna() & _given(frame[col]), col, f"'{col}' must be a number, got {{v!r}}")
         if col in ACTIVITY_COLUMNS:
             flag(parsed < 0, col, f"'{col}' must not be negative, got {{v!r}}")
         flag(~np.isfinite(parsed.fillna(0.0)), col, f"'{col}' must be finite, got {{v!r}}")
         out[col] = parsed.astype(float)
     for col in categorical:
-        values = frame[col]
-        out[col] = values.where(values.notna(), None).map(lambda v: None if v is None else str(v))
+        out[col] = _text(frame[col])
     for extra in ("created_date", "deal_value"):
         if extra in frame.columns and extra not in out.columns:
             out[extra] = frame[extra]
     if "deal_value" in out.columns:
         value = pd.to_numeric(out["deal_value"], errors="coerce")
-        given = out["deal_value"].notna() & (out["deal_value"].astype(str) != "")
+        given = _given(out["deal_value"])
         flag(
             given & (value.isna() | (value < 0)),
             "deal_value",
@@ -220,7 +215,7 @@ def screen_rows(
         out["deal_value"] = value
     if "created_date" in out.columns:
         dates = pd.to_datetime(out["created_date"], errors="coerce", format="mixed")
-        given = out["created_date"].notna() & (out["created_date"].astype(str) != "")
+        given = _given(out["created_date"])
         flag(given & dates.isna(), "created_date", "'created_date' is not a date: {v!r}")
         if getattr(dates.dt, "tz", None) is not None:
             dates = dates.dt.tz_localize(None)
@@ -231,3 +226,19 @@ def screen_rows(
     clean = out[keep].copy()
     clean["row"] = np.flatnonzero(keep)
     return clean.reset_index(drop=True), errors
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Values as text, None where missing (object dtype, whatever came in)."""
+    present = series.notna().to_numpy()
+    out = np.full(len(series), None, dtype=object)
+    out[present] = series[present].astype(str).to_numpy()
+    return pd.Series(out, index=series.index, dtype=object)
+
+
+def _given(series: pd.Series) -> pd.Series:
+    """Cells that hold something: not missing and not a blank string."""
+    given = series.notna()
+    if series.dtype == object:
+        given &= series.astype(str).str.strip() != ""
+    return given

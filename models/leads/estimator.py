@@ -266,6 +266,20 @@ class LeadConversionModel(ClassifierMixin, BaseEstimator):
         """Uncalibrated learner score of class 1."""
         return self.pipeline_.predict_proba(self._prepare(as_frame(X)))[:, 1]
 
+    def encode(self, X: object) -> np.ndarray | None:
+        """Imputed and encoded features for the boosting learner (None for the logistic one)."""
+        if self.learner != "hgb":
+            return None
+        return np.asarray(self.pipeline_[0].transform(self._prepare(as_frame(X))), dtype=float)
+
+    def encoded_names(self) -> list[str]:
+        """Feature name of each encoded column (one column per feature for boosting)."""
+        return list(self.pipeline_[0].get_feature_names_out())
+
+    def proba_encoded(self, Z: np.ndarray) -> np.ndarray:
+        """Calibrated P(convert) from already encoded rows (boosting learner only)."""
+        return self.calibrator_.predict(self.pipeline_[-1].predict_proba(Z)[:, 1])
+
     def predict_proba(self, X: object) -> np.ndarray:
         """Calibrated [P(no), P(convert)] per row."""
         p = self.calibrator_.predict(self.raw_score(X))

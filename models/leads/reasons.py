@@ -30,9 +30,19 @@ def typical_values(frame: pd.DataFrame, numeric: list[str], categorical: list[st
 
 
 def contributions(
-    predict: Callable[[pd.DataFrame], np.ndarray], frame: pd.DataFrame, reference: dict
+    predict: Callable[[pd.DataFrame], np.ndarray],
+    frame: pd.DataFrame,
+    reference: dict,
+    model: object | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """(p, contributions): p per row and, per feature, p - p(with the feature made typical)."""
+    """(p, contributions): p per row and, per feature, p - p(with the feature made typical).
+
+    With a model that exposes its encoded features (the boosting learner), the occlusion runs
+    on the encoded matrix: same answer, without re-encoding the batch once per feature.
+    """
+    encoded = model.encode(frame) if model is not None and hasattr(model, "encode") else None
+    if encoded is not None:
+        return _contributions_encoded(model, frame, encoded, reference)
     p = predict(frame)
     out = {}
     for col, ref in reference.items():
@@ -50,6 +60,28 @@ def contributions(
             changed = frame.iloc[rows].copy()
             changed[col] = ref
             delta[rows] = p[rows] - predict(changed)
+        out[col] = delta
+    return p, pd.DataFrame(out, index=frame.index)
+
+
+def _contributions_encoded(
+    model: object, frame: pd.DataFrame, Z: np.ndarray, reference: dict
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Occlusion on encoded rows: replace one encoded column by the typical lead's code."""
+    names = model.encoded_names()
+    typical = pd.DataFrame([reference], columns=list(model.feature_names_in_))
+    z_ref = model.encode(typical)[0]
+    p = model.proba_encoded(Z)
+    out = {}
+    for col, ref in reference.items():
+        delta = np.zeros(len(frame))
+        j = names.index(col)
+        if ref is not None and not np.isnan(z_ref[j]):
+            rows = np.flatnonzero(~(Z[:, j] == z_ref[j]))
+            if rows.size:
+                changed = Z[rows].copy()
+                changed[:, j] = z_ref[j]
+                delta[rows] = p[rows] - model.proba_encoded(changed)
         out[col] = delta
     return p, pd.DataFrame(out, index=frame.index)
 
@@ -99,3 +131,29 @@ def top_reasons(
             )
         rows.append(found)
     return rows
+
+
+def reason_texts(
+    frame: pd.DataFrame, contrib: pd.DataFrame, reference: dict, k: int = TOP_REASONS
+) -> list[list[str]]:
+    """The k reason sentences per row (empty when a feature barely matters), built column-wise."""
+    values = contrib.to_numpy()
+    names = list(contrib.columns)
+    order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :k]
+    raw = frame[names].to_numpy(dtype=object)
+    rows = np.arange(len(frame))
+    columns = []
+    for rank in range(min(k, len(names))):
+        j = order[:, rank]
+        deltas, shown = values[rows, j], raw[rows, j]
+        columns.append(
+            [
+                reason_text(names[c], v, reference[names[c]], d)
+                if abs(d) * 100 >= MIN_POINTS
+                else ""
+                for c, v, d in zip(j, shown, deltas, strict=True)
+            ]
+        )
+    while len(columns) < k:
+        columns.append([""] * len(frame))
+    return columns

@@ -10,7 +10,7 @@ import pandas as pd
 from engine.errors import DataError
 from engine.lead_features import RowError, screen_rows
 from models.leads.estimator import LeadConversionModel
-from models.leads.reasons import TOP_REASONS, contributions, top_reasons
+from models.leads.reasons import TOP_REASONS, contributions, reason_texts, top_reasons
 from models.leads.tiers import TierThresholds
 
 OUTPUT_COLUMNS = ["lead_id", "probability", "score", "tier", "reason_1", "reason_2", "reason_3"]
@@ -34,9 +34,17 @@ class LeadScorer:
         return self.model.predict_proba(frame[self.features])[:, 1]
 
     def score_batch(
-        self, frame: pd.DataFrame, reasons: bool = True, keep: list[str] | None = None
+        self,
+        frame: pd.DataFrame,
+        reasons: bool = True,
+        keep: list[str] | None = None,
+        detail: bool = False,
     ) -> tuple[pd.DataFrame, list[RowError]]:
-        """Score every clean row; bad rows come back as per-row errors instead of failing all."""
+        """Score every clean row; bad rows come back as per-row errors instead of failing all.
+
+        `reasons=False` skips the reasons (planning needs only probabilities); `detail=True`
+        adds a `reasons` column of structured reasons (feature, value, typical, direction).
+        """
         clean, errors = screen_rows(
             frame, self.model.numeric_features_, self.model.categorical_features_
         )
@@ -47,10 +55,11 @@ class LeadScorer:
             return pd.DataFrame(columns=[*OUTPUT_COLUMNS, "row", *(keep or [])]), errors
         features = clean[self.features]
         if reasons:
-            p, contrib = contributions(self.probability, features, self.reference)
-            found = top_reasons(features, contrib, self.reference)
+            p, contrib = contributions(self.probability, features, self.reference, self.model)
+            texts = reason_texts(features, contrib, self.reference)
         else:
-            p, found = self.probability(features), [[] for _ in range(len(clean))]
+            p = self.probability(features)
+            texts = [[""] * len(clean) for _ in range(TOP_REASONS)]
         out = pd.DataFrame(
             {
                 "lead_id": clean["lead_id"].to_numpy(),
@@ -60,9 +69,10 @@ class LeadScorer:
             }
         )
         for k in range(TOP_REASONS):
-            out[f"reason_{k + 1}"] = [r[k]["text"] if len(r) > k else "" for r in found]
+            out[f"reason_{k + 1}"] = texts[k]
         out["row"] = clean["row"].to_numpy()
-        out["reasons"] = found
+        if reasons and detail:
+            out["reasons"] = top_reasons(features, contrib, self.reference)
         for col in keep or []:
             if col in clean.columns:
                 out[col] = clean[col].to_numpy()

@@ -27,7 +27,7 @@ _ERRORS = {409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 def score_leads(body: ScoreRequest, champion: LeadsChampion) -> ScoreResponse:
     """Score a batch of leads; a bad row gets its own error and the rest are still scored."""
     scorer = champion.payload
-    scored, errors = scorer.score_batch(pd.DataFrame.from_records(body.leads))
+    scored, errors = scorer.score_batch(pd.DataFrame.from_records(body.leads), detail=True)
     columns = ["row", "lead_id", "probability", "score", "tier", "reasons"]
     columns += [f"reason_{k}" for k in (1, 2, 3)]
     return ScoreResponse(

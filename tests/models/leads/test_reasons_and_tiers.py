@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 from engine.errors import DataError
-from models.leads import LeadScorer, parse_thresholds, thresholds_from_precision
+from models.leads import (
+    LeadConversionModel,
+    LeadScorer,
+    parse_thresholds,
+    thresholds_from_precision,
+)
 from models.leads.reasons import typical_values
 from models.leads.tiers import make_thresholds
 
@@ -56,7 +61,7 @@ def _probabilities(scorer: LeadScorer, frame: pd.DataFrame) -> np.ndarray:
 
 def test_reasons_are_faithful(scorer, sample) -> None:
     """Setting a reason's feature to its typical value moves the score by the stated points."""
-    scored, errors = scorer.score_batch(sample)
+    scored, errors = scorer.score_batch(sample, detail=True)
     assert not errors
     rows, stated = [], []
     for i, reasons in enumerate(scored["reasons"]):
@@ -80,7 +85,7 @@ def test_reasons_are_faithful(scorer, sample) -> None:
 def test_reasons_are_the_three_largest_effects(scorer, sample) -> None:
     """No feature outside the stated reasons moves the score more than the weakest reason."""
     head = sample.head(8)
-    scored, _ = scorer.score_batch(head)
+    scored, _ = scorer.score_batch(head, detail=True)
     names = list(scorer.reference)
     rows = []
     for i in range(len(head)):
@@ -99,7 +104,7 @@ def test_reasons_are_the_three_largest_effects(scorer, sample) -> None:
 
 
 def test_reason_text_states_value_typical_and_direction(scorer, sample) -> None:
-    scored, _ = scorer.score_batch(sample.head(3))
+    scored, _ = scorer.score_batch(sample.head(3), detail=True)
     first = scored["reasons"].iloc[0][0]
     text = scored["reason_1"].iloc[0]
     assert text.startswith(f"{first['feature']} = ")
@@ -171,3 +176,23 @@ def test_tier_thresholds_parse_and_check() -> None:
             parse_thresholds(bad)
     with pytest.raises(DataError, match="between 0 and 1"):
         make_thresholds(0.1, 0.2, 1.5)
+
+
+def test_reasons_are_faithful_for_the_logistic_learner(known_rule) -> None:
+    """The generic (re-encode per feature) path tells the truth too."""
+    train = known_rule["train"].head(3000)
+    features = known_rule["features"]
+    model = LeadConversionModel(learner="logistic").fit(train[features], train["converted"])
+    reference = typical_values(
+        train[features], model.numeric_features_, model.categorical_features_
+    )
+    scorer = LeadScorer(model, make_thresholds(0.1, 0.3, 0.5), reference, {})
+    sample = known_rule["val"][["lead_id", *features]].head(10).reset_index(drop=True)
+    scored, _ = scorer.score_batch(sample, detail=True)
+    for i, reasons in enumerate(scored["reasons"]):
+        for reason in reasons:
+            changed = sample.iloc[[i]].assign(**{reason["feature"]: reason["typical"]})
+            after = _probabilities(scorer, changed)[0]
+            delta = (scored["probability"].iloc[i] - after) * 100
+            assert delta == pytest.approx(reason["points"], abs=0.01)
+            assert (delta > 0) == (reason["direction"] == "raises")
