@@ -22,6 +22,8 @@ log = logging.getLogger("lodestar.models.forecasters")
 
 MIN_POINTS = 8
 INTERMITTENT_ZERO_SHARE = 0.5
+FOURIER_TERMS = 4
+MIN_SEASONAL_STRENGTH = 0.2
 
 
 class LocalForecaster(BaseEstimator):
@@ -147,16 +149,37 @@ def seasonal_indices(y: np.ndarray, m: int) -> tuple[np.ndarray, bool]:
     """
     multiplicative = bool(np.all(y > 0))
     neutral = np.ones(m) if multiplicative else np.zeros(m)
-    if m <= 1 or len(y) < 2 * m or not _seasonal_test(y, m):
+    if m <= 1 or len(y) < 2 * m or (m <= 12 and not _seasonal_test(y, m)):
         return neutral, multiplicative
     trend = _centered_ma(y, m)
     ratio = y / trend if multiplicative else y - trend
     idx = np.array([np.nanmean(ratio[k::m]) for k in range(m)])
     if np.isnan(idx).any():
         return neutral, multiplicative
-    # align: position k in idx is the season of period index k (series start)
+    if m > 12:
+        # a 52-week season from two or three years is noisy: keep a few harmonics, and keep
+        # them only when they explain a real share of the detrended variation
+        idx = _fourier_smooth(idx, FOURIER_TERMS)
+        season = idx[np.arange(len(y)) % m]
+        detrended = ratio[np.isfinite(ratio)]
+        remainder = (ratio - season)[np.isfinite(ratio)]
+        total = np.var(detrended)
+        if total <= 0 or 1 - np.var(remainder) / total < MIN_SEASONAL_STRENGTH:
+            return neutral, multiplicative
+    # position k in idx is the season of period index k (series start)
     idx = idx / idx.mean() if multiplicative else idx - idx.mean()
     return idx, multiplicative
+
+
+def _fourier_smooth(idx: np.ndarray, terms: int) -> np.ndarray:
+    """Least-squares projection of seasonal indices on a few yearly harmonics."""
+    m = len(idx)
+    angle = 2 * np.pi * np.arange(m) / m
+    basis = np.column_stack(
+        [np.ones(m)] + [f(k * angle) for k in range(1, terms + 1) for f in (np.sin, np.cos)]
+    )
+    coef, *_ = np.linalg.lstsq(basis, idx, rcond=None)
+    return basis @ coef
 
 
 def _centered_ma(y: np.ndarray, m: int) -> np.ndarray:
