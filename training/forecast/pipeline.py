@@ -56,6 +56,8 @@ class ForecastSettings:
     n_paths: int = 500
     seed: int = 0
     levels: list[list[str]] | None = None
+    known_drivers: bool = False
+    """Backtests pass the real future prices/promotions (True) or hold them like production."""
 
     def spec(self) -> dict[str, Any]:
         """What a later run needs to re-evaluate this model on its own windows."""
@@ -65,6 +67,7 @@ class ForecastSettings:
             "window_horizon": self.window_horizon,
             "reconciliation": self.reconciliation,
             "levels": self.levels,
+            "known_drivers": self.known_drivers,
         }
 
 
@@ -82,14 +85,18 @@ class Outcome:
 
 
 def _fit_predict(
-    spec: Any, panel: Panel, windows: list[Window], final_horizon: int
+    spec: Any, panel: Panel, windows: list[Window], final_horizon: int, known: bool = False
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """One estimator on one panel: forecasts per backtest window, then the final forecast."""
+    """One estimator on one panel: forecasts per backtest window, then the final forecast.
+
+    Unless `known`, backtests do not see the window's real prices and promotions: the final
+    forecast will not know them either, so errors and intervals stay honest.
+    """
     h = windows[0].horizon if windows else 0
     out = np.zeros((len(windows), panel.n_series, h))
     for k, window in enumerate(windows):
         train = panel.head(window.cut)
-        planned = panel.exog_slice(window.cut, window.cut + window.horizon)
+        planned = panel.exog_slice(window.cut, window.cut + window.horizon) if known else None
         out[k] = clone(spec).fit(train).predict(window.horizon, planned)
     final = None
     if final_horizon:
@@ -100,8 +107,9 @@ def _fit_predict(
 class Backtester:
     """Runs candidates on one panel's windows, caching results so a champion re-run is cheap."""
 
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: Runner, known_drivers: bool = False) -> None:
         self.runner = runner
+        self.known_drivers = known_drivers
         self.cache: dict[tuple, tuple[np.ndarray, np.ndarray | None]] = {}
 
     def run(
@@ -121,12 +129,14 @@ class Backtester:
         n_chunks = max(1, self.runner.n_jobs if self.runner.n_jobs > 0 else 4) * 2
         for name, spec in todo.items():
             if name in GLOBAL:
-                tasks.append((spec, panel, windows, final_horizon))
+                tasks.append((spec, panel, windows, final_horizon, self.known_drivers))
                 owners.append((name, np.arange(panel.n_series)))
                 continue
             for rows in chunks(panel.n_series, n_chunks):
                 idx = np.arange(rows.start, rows.stop)
-                tasks.append((spec, panel.subset(idx), windows, final_horizon))
+                tasks.append(
+                    (spec, panel.subset(idx), windows, final_horizon, self.known_drivers)
+                )
                 owners.append((name, idx))
         results = self.runner.map(_fit_predict, tasks, desc=f"backtest {tag}")
         h = windows[0].horizon if windows else 0
@@ -218,7 +228,7 @@ def run_forecast(
 ) -> Outcome:
     """Backtest, select, reconcile and (horizon > 0) fit the final forecast set."""
     runner = runner or Runner()
-    backtester = backtester or Backtester(runner)
+    backtester = backtester or Backtester(runner, settings.known_drivers)
     keys = keys or [c for c in panel.index.columns if c != "category"]
     windows = make_windows(panel, settings)
     if not windows:
