@@ -234,9 +234,9 @@ def m3(kind: str) -> list[dict]:
 
 
 def with_ratios(rows: list[dict], ours: str, lower_better: list[str]) -> pd.DataFrame:
-    """Table plus one row of Lodestar / best peer for each metric."""
+    """Table plus one row of Lodestar / best statsforecast peer for each metric."""
     table = pd.DataFrame(rows)
-    peers = table[table["model"] != ours]
+    peers = table[table["model"].str.startswith("statsforecast")]
     ratio = {"model": "ratio Lodestar / best peer"}
     mine = table[table["model"] == ours].iloc[0]
     for col in lower_better:

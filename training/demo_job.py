@@ -20,7 +20,7 @@ DemoStep = Callable[[ModelStore, dict[str, Path]], TrainResult]
 
 
 def _train_sales(store: ModelStore, paths: dict[str, Path]) -> TrainResult:
-    return train_forecast(store, paths["sales"])
+    return train_forecast(store, paths["sales"], n_jobs=2)
 
 
 def _train_leads(store: ModelStore, paths: dict[str, Path]) -> TrainResult:
