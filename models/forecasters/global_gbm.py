@@ -37,6 +37,7 @@ class GlobalGBM(BaseEstimator):
         num_leaves: int = 31,
         min_child_samples: int = 20,
         use_exog: bool = True,
+        use_keys: bool = True,
         n_jobs: int = 1,
         random_state: int = 0,
     ) -> None:
@@ -46,6 +47,7 @@ class GlobalGBM(BaseEstimator):
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
         self.use_exog = use_exog
+        self.use_keys = use_keys
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -66,6 +68,7 @@ class GlobalGBM(BaseEstimator):
             name: _nanmedian_rows(values) for name, values in exog.items() if name == "price"
         }
         self.exog_tail_ = {name: fill_exog(values) for name, values in exog.items()}
+        self.key_codes_ = _key_codes(panel) if self.use_keys else np.zeros((panel.n_series, 0))
         norm = z - self.level_[:, None]
         calendar = _calendar(panel.dates, panel.freq)
         drivers = self._drivers(self.exog_tail_, exog)
@@ -81,6 +84,8 @@ class GlobalGBM(BaseEstimator):
             targets.append(target[keep])
         x = np.vstack(rows)
         y = np.concatenate(targets)
+        n_keys = self.key_codes_.shape[1]
+        categorical = list(range(x.shape[1] - n_keys, x.shape[1])) if n_keys else "auto"
         self.model_ = lgb.LGBMRegressor(
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
@@ -94,7 +99,7 @@ class GlobalGBM(BaseEstimator):
             deterministic=True,
             force_row_wise=True,
             verbose=-1,
-        ).fit(x, y)
+        ).fit(x, y, categorical_feature=categorical)
         keep_cols = max(max(self.lags_), max(self.windows_)) + 1
         self.history_ = norm[:, -keep_cols:]
         self.last_date_ = panel.dates[-1]
@@ -154,7 +159,21 @@ class GlobalGBM(BaseEstimator):
         cols.extend(np.repeat(calendar_row[None, :], n, axis=0).T)
         for name in self.exog_names_:
             cols.append(drivers[name])
+        cols.extend(self.key_codes_.T)
         return np.column_stack(cols)
+
+
+MAX_KEY_LEVELS = 200
+
+
+def _key_codes(panel: Panel) -> np.ndarray:
+    """Integer codes of key columns shared by several series (store, brand), as categoricals."""
+    cols = []
+    for name in panel.index.columns:
+        codes, uniques = pd.factorize(panel.index[name].astype(str))
+        if 1 < len(uniques) <= MAX_KEY_LEVELS and len(uniques) < panel.n_series:
+            cols.append(codes.astype(float))
+    return np.column_stack(cols) if cols else np.zeros((panel.n_series, 0))
 
 
 def _calendar(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:
