@@ -134,9 +134,7 @@ class Backtester:
                 continue
             for rows in chunks(panel.n_series, n_chunks):
                 idx = np.arange(rows.start, rows.stop)
-                tasks.append(
-                    (spec, panel.subset(idx), windows, final_horizon, self.known_drivers)
-                )
+                tasks.append((spec, panel.subset(idx), windows, final_horizon, self.known_drivers))
                 owners.append((name, idx))
         results = self.runner.map(_fit_predict, tasks, desc=f"backtest {tag}")
         h = windows[0].horizon if windows else 0
