@@ -197,8 +197,7 @@ class ForecastCache:
             groups = index[level] if level else pd.DataFrame(index=index.index)
             codes, labels = group_codes(groups)
             paths = _sum_groups(codes, len(labels), source.paths[rows][:, :, steps])
-            mean = _sum_groups(codes, len(labels), source.mean[rows][:, steps])
-            bands = np.quantile(paths, list(QUANTILES.values()), axis=1)
+            mean, bands = _bands(paths)  # path means, so weeks add up to the quarter totals
             n, h = len(labels), len(steps)
             frame = pd.DataFrame(
                 [label for label in labels for _ in range(h)], columns=level or None

@@ -84,6 +84,7 @@ class TrainingRuns:
         columns: str | None = None,
         keys: list[str] | None = None,
         force: bool = False,
+        models: str | None = None,
     ) -> TrainingRun:
         """Check the request and queue the run; the data file must exist on the server."""
         if family not in TRAIN_COMMAND:
@@ -103,6 +104,8 @@ class TrainingRuns:
             args.append("--keys=" + ",".join(keys))
         if force:
             args.append("--force")
+        if models:
+            args.append(f"--models={models}")
         run = TrainingRun(uuid.uuid4().hex[:12], family, str(path.resolve()), args=args)
         with self._lock:
             self._runs[run.id] = run

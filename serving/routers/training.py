@@ -29,7 +29,11 @@ async def start_run(request: Request, body: TrainingRequest) -> TrainingRunStatu
     keys = [k.strip() for k in body.keys or [] if k.strip()]
     if any("," in k or k.startswith("-") for k in keys):
         raise DataError("a key column name cannot contain ',' or start with '-'", "keys")
-    run = _runs(request).submit(body.family, body.data, body.columns, keys or None, body.force)
+    if body.models is not None and body.family != "sales":
+        raise DataError("models applies to the sales family only", "models")
+    run = _runs(request).submit(
+        body.family, body.data, body.columns, keys or None, body.force, body.models
+    )
     return TrainingRunStatus(**run.to_dict())
 
 

@@ -35,6 +35,13 @@ class TrainingRequest(BaseModel):
     )
     keys: list[str] | None = Field(default=None, max_length=20, description="Series key columns.")
     force: bool = Field(default=False, description="Promote even if it does not beat the champion.")
+    models: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=r"^[a-z_]+(,[a-z_]+)*$",
+        description="Sales only: model selection (fast, standard, full, baseline or a comma list).",
+        examples=["fast"],
+    )
 
 
 class TrainingRunStatus(BaseModel):

@@ -126,6 +126,12 @@ def test_weekly_detail_at_a_level_adds_up_the_series(
     )
     summed = regions.groupby("date")["mean"].sum()
     np.testing.assert_allclose(summed.loc[total["date"]].to_numpy(), total["mean"].to_numpy())
+    quarter_total = shared_client.get(
+        "/v1/forecasts",
+        params={"quarters": quarter_label(quarters[1]), "level": "total"},
+        headers=PLANNER,
+    ).json()["forecasts"][0]["mean"]
+    assert total["mean"].sum() == pytest.approx(quarter_total, rel=0.15)  # weeks split by day
     assert (total["lo_95"] <= total["mean"]).all() and (total["mean"] <= total["hi_95"]).all()
     assert len(total) in (13, 14)
 
@@ -182,7 +188,8 @@ def test_no_sales_champion_is_409_saying_how_to_train(
 
     with TestClient(create_app(settings, store)) as client:
         answer = client.get("/v1/forecasts", params={"quarters": "2027Q1"})
-        ready = client.get("/v1/ready").json()
+        ready = client.get("/v1/ready")
     assert answer.status_code == 409
     assert "lodestar train forecast" in answer.json()["message"]
-    assert ready == {"ready": False, "loaded": []}
+    assert ready.status_code == 503
+    assert ready.json() == {"ready": False, "loaded": [], "versions": {}}

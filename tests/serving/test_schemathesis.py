@@ -14,7 +14,7 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error, response_schema_conformance
+from schemathesis.checks import response_schema_conformance
 
 from engine.settings import Settings
 from engine.store import ModelStore
@@ -45,7 +45,7 @@ def _trained_app(sales_template: Path) -> Iterator[None]:
     derandomize=True,
 )
 def test_no_input_gives_a_server_error(case) -> None:  # noqa: ANN001 - a schemathesis Case
-    case.call_and_validate(
-        headers=headers_for(Role.data_scientist),
-        checks=[not_a_server_error, response_schema_conformance],
-    )
+    response = case.call(headers=headers_for(Role.data_scientist))
+    not_ready = case.path == "/v1/ready" and response.status_code == 503  # leads/pricing untrained
+    assert not_ready or response.status_code < 500, (case.path, response.text)
+    case.validate_response(response, checks=[response_schema_conformance])

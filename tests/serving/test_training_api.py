@@ -29,7 +29,12 @@ def test_a_run_trains_registers_and_the_server_swaps_to_it(
 ) -> None:
     started = client.post(
         "/v1/training/runs",
-        json={"family": "sales", "data": str(demo_paths["sales"]), "force": True},
+        json={
+            "family": "sales",
+            "data": str(demo_paths["sales"]),
+            "force": True,
+            "models": "baseline",
+        },
         headers=DS,
     )
     assert started.status_code == 202, started.text
@@ -77,6 +82,8 @@ def test_bad_run_requests_are_422_or_404(client: TestClient, tmp_path: Path) -> 
         ({"family": "sales"}, 422, "body.data"),
         ({"family": "sales", "data": "x", "keys": ["--force"]}, 422, "keys"),
         ({"family": "sales", "data": "a\x00b"}, 422, "data"),
+        ({"family": "leads", "data": "x", "models": "fast"}, 422, "models"),
+        ({"family": "sales", "data": "x", "models": "--force"}, 422, "body.models"),
     ]
     for payload, status, field in cases:
         answer = client.post("/v1/training/runs", json=payload, headers=DS)
