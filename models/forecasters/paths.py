@@ -12,6 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 SHRINK_POINTS = 10.0
+MAX_STANDARDIZED = 3.5
+"""Standardized errors are winsorized here: one wild backtest miss must not make path means
+explode after exponentiation."""
+MAX_LOG_DEVIATION = 3.0
+"""No path strays further than a factor of e**3 (about 20x) from the point forecast."""
 
 
 def log_errors(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
@@ -35,7 +40,8 @@ class PathSampler:
         k = self.shrink_points
         sigma = np.sqrt((count * own + k * pooled) / (count + k))
         self.sigma_ = np.maximum(sigma, 1e-6)
-        self.pool_ = np.nan_to_num(errors / self.sigma_[None, :, None], nan=0.0)
+        pool = np.nan_to_num(errors / self.sigma_[None, :, None], nan=0.0)
+        self.pool_ = np.clip(pool, -MAX_STANDARDIZED, MAX_STANDARDIZED)
         n_traj = max(1, int(np.isfinite(errors).any(axis=2).sum()))
         spread = float(np.std(self.pool_)) or 1.0
         self.bandwidth_ = 1.06 * spread * n_traj ** (-0.2)
@@ -58,5 +64,6 @@ class PathSampler:
             traj = traj + self.bandwidth_ * np.sqrt(0.5) * (common + own)
             dev[:, :, b * steps : (b + 1) * steps] = traj * np.sqrt(b + 1)
         dev = dev[:, :, :horizon] * self.sigma_[:n, None, None]
+        dev = np.clip(dev, -MAX_LOG_DEVIATION, MAX_LOG_DEVIATION)
         base = np.log1p(np.clip(mean, 0.0, None))[:, None, :]
         return np.clip(np.expm1(base + dev), 0.0, None).astype(np.float32)

@@ -42,3 +42,14 @@ def test_paths_are_correlated_across_horizon_and_non_negative() -> None:
     dev = np.log1p(paths[:, :, :12]) - np.log1p(5.0)
     nxt = np.log1p(paths[:, :, 1:]) - np.log1p(5.0)
     assert np.corrcoef(dev.ravel(), nxt.ravel())[0, 1] > 0.3
+
+
+def test_one_wild_backtest_miss_does_not_blow_up_path_means() -> None:
+    rng = np.random.default_rng(2)
+    errors = rng.normal(0, 0.2, (3, 40, 13))
+    errors[0, 5, :] = 9.0  # a forecast of ~0 for a series that then sold thousands
+    mean = np.full((40, 13), 50.0)
+    paths = PathSampler().fit(errors).sample(mean, 500)
+    assert np.isfinite(paths).all()
+    assert paths.mean() < 50.0 * 3
+    assert paths.max() <= np.expm1(np.log1p(50.0) + 3.0) + 1e-3
