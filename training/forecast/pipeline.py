@@ -33,7 +33,7 @@ from engine.panel import Panel
 from models.forecasters import SeasonalNaive
 from models.forecasters.ensemble import combine_forecasts
 from models.forecasters.forecast_set import ForecastSet
-from models.forecasters.paths import PathSampler, log_errors
+from models.forecasters.paths import PathSampler, bias_ratios, log_errors, match_means
 from training.forecast.candidates import GLOBAL, candidate_specs, ensemble_members
 from training.parallel import Runner, chunks
 
@@ -294,6 +294,7 @@ def run_forecast(
         final_all = np.concatenate([_pick(res_u, choice_u, 1), _pick(res_b, choice_b, 1)])
         mean = reconcile(G[method], final_all)
         paths = PathSampler().fit(errors).sample(mean, settings.n_paths, settings.seed)
+        paths = match_means(paths, mean * bias_ratios(actual_b, recon_b)[:, None])
         outcome.forecast_set = _forecast_set(panel, keys, mean, paths, horizon)
         outcome.forecast_set.info.update(
             {
@@ -394,6 +395,8 @@ def _coverage(
         return {}
     sampler = PathSampler().fit(errors[:-1])
     paths = sampler.sample(recon_b[-1], 400, settings.seed + 1)
+    ratio = bias_ratios(actual_b[:-1], recon_b[:-1])
+    paths = match_means(paths, recon_b[-1] * ratio[:, None])
     actual = actual_b[-1]
     out = {}
     for level, (lo, hi) in {"80": (0.10, 0.90), "95": (0.025, 0.975)}.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.metrics import coverage
-from models.forecasters.paths import PathSampler, log_errors
+from models.forecasters.paths import PathSampler, bias_ratios, log_errors, match_means
 
 
 def simulate(rng, n_series, n_windows, h, mean):
@@ -53,3 +53,15 @@ def test_one_wild_backtest_miss_does_not_blow_up_path_means() -> None:
     assert np.isfinite(paths).all()
     assert paths.mean() < 50.0 * 3
     assert paths.max() <= np.expm1(np.log1p(50.0) + 3.0) + 1e-3
+
+
+def test_bias_ratio_lifts_low_totals_and_paths_match_the_target_mean() -> None:
+    rng = np.random.default_rng(3)
+    actual = rng.gamma(5.0, 30.0, (3, 50, 13))
+    forecast = actual.mean() / 1.5 * np.ones_like(actual)  # a third too low in volume
+    ratio = bias_ratios(actual, forecast)
+    assert np.all(np.abs(ratio - 1.5) < 0.35) and abs(np.median(ratio) - 1.5) < 0.1
+    mean = np.full((50, 13), 100.0)
+    paths = PathSampler().fit(log_errors(actual, forecast)).sample(mean, 300)
+    matched = match_means(paths, mean * ratio[:, None])
+    np.testing.assert_allclose(matched.mean(axis=1), mean * ratio[:, None], rtol=1e-3)
