@@ -37,6 +37,8 @@ FAMILIES: dict[str, str] = {
 """Family name -> registered model name."""
 
 CHAMPION = "champion"
+_HISTORY_TAG = "lodestar.champion_history"
+_HISTORY_KEPT = 50
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 _CODE_PACKAGES = ("engine", "models")
 _RUNTIME_REQUIREMENTS = (
@@ -238,7 +240,23 @@ class ModelStore:
         """Move the champion alias to a version (promotion and rollback alike)."""
         name = registered_name(family)
         self._version(family, version)
+        previous = self.champion_version(family)
         self.client.set_registered_model_alias(name, CHAMPION, str(version))
+        if previous is not None and previous != str(version):
+            history = self.champion_history(family)
+            if str(version) in history:  # back to an earlier champion: unwind the lineage
+                history = history[: len(history) - 1 - history[::-1].index(str(version))]
+            else:
+                history = [*history, previous][-_HISTORY_KEPT:]
+            self.client.set_registered_model_tag(name, _HISTORY_TAG, ",".join(history))
+
+    def champion_history(self, family: str) -> list[str]:
+        """Earlier champions, oldest first, so rollback returns to the one before."""
+        try:
+            tags = self.client.get_registered_model(registered_name(family)).tags or {}
+        except MlflowException:
+            return []
+        return [v for v in tags.get(_HISTORY_TAG, "").split(",") if v]
 
     def champion_version(self, family: str) -> str | None:
         """Version the champion alias points at, or None when the family has none."""
@@ -273,6 +291,10 @@ class ModelStore:
             found = self.client.search_model_versions(f"name='{name}'")
         except MlflowException:
             return []
+        aliases_of: dict[str, list[str]] = {}
+        with contextlib.suppress(MlflowException):
+            for alias, ver in (self.client.get_registered_model(name).aliases or {}).items():
+                aliases_of.setdefault(str(ver), []).append(alias)
         out = []
         for mv in found:
             metrics: dict[str, float] = {}
@@ -286,7 +308,9 @@ class ModelStore:
                     family=family,
                     version=str(mv.version),
                     run_id=mv.run_id,
-                    aliases=list(mv.aliases or []),
+                    aliases=sorted(
+                        set(mv.aliases or []) | set(aliases_of.get(str(mv.version), []))
+                    ),
                     created_at=int(mv.creation_timestamp or 0),
                     metrics=metrics,
                     params=params,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
-from serving import lifecycle
+from engine import lifecycle
 from serving.deps import ChampionsDep, StoreDep
 from serving.schemas.common import ErrorBody
 from serving.schemas.models import (

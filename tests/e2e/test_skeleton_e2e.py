@@ -24,7 +24,7 @@ def test_train_register_and_serve_quarterly_forecasts(
     store = ModelStore.from_settings(Settings(home=tmp_path / "home"))
     assert store.champion_version("sales") == "1"
     info = store.version_info("sales", "1")
-    assert 0 < info.metrics["holdout_wape"] < 1
+    assert 0 < info.metrics["backtest_wape"] < 1
 
     sales = pd.read_csv(demo_paths["sales"], parse_dates=["date"])
     first = quarter_of(pd.DatetimeIndex([sales["date"].max()]))[0] + 1

@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from engine.lifecycle import family_overview, move_champion, overview, rollback_target
+from engine.store import registered_name
 from training.commands.options import open_store
 
 FamilyArg = Annotated[str, typer.Argument(help="sales, leads or pricing.")]
@@ -53,8 +55,6 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         limit: Annotated[int, typer.Option("--limit", help="Challengers per family.")] = 10,
     ) -> None:
         """Each family's champion and recent challengers with metrics and data range."""
-        from engine.store import registered_name
-        from serving.lifecycle import family_overview, overview
 
         store = open_store()
         if family:
@@ -82,7 +82,6 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         dry_run: DryRunOption = False,
     ) -> None:
         """Make a version the champion (it is loaded once first, to be sure it serves)."""
-        from serving.lifecycle import move_champion
 
         move = move_champion(open_store(), family, version, "promote", dry_run)
         typer.echo(_move_text(move.to_dict()))
@@ -97,7 +96,6 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         dry_run: DryRunOption = False,
     ) -> None:
         """Move the champion back to an older version."""
-        from serving.lifecycle import move_champion, rollback_target
 
         store = open_store()
         target = version or rollback_target(store, family)

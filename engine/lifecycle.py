@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import ConstraintError, NoChampionError, NotFoundError
-from engine.store import CHAMPION, FAMILIES, ModelStore, ModelVersionInfo, registered_name
+from engine.store import FAMILIES, ModelStore, ModelVersionInfo, registered_name
 
 _RANGE_START = ("history_start", "data_start", "train_start")
 _RANGE_END = ("history_end", "data_end", "train_end")
@@ -47,19 +47,9 @@ def version_summary(info: ModelVersionInfo) -> dict[str, Any]:
     }
 
 
-def versions_with_aliases(store: ModelStore, family: str) -> list[ModelVersionInfo]:
-    """store.versions with the champion alias filled in (registry searches omit aliases)."""
-    versions = store.versions(family)
-    champion = store.champion_version(family)
-    for info in versions:
-        if info.version == champion and CHAMPION not in info.aliases:
-            info.aliases.append(CHAMPION)
-    return versions
-
-
 def family_overview(store: ModelStore, family: str, limit: int = 10) -> dict[str, Any]:
     """A family's champion and its most recent challengers (newest first)."""
-    versions = versions_with_aliases(store, family)
+    versions = store.versions(family)
     champion = next((v for v in versions if v.is_champion), None)
     challengers = [v for v in versions if not v.is_champion][:limit]
     return {
@@ -115,10 +105,14 @@ class AliasMove:
 
 
 def rollback_target(store: ModelStore, family: str) -> str:
-    """The newest version older than the current champion."""
+    """The champion before the current one; without history, the newest older version."""
     current = store.champion_version(family)
     if current is None:
         raise NoChampionError(f"{family} has no champion to roll back from", "family")
+    existing = {v.version for v in store.versions(family)}
+    for earlier in reversed(store.champion_history(family)):
+        if earlier != current and earlier in existing:
+            return earlier
     older = [v.version for v in store.versions(family) if int(v.version) < int(current)]
     if not older:
         raise ConstraintError(
