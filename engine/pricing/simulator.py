@@ -14,14 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.calendar import quarter_label, quarter_weights
 from engine.errors import DataError, NotFoundError
 from engine.planning import select_series
+from engine.pricing.prepared import MEASURES, TOTAL, BaselineView, Prepared, bands, prepared
 from engine.pricing.scenario import Scenario
 from engine.pricing.sources import BaselineSource, PricingSource, market_keys, series_prices
 
-MEASURES = ("units", "revenue", "margin")
-TOTAL = "TOTAL"
+__all__ = ["MEASURES", "TOTAL", "WhatIf", "check_priceable", "simulate", "sweep"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,17 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes, pd.Index(uniques)
 
 
+def _refuse_implausible(pricing: PricingSource, product: str, k: int) -> None:
+    row = pricing.elasticities
+    own = row[(row["product"] == product) & (row["kind"] == "own")].iloc[0]
+    raise DataError(
+        f"price_changes[{k}]: the own elasticity of product '{product}' is implausible "
+        f"({own['elasticity']:.2f}, 95% CI {own['lo_95']:.2f} to {own['hi_95']:.2f}), "
+        "so the model cannot say what a price change does; retrain with more price variation",
+        "product",
+    )
+
+
 def check_priceable(pricing: PricingSource, products: pd.Series, k: int = 0) -> None:
     """A price change needs a usable own elasticity: unknown is 404, implausible is 422."""
     known = list(pricing.products)
@@ -62,33 +72,57 @@ def check_priceable(pricing: PricingSource, products: pd.Series, k: int = 0) -> 
     _, _, usable = pricing.matrix(known)
     bad = sorted(p for p in set(products) if not usable[known.index(p), known.index(p)])
     if bad:
-        row = pricing.elasticities
-        own = row[(row["product"] == bad[0]) & (row["kind"] == "own")].iloc[0]
-        raise DataError(
-            f"price_changes[{k}]: the own elasticity of product '{bad[0]}' is implausible "
-            f"({own['elasticity']:.2f}, 95% CI {own['lo_95']:.2f} to {own['hi_95']:.2f}), "
-            "so the model cannot say what a price change does; retrain with more price variation",
+        _refuse_implausible(pricing, bad[0], k)
+
+
+def _check_rows(
+    pricing: PricingSource, prep: Prepared, own_ok: np.ndarray, rows: np.ndarray, k: int
+) -> None:
+    """check_priceable for a change's rows, from per-series flags (no table scans)."""
+    unknown = rows & (prep.pj < 0)
+    if unknown.any():
+        first = sorted(set(prep.series_product[unknown]))[0]
+        raise NotFoundError(
+            f"price_changes[{k}]: the pricing model has no elasticity for product '{first}'",
             "product",
         )
+    bad = rows & ~own_ok
+    if bad.any():
+        _refuse_implausible(pricing, sorted(set(prep.series_product[bad]))[0], k)
 
 
 def scenario_prices(
-    baseline: BaselineSource, pricing: PricingSource, scenario: Scenario, columns: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(current price, cost, scenario price series x periods) over the chosen periods."""
-    p0, cost = series_prices(baseline, pricing)
-    dates = baseline.dates[columns]
-    prices = np.repeat(p0[:, None], len(dates), axis=1)
+    prep: Prepared,
+    pricing: PricingSource,
+    scenario: Scenario,
+    dates: pd.DatetimeIndex,
+    usable: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(scenario price series x periods, which series' price moves) over the chosen periods."""
+    own_ok = np.zeros(len(prep.pj), dtype=bool)
+    known = prep.pj >= 0
+    own_ok[known] = np.diag(usable)[prep.pj[known]]
+    prices = np.repeat(prep.p0[:, None], len(dates), axis=1)
+    touched = np.zeros(len(prep.pj), dtype=bool)
     for k, change in enumerate(scenario.price_changes):
-        rows = select_series(baseline.index, change.filter)
-        check_priceable(pricing, baseline.index["product"].astype(str).iloc[rows], k)
-        cols = np.flatnonzero(_date_mask(dates, change.start, change.end))
-        block = np.ix_(rows, cols)
-        if change.percent is not None:
-            prices[block] = prices[block] * (1.0 + change.percent)
+        rows = prep.lookup.mask(change.filter)
+        _check_rows(pricing, prep, own_ok, rows, k)
+        cols = _date_mask(dates, change.start, change.end)
+        if not cols.any():
+            continue
+        if cols.all():
+            if change.percent is not None:
+                prices[rows] *= 1.0 + change.percent
+            else:
+                prices[rows] = change.price
         else:
-            prices[block] = change.price
-    return p0, cost, prices
+            block = np.ix_(np.flatnonzero(rows), np.flatnonzero(cols))
+            if change.percent is not None:
+                prices[block] = prices[block] * (1.0 + change.percent)
+            else:
+                prices[block] = change.price
+        touched |= rows
+    return prices, touched
 
 
 def simulate(
@@ -98,7 +132,11 @@ def simulate(
     fiscal_start_month: int = 1,
     seed: int = 0,
 ) -> WhatIf:
-    """Run a scenario against the baseline; see the module docstring for the model."""
+    """Run a scenario against the baseline; see the module docstring for the model.
+
+    Only the series the scenario moves are priced path by path; every other series (and every
+    product with none of them) is the cached baseline, so a no-change scenario is it exactly.
+    """
     columns = np.flatnonzero(_date_mask(baseline.dates, scenario.start, scenario.end))
     if columns.size == 0:
         raise DataError(
@@ -106,154 +144,156 @@ def simulate(
             f"{baseline.dates[-1].date()})",
             "start",
         )
+    prep = prepared(baseline, pricing)
     dates = baseline.dates[columns]
-    index = baseline.index
-    p0, cost, prices = scenario_prices(baseline, pricing, scenario, columns)
-    products = list(pricing.products)
-    prod_pos = {p: k for k, p in enumerate(products)}
-    series_product = index["product"].astype(str).to_numpy()
-    priced = ~np.isnan(p0) & np.isin(series_product, products)
-    scope = select_series(index, scenario.scope) if scenario.scope else np.arange(len(index))
+    products = prep.products
+    est, se, usable = pricing.matrix(products)
+    est, se = np.where(usable, est, 0.0), np.where(usable, se, 0.0)
+    prices, touched = scenario_prices(prep, pricing, scenario, dates, usable)
+    pj, priced = prep.pj, prep.priced
+    scope = prep.lookup.rows(scenario.scope) if scenario.scope else np.arange(len(pj))
     scope = scope[priced[scope]]
     if scope.size == 0:
         raise NotFoundError("no priced series in the scenario's scope", "scope")
+    view = prep.view(baseline, scope, columns, fiscal_start_month)
 
-    dlog = np.log(prices / p0[:, None])
-    dlog[~priced] = 0.0
-    mkeys = market_keys(index, baseline.keys)
-    market = (
-        index[mkeys].astype(str).agg("|".join, axis=1)
-        if mkeys
-        else pd.Series("all", index=index.index)
-    )
-    mk, markets = _codes(market)
-    pj = np.array([prod_pos.get(p, -1) for p in series_product])
-    grid = np.zeros((len(markets), len(products), len(dates)))
-    ok = pj >= 0
-    grid[mk[ok], pj[ok]] = dlog[ok]
-
-    promo = np.zeros((len(index), len(dates)))
-    lift = np.zeros(len(index))
-    lift_se = np.zeros(len(index))
+    # log price changes per market x product x period (all zero where nothing moves)
+    moved = touched & priced
+    grid = np.zeros((prep.n_markets, len(products), len(dates)))
+    grid[prep.mk[moved], pj[moved]] = np.log(prices[moved] / prep.p0[moved, None])
+    promo = np.zeros((scope.size, len(dates)))
+    lift = np.zeros(scope.size)
+    lift_se = np.zeros(scope.size)
+    where = np.full(len(pj), -1)
+    where[scope] = np.arange(scope.size)
     for plan in scenario.promotions:
-        rows = select_series(index, plan.filter)
+        rows = prep.lookup.rows(plan.filter)
         cols = np.flatnonzero(_date_mask(dates, plan.start, plan.end))
+        rows = where[rows][where[rows] >= 0]  # positions within the scope
         promo[np.ix_(rows, cols)] = 1.0
-        est, se = pricing.promo_lift(products, plan.column)
-        lift[rows] = np.where(pj[rows] >= 0, est[np.maximum(pj[rows], 0)], 0.0)
-        lift_se[rows] = np.where(pj[rows] >= 0, se[np.maximum(pj[rows], 0)], 0.0)
+        l_est, l_se = pricing.promo_lift(products, plan.column)
+        lift[rows] = l_est[pj[scope[rows]]]
+        lift_se[rows] = l_se[pj[scope[rows]]]
 
-    est, se, usable = pricing.matrix(products)
-    est, se = np.where(usable, est, 0.0), np.where(usable, se, 0.0)
-    x = grid[mk[scope]]  # scope x products x periods: log price changes the series responds to
-    rows_pj = pj[scope]
-    effect = np.einsum("nj,njh->nh", est[rows_pj], x) + lift[scope, None] * promo[scope]
-    mult = np.exp(effect)
-
-    mean = baseline.mean[scope][:, columns]
-    paths = baseline.paths[scope][:, :, columns]
-    n_paths = paths.shape[1]
-    affected = np.flatnonzero(np.any(x != 0, axis=(1, 2)) | np.any(promo[scope] != 0, axis=1))
-    scen_paths = paths.copy()
-    if affected.size:
-        rng = np.random.default_rng(seed)
-        draws = est[None] + se[None] * rng.standard_normal((n_paths, *est.shape))
-        lift_draws = lift[scope][affected][None] + lift_se[scope][affected][
-            None
-        ] * rng.standard_normal((n_paths, affected.size))
-        eff_s = np.einsum("snj,njh->snh", draws[:, rows_pj[affected]], x[affected])
-        eff_s += lift_draws[:, :, None] * promo[scope][affected][None]
-        scen_paths[affected] = paths[affected] * np.exp(eff_s).transpose(1, 0, 2)
-
-    groups = series_product[scope]
-    return _assemble(
-        scenario.name,
-        groups,
-        dates,
-        baseline.freq,
-        fiscal_start_month,
-        mean,
-        mean * mult,
-        paths,
-        scen_paths,
-        np.repeat(p0[scope, None], len(dates), axis=1),
-        prices[scope],
-        cost[scope],
+    # series whose market sees a price move or that run a promotion: the draws follow them
+    live_market = grid.any(axis=(1, 2))
+    candidates = np.flatnonzero(live_market[prep.mk[scope]] | promo.any(axis=1))
+    if candidates.size == 0:
+        return _result(scenario.name, view, {}, prices, prep, scope)
+    rng = np.random.default_rng(seed)
+    draws = est[None] + se[None] * rng.standard_normal((baseline.paths.shape[1], *est.shape))
+    lift_draws = lift[candidates][None] + lift_se[candidates][None] * rng.standard_normal(
+        (baseline.paths.shape[1], candidates.size)
     )
+    # of those, the ones whose units or price actually respond (others equal the baseline)
+    x = grid[prep.mk[scope[candidates]]]  # candidates x products x periods
+    rows_pj = pj[scope[candidates]]
+    reach = (est[rows_pj] != 0) | (se[rows_pj] != 0)
+    responds = np.any(reach[:, :, None] & (x != 0), axis=(1, 2))
+    promoted = promo[candidates].any(axis=1) & (
+        (lift[candidates] != 0) | (lift_se[candidates] != 0)
+    )
+    live = np.flatnonzero(responds | promoted | touched[scope[candidates]])
+    if live.size == 0:
+        return _result(scenario.name, view, {}, prices, prep, scope)
+    series = scope[candidates[live]]
+    x, rows_pj = x[live], rows_pj[live]
+    promo_l = promo[candidates[live]]
+    effect = np.einsum("nj,njh->nh", est[rows_pj], x) + lift[candidates[live], None] * promo_l
+    whole = columns.size == len(baseline.dates)
+    mean = baseline.mean[series] if whole else baseline.mean[series][:, columns]
+    paths = baseline.paths[series] if whole else baseline.paths[series][:, :, columns]
+    scen = np.matmul(draws.transpose(1, 0, 2)[rows_pj], x)  # live x paths x periods
+    if promo_l.any():
+        scen += lift_draws[:, live].T[:, :, None] * promo_l[:, None, :]
+    np.exp(scen, out=scen)
+    scen *= paths  # scenario units per path, in place
+    member = view.group[candidates[live]]
+    groups = np.append(np.unique(member), len(view.labels) - 1)  # moved products, TOTAL
+    onehot = (member[None, :] == groups[:, None]).astype(float)
+    onehot[-1] = 1.0
+    price, p0, cost = prices[series], prep.p0[series], prep.cost[series]
+    scen_mean = mean * np.exp(effect)
+    d_units = scen_mean - mean
+    d_rev = scen_mean * price - mean * p0[:, None]
+    summed = _path_sums(onehot, scen, paths, price, p0, cost)
+    summed["units"] = (onehot @ d_units, summed["units"])
+    summed["revenue"] = (onehot @ d_rev, summed["revenue"])
+    summed["margin"] = (onehot @ (d_rev - d_units * cost[:, None]), summed["margin"])
+    return _result(scenario.name, view, {"groups": groups, **summed}, prices, prep, scope)
 
 
-def _measures(units: np.ndarray, price: np.ndarray, cost: np.ndarray) -> dict[str, np.ndarray]:
-    """units, revenue, margin for (series, [paths,] periods) arrays."""
-    if units.ndim == 3:
-        price, cost_ = price[:, None, :], cost[:, None, None]
-    else:
-        cost_ = cost[:, None]
-    return {"units": units, "revenue": units * price, "margin": units * (price - cost_)}
-
-
-def _group_sum(onehot: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Sum series (axis 0) of a series x paths x periods array into groups, via one matmul."""
-    n, n_paths, h = values.shape
-    return (onehot @ values.reshape(n, n_paths * h)).reshape(len(onehot), n_paths, h)
-
-
-def _assemble(
-    name: str,
-    groups: np.ndarray,
-    dates: pd.DatetimeIndex,
-    freq: str,
-    fiscal_start_month: int,
-    base_mean: np.ndarray,
-    scen_mean: np.ndarray,
-    base_paths: np.ndarray,
-    scen_paths: np.ndarray,
-    base_price: np.ndarray,
-    scen_price: np.ndarray,
+def _path_sums(
+    onehot: np.ndarray,
+    scen: np.ndarray,
+    base: np.ndarray,
+    price: np.ndarray,
+    p0: np.ndarray,
     cost: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Scenario minus baseline units, revenue, margin per path, summed into groups.
+
+    Each product group is a few small matmuls over its own series (TOTAL is their sum), and
+    units times a price constant over the periods is a weighted sum, so per-path products are
+    only formed for series whose scenario price varies within the range.
+    """
+    n, n_paths, h = base.shape
+    flat_s, flat_b = scen.reshape(n, -1), base.reshape(n, -1)
+    steady = np.all(price == price[:, :1], axis=1)
+    ps = np.where(steady, price[:, 0], 0.0)
+    w_s = np.stack([np.ones(n), ps, np.where(steady, ps - cost, -cost)])
+    w_b = np.stack([np.ones(n), p0, p0 - cost])
+    out = np.zeros((3, len(onehot), n_paths * h))
+    for k, row in enumerate(onehot[:-1]):
+        members = np.flatnonzero(row)
+        out[:, k] = w_s[:, members] @ flat_s[members] - w_b[:, members] @ flat_b[members]
+        moving = members[~steady[members]]
+        if moving.size:  # revenue of series whose price changes mid-range: price per period
+            extra = (scen[moving] * price[moving, None, :]).sum(axis=0).ravel()
+            out[1, k] += extra
+            out[2, k] += extra
+    out[:, -1] = out[:, :-1].sum(axis=1)
+    shape = (len(onehot), n_paths, h)
+    return {m: out[i].reshape(shape) for i, m in enumerate(MEASURES)}
+
+
+def _result(
+    name: str,
+    view: BaselineView,
+    delta: dict,
+    prices: np.ndarray,
+    prep: Prepared,
+    scope: np.ndarray,
 ) -> WhatIf:
-    """Sum series into products and TOTAL, then weeks into quarters and the whole range."""
-    labels = [*sorted(set(groups)), TOTAL]
-    onehot = np.array(
-        [(groups == g) if g != TOTAL else np.ones(len(groups), bool) for g in labels], float
-    )
-    bm, sm_ = _measures(base_mean, base_price, cost), _measures(scen_mean, scen_price, cost)
-    bp, sp = _measures(base_paths, base_price, cost), _measures(scen_paths, scen_price, cost)
-    weights = quarter_weights(dates, freq, fiscal_start_month)
-    agg = {}
-    for m in MEASURES:  # product x [paths x] periods, summed over series once
-        agg[m] = (
-            onehot @ bm[m],
-            onehot @ sm_[m],
-            _group_sum(onehot, bp[m]),
-            _group_sum(onehot, sp[m]),
-        )
-    spans = {
-        "weekly": (None, list(dates)),
-        "quarterly": (weights.to_numpy(), [quarter_label(q) for q in weights.columns]),
-        "summary": (np.ones((len(dates), 1)), ["all"]),
-    }
+    """Baseline view plus the moved groups' changes, as weekly, quarterly and summary frames."""
+    groups = delta.get("groups", np.zeros(0, dtype=int))
+    labels = view.labels
     out = {}
-    for span, (w, period_labels) in spans.items():
-        frame = pd.DataFrame(
-            {
-                "product": np.repeat(labels, len(period_labels)),
-                "period": np.tile(np.array(period_labels, dtype=object), len(labels)),
-            }
-        )
+    for span, (w, period_labels) in view.spans.items():
+        columns = {
+            "product": np.repeat(labels, len(period_labels)),
+            "period": np.tile(np.array(period_labels, dtype=object), len(labels)),
+        }
         for m in MEASURES:
-            base, scen, b_paths, s_paths = agg[m]
-            if w is not None:
-                base, scen = base @ w, scen @ w
-                b_paths, s_paths = b_paths @ w, s_paths @ w
-            lo, hi = np.quantile(s_paths, [0.025, 0.975], axis=1)
-            dlo, dhi = np.quantile(s_paths - b_paths, [0.025, 0.975], axis=1)
-            frame[f"baseline_{m}"] = base.ravel()
-            frame[m] = scen.ravel()
-            frame[f"{m}_lo_95"] = lo.ravel()
-            frame[f"{m}_hi_95"] = hi.ravel()
-            frame[f"change_{m}"] = (scen - base).ravel()
-            frame[f"change_{m}_lo_95"] = dlo.ravel()
-            frame[f"change_{m}_hi_95"] = dhi.ravel()
+            base = view.mean[span, m]
+            scen, lo, hi = base.copy(), view.lo[span, m].copy(), view.hi[span, m].copy()
+            dlo, dhi = np.zeros_like(base), np.zeros_like(base)
+            if groups.size:
+                d_mean, d_paths = delta[m]
+                if w is not None:
+                    d_mean, d_paths = d_mean @ w, d_paths @ w
+                d_paths = d_paths.transpose(0, 2, 1)  # groups x periods x paths
+                scen[groups] = base[groups] + d_mean
+                lo[groups], hi[groups] = bands(view.paths[span, m][groups] + d_paths)
+                dlo[groups], dhi[groups] = bands(d_paths)
+            columns[f"baseline_{m}"] = base.ravel()
+            columns[m] = scen.ravel()
+            columns[f"{m}_lo_95"] = lo.ravel()
+            columns[f"{m}_hi_95"] = hi.ravel()
+            columns[f"change_{m}"] = (scen - base).ravel()
+            columns[f"change_{m}_lo_95"] = dlo.ravel()
+            columns[f"change_{m}_hi_95"] = dhi.ravel()
+        frame = pd.DataFrame(columns)
         key = {"weekly": "date", "quarterly": "quarter", "summary": None}[span]
         if key is None:
             frame = frame.drop(columns="period")
