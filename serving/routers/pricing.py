@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Query
 
@@ -42,16 +43,25 @@ _PLANNER = [Depends(require_role(Role.planner))]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts with JSON-safe values (dates as ISO strings, NaN as None)."""
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
-    records = out.to_dict(orient="records")
-    return [
-        {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
-        for r in records
-    ]
+    """Rows as dicts with JSON-safe values (dates as ISO strings, NaN as None), column-wise."""
+    names = [str(c) for c in frame.columns]
+    columns = []
+    for col in frame.columns:
+        values = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            columns.append(values.dt.strftime("%Y-%m-%d").tolist())
+        elif pd.api.types.is_float_dtype(values):
+            array = values.to_numpy(dtype=float)
+            column = array.tolist()
+            if not np.isfinite(array).all():
+                column = [v if math.isfinite(v) else None for v in column]
+            columns.append(column)
+        else:
+            column = values.tolist()
+            columns.append(
+                [None if isinstance(v, float) and not math.isfinite(v) else v for v in column]
+            )
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def _scenarios(settings: Settings) -> ScenarioStore:
