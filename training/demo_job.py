@@ -39,9 +39,15 @@ DEMO_STEPS: list[tuple[str, DemoStep]] = [
 """Each family's demo training step; a family joins the demo by adding itself here."""
 
 
-def run_demo(store: ModelStore, folder: Path, seed: int = 0, fiscal_start_month: int = 1) -> str:
+def run_demo(
+    store: ModelStore,
+    folder: Path,
+    seed: int = 0,
+    fiscal_start_month: int = 1,
+    sizes: dict[str, int] | None = None,
+) -> str:
     """Generate data, train every family, and return the report printed to the user."""
-    paths = write_demo_data(folder, seed=seed)
+    paths = write_demo_data(folder, seed=seed, **(sizes or {}))
     lines = [f"demo data written to {folder.resolve()}"]
     for label, step in DEMO_STEPS:
         result = step(store, paths)
@@ -71,6 +77,7 @@ def quarterly_plan_text(store: ModelStore, fiscal_start_month: int = 1, quarters
         lambda r: f"{r['mean']:,.0f} ({r['lo_80']:,.0f}-{r['hi_80']:,.0f})", axis=1
     )
     wide = table.pivot(index="region", columns="quarter", values="units (80% interval)")
-    wide = wide.reindex(columns=[quarter_label(q) for q in wanted])
+    rows = [r for r in wide.index if r != "TOTAL"] + ["TOTAL"]
+    wide = wide.reindex(index=rows, columns=[quarter_label(q) for q in wanted])
     header = f"Quarterly unit forecast, sales forecast model v{version}"
     return header + "\n" + wide.to_string()
