@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,22 +38,29 @@ def run_lodestar(args: list[str], env: dict[str, str]) -> subprocess.CompletedPr
 
 
 class Server:
-    """A `lodestar serve` subprocess on a free localhost port."""
+    """A `lodestar serve` subprocess on a free localhost port, started the way users start it.
 
-    def __init__(self, env: dict[str, str]) -> None:
+    Its output goes to a file, so long client loops never block on a full pipe.
+    """
+
+    def __init__(self, env: dict[str, str], log_path: Path | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path or Path(
+            tempfile.mkstemp(prefix="lodestar-serve-", suffix=".log")[1]
+        )
+        self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "training.cli", "serve", "--port", str(self.port)],
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=self._log,
             stderr=subprocess.STDOUT,
             text=True,
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stdout.read()}")
+                raise RuntimeError(f"server exited: {self.log_text()}")
             try:
                 if httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200:
                     return
@@ -61,9 +69,17 @@ class Server:
         self.stop()
         raise RuntimeError("server did not come up in 90 s")
 
+    def log_text(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text()
+
     def stop(self) -> None:
+        if self._log.closed:
+            return
         self.proc.terminate()
         try:
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
+        self._log.close()

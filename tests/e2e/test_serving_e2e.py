@@ -17,8 +17,7 @@ import pytest
 from engine.calendar import quarter_label, quarter_of
 from engine.settings import Settings
 from engine.store import FAMILIES, ModelStore
-from tests.e2e.lodestar_process import lodestar_env
-from tests.e2e.serving_server import LoggedServer
+from tests.e2e.lodestar_process import Server, lodestar_env
 from training.demo_job import DEMO_STEPS
 from training.forecast_job import train_forecast
 
@@ -28,8 +27,8 @@ KEYS = {"planner": "e2e-planner-key", "pricing": "e2e-pricing-key", "data_scient
 
 
 @pytest.fixture
-def servers() -> Iterator[list[LoggedServer]]:
-    started: list[LoggedServer] = []
+def servers() -> Iterator[list[Server]]:
+    started: list[Server] = []
     yield started
     for server in started:
         server.stop()
@@ -46,12 +45,12 @@ def _next_quarter(sales_path: Path) -> str:
 
 
 def test_keyed_forecasts_csv_and_logs_over_http(
-    tmp_path: Path, demo_paths: dict[str, Path], servers: list[LoggedServer]
+    tmp_path: Path, demo_paths: dict[str, Path], servers: list[Server]
 ) -> None:
     home = tmp_path / "home"
     store = ModelStore.from_settings(Settings(home=home))
     assert train_forecast(store, demo_paths["sales"], **FAST).version == "1"
-    server = LoggedServer(_env(home), tmp_path / "server.log")
+    server = Server(_env(home), tmp_path / "server.log")
     servers.append(server)
     quarter = _next_quarter(demo_paths["sales"])
     params = {"quarters": quarter, "level": "region"}
@@ -85,7 +84,7 @@ def test_keyed_forecasts_csv_and_logs_over_http(
 
 
 def test_ready_when_every_trained_family_is_loaded(
-    tmp_path: Path, demo_paths: dict[str, Path], servers: list[LoggedServer]
+    tmp_path: Path, demo_paths: dict[str, Path], servers: list[Server]
 ) -> None:
     home = tmp_path / "home"
     store = ModelStore.from_settings(Settings(home=home))
@@ -93,7 +92,7 @@ def test_ready_when_every_trained_family_is_loaded(
     for label, step in DEMO_STEPS:  # every other family the demo trains
         if "sales" not in label:
             trained.add(step(store, demo_paths).family)
-    server = LoggedServer(_env(home), tmp_path / "server.log")
+    server = Server(_env(home), tmp_path / "server.log")
     servers.append(server)
     answer = httpx.get(f"{server.url}/v1/ready", timeout=30)
     ready = answer.json()
@@ -103,14 +102,14 @@ def test_ready_when_every_trained_family_is_loaded(
 
 
 def test_promotion_under_live_traffic_fails_no_request(
-    tmp_path: Path, demo_paths: dict[str, Path], servers: list[LoggedServer]
+    tmp_path: Path, demo_paths: dict[str, Path], servers: list[Server]
 ) -> None:
     home = tmp_path / "home"
     store = ModelStore.from_settings(Settings(home=home))
     train_forecast(store, demo_paths["sales"], **FAST)
     assert train_forecast(store, demo_paths["sales"], force=True, **FAST).version == "2"
     store.set_champion("sales", "1")
-    server = LoggedServer(_env(home, LODESTAR_REFRESH_SECONDS="0.2"), tmp_path / "server.log")
+    server = Server(_env(home, LODESTAR_REFRESH_SECONDS="0.2"), tmp_path / "server.log")
     servers.append(server)
     params = {"quarters": _next_quarter(demo_paths["sales"]), "level": "total"}
     headers = {"X-API-Key": KEYS["planner"]}
