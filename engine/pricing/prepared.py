@@ -28,9 +28,16 @@ _VIEWS = 8  # (scope, dates) baseline aggregates kept per pair
 
 
 def bands(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """2.5% and 97.5% quantiles over the last axis (numpy's linear rule, float32 sort for speed)."""
+    """2.5% and 97.5% quantiles over the last axis (numpy's linear rule, float32 sort for speed).
+
+    A float32 C-contiguous input is sorted in place (callers pass scratch arrays).
+    """
     n = values.shape[-1]
-    ordered = np.sort(values.astype(np.float32), axis=-1)
+    if values.dtype == np.float32 and values.flags.c_contiguous:
+        values.sort(axis=-1)
+        ordered = values
+    else:
+        ordered = np.sort(np.ascontiguousarray(values, dtype=np.float32), axis=-1)
     out = []
     for q in QUANTILES:
         pos = q * (n - 1)
@@ -90,7 +97,7 @@ class BaselineView:
     dates: pd.DatetimeIndex
     spans: dict[str, tuple[np.ndarray | None, list]]  # span -> (period weights, period labels)
     mean: dict[tuple[str, str], np.ndarray]  # (span, measure) -> labels x periods
-    paths: dict[tuple[str, str], np.ndarray]  # (span, measure) -> labels x periods x paths
+    paths: dict[tuple[str, str], np.ndarray]  # (span, measure) -> labels x periods x paths, f32
     lo: dict[tuple[str, str], np.ndarray]
     hi: dict[tuple[str, str], np.ndarray]
 
@@ -176,10 +183,11 @@ def _build_view(
         for span, (w, _) in spans.items():
             span_mean = wm if w is None else wm @ w
             span_paths = wp if w is None else wp @ w
-            span_paths = np.ascontiguousarray(span_paths.transpose(0, 2, 1))
+            # labels x periods x paths in float32: the layout and precision bands sort in
+            span_paths = np.ascontiguousarray(span_paths.transpose(0, 2, 1), dtype=np.float32)
             agg_mean[span, m] = span_mean
             agg_paths[span, m] = span_paths
-            lo[span, m], hi[span, m] = bands(span_paths)
+            lo[span, m], hi[span, m] = bands(span_paths.copy())
     return BaselineView(labels, group, onehot, dates, spans, agg_mean, agg_paths, lo, hi)
 
 

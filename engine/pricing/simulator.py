@@ -203,11 +203,22 @@ def simulate(
     whole = columns.size == len(baseline.dates)
     mean = baseline.mean[series] if whole else baseline.mean[series][:, columns]
     paths = baseline.paths[series] if whole else baseline.paths[series][:, :, columns]
-    scen = np.matmul(draws.transpose(1, 0, 2)[rows_pj], x)  # live x paths x periods
+    # scenario plans change on few dates: price the distinct period columns, then spread
+    n, n_prod, h = x.shape
+    stacked = np.concatenate([x.reshape(n * n_prod, h), promo_l], axis=0)
+    distinct, spread = _distinct_columns(stacked)
+    xk = distinct[: n * n_prod].reshape(n, n_prod, -1)
+    promo_k = distinct[n * n_prod :]
+    ratio = np.matmul(draws.transpose(1, 0, 2)[rows_pj], xk)  # live x paths x distinct
     if promo_l.any():
-        scen += lift_draws[:, live].T[:, :, None] * promo_l[:, None, :]
-    np.exp(scen, out=scen)
-    scen *= paths  # scenario units per path, in place
+        ratio += lift_draws[:, live].T[:, :, None] * promo_k[:, None, :]
+    np.exp(ratio, out=ratio)
+    scen = np.empty(paths.shape)  # C order: the group sums read it row-wise
+    if ratio.shape[2] == 1:
+        np.multiply(paths, ratio, out=scen)  # the same response in every period
+    else:
+        np.take(ratio, spread, axis=2, out=scen)
+        scen *= paths
     member = view.group[candidates[live]]
     groups = np.append(np.unique(member), len(view.labels) - 1)  # moved products, TOTAL
     onehot = (member[None, :] == groups[:, None]).astype(float)
@@ -221,6 +232,16 @@ def simulate(
     summed["revenue"] = (onehot @ d_rev, summed["revenue"])
     summed["margin"] = (onehot @ (d_rev - d_units * cost[:, None]), summed["margin"])
     return _result(scenario.name, view, {"groups": groups, **summed}, prices, prep, scope)
+
+
+def _distinct_columns(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct columns, column -> distinct position) so matrix == distinct[:, spread]."""
+    key = np.random.default_rng(0).standard_normal(len(matrix)) @ matrix  # a column hash
+    _, first, spread = np.unique(key, return_index=True, return_inverse=True)
+    distinct = matrix[:, first]
+    if not np.array_equal(distinct[:, spread], matrix):  # a hash collision: keep every column
+        return matrix, np.arange(matrix.shape[1])
+    return distinct, spread
 
 
 def _path_sums(
@@ -282,9 +303,13 @@ def _result(
                 d_mean, d_paths = delta[m]
                 if w is not None:
                     d_mean, d_paths = d_mean @ w, d_paths @ w
-                d_paths = d_paths.transpose(0, 2, 1)  # groups x periods x paths
+                # groups x periods x paths, float32 scratch that bands() sorts in place
+                d_paths = np.ascontiguousarray(d_paths.transpose(0, 2, 1), dtype=np.float32)
+                base_paths = view.paths[span, m]
+                if groups.size < len(labels):
+                    base_paths = base_paths[groups]
                 scen[groups] = base[groups] + d_mean
-                lo[groups], hi[groups] = bands(view.paths[span, m][groups] + d_paths)
+                lo[groups], hi[groups] = bands(base_paths + d_paths)
                 dlo[groups], dhi[groups] = bands(d_paths)
             columns[f"baseline_{m}"] = base.ravel()
             columns[m] = scen.ravel()

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from engine.errors import NoChampionError, NotFoundError
 from engine.pricing import ScenarioStore, parse_recommendation, parse_scenario, recommend_prices
@@ -71,13 +71,13 @@ def _scenarios(settings: Settings) -> ScenarioStore:
 @router.post("/scenarios", response_model=WhatIfResponse, responses=_ERRORS, dependencies=_PRICING)
 def what_if(
     body: ScenarioIn, sales: SalesChampion, pricing: PricingChampion, settings: SettingsDep
-) -> WhatIfResponse:
+) -> Response:
     """Units, revenue and margin of a scenario vs the baseline, per week, quarter and in total."""
     scenario = parse_scenario(body.model_dump(mode="json"))
     result = run_scenario(
         sales.payload, pricing.payload, scenario, settings.fiscal_year_start_month
     )
-    return WhatIfResponse(
+    answer = WhatIfResponse(
         name=result.name,
         sales_model_version=sales.version,
         pricing_model_version=pricing.version,
@@ -85,6 +85,8 @@ def what_if(
         quarterly=_records(result.quarterly),
         weekly=_records(result.weekly),
     )
+    # validated once above; serialised directly rather than re-validated by response_model
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.post(
