@@ -235,13 +235,12 @@ def simulate(
 
 
 def _distinct_columns(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct columns, column -> distinct position) so matrix == distinct[:, spread]."""
-    key = np.random.default_rng(0).standard_normal(len(matrix)) @ matrix  # a column hash
-    _, first, spread = np.unique(key, return_index=True, return_inverse=True)
-    distinct = matrix[:, first]
-    if not np.array_equal(distinct[:, spread], matrix):  # a hash collision: keep every column
-        return matrix, np.arange(matrix.shape[1])
-    return distinct, spread
+    """(run columns, column -> run) with matrix == runs[:, spread]; runs of equal columns."""
+    if matrix.shape[1] == 0:
+        return matrix, np.zeros(0, dtype=int)
+    new = np.ones(matrix.shape[1], dtype=bool)
+    new[1:] = np.any(matrix[:, 1:] != matrix[:, :-1], axis=0)
+    return matrix[:, new], np.cumsum(new) - 1
 
 
 def _path_sums(
