@@ -213,21 +213,22 @@ def simulate(
     if promo_l.any():
         ratio += lift_draws[:, live].T[:, :, None] * promo_k[:, None, :]
     np.exp(ratio, out=ratio)
-    scen = np.empty(paths.shape)  # C order: the group sums read it row-wise
-    if ratio.shape[2] == 1:
-        np.multiply(paths, ratio, out=scen)  # the same response in every period
-    else:
-        np.take(ratio, spread, axis=2, out=scen)
-        scen *= paths
     member = view.group[candidates[live]]
     groups = np.append(np.unique(member), len(view.labels) - 1)  # moved products, TOTAL
     onehot = (member[None, :] == groups[:, None]).astype(float)
     onehot[-1] = 1.0
     price, p0, cost = prices[series], prep.p0[series], prep.cost[series]
+    if ratio.shape[2] == 1 and np.all(price == price[:, :1]):
+        # one response and one price per series over the range: no per-path scenario array
+        summed = _steady_sums(onehot, ratio[:, :, 0], paths, price[:, 0], p0, cost)
+    else:
+        scen = np.empty(paths.shape)  # C order: the group sums read it row-wise
+        np.take(ratio, spread, axis=2, out=scen)
+        scen *= paths
+        summed = _path_sums(onehot, scen, paths, price, p0, cost)
     scen_mean = mean * np.exp(effect)
     d_units = scen_mean - mean
     d_rev = scen_mean * price - mean * p0[:, None]
-    summed = _path_sums(onehot, scen, paths, price, p0, cost)
     summed["units"] = (onehot @ d_units, summed["units"])
     summed["revenue"] = (onehot @ d_rev, summed["revenue"])
     summed["margin"] = (onehot @ (d_rev - d_units * cost[:, None]), summed["margin"])
@@ -241,6 +242,33 @@ def _distinct_columns(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     new = np.ones(matrix.shape[1], dtype=bool)
     new[1:] = np.any(matrix[:, 1:] != matrix[:, :-1], axis=0)
     return matrix[:, new], np.cumsum(new) - 1
+
+
+def _steady_sums(
+    onehot: np.ndarray,
+    ratio: np.ndarray,
+    base: np.ndarray,
+    price: np.ndarray,
+    p0: np.ndarray,
+    cost: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """_path_sums when each series has one response ratio per path and one price.
+
+    Scenario minus baseline of a group is sum_n (w_s[n] ratio[n, p] - w_b[n]) base[n, p, :],
+    one small matmul per path (batched), so the scenario paths are never formed.
+    """
+    n, n_paths, h = base.shape
+    w_s = np.stack([np.ones(n), price, price - cost])  # units, revenue, margin
+    w_b = np.stack([np.ones(n), p0, p0 - cost])
+    by_path = base.transpose(1, 0, 2)  # paths x series x periods (a view)
+    out = np.zeros((3, len(onehot), n_paths, h))
+    for k, row in enumerate(onehot[:-1]):
+        members = np.flatnonzero(row)
+        coef = w_s[:, members, None] * ratio[members][None] - w_b[:, members, None]
+        block = np.ascontiguousarray(by_path[:, members], dtype=float)
+        out[:, k] = np.matmul(coef.transpose(2, 0, 1), block).transpose(1, 0, 2)
+    out[:, -1] = out[:, :-1].sum(axis=1)
+    return {m: out[i] for i, m in enumerate(MEASURES)}
 
 
 def _path_sums(
