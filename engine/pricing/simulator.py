@@ -318,10 +318,12 @@ def _result(
     labels = view.labels
     out = {}
     for span, (w, period_labels) in view.spans.items():
-        columns = {
-            "product": np.repeat(labels, len(period_labels)),
-            "period": np.tile(np.array(period_labels, dtype=object), len(labels)),
-        }
+        key = {"weekly": "date", "quarterly": "quarter", "summary": None}[span]
+        columns = {"product": np.repeat(np.array(labels, dtype=object), len(period_labels))}
+        if key == "date":
+            columns[key] = np.tile(view.dates.values, len(labels))
+        elif key is not None:
+            columns[key] = np.tile(np.array(period_labels, dtype=object), len(labels))
         for m in MEASURES:
             base = view.mean[span, m]
             scen, lo, hi = base.copy(), view.lo[span, m].copy(), view.hi[span, m].copy()
@@ -345,13 +347,7 @@ def _result(
             columns[f"change_{m}"] = (scen - base).ravel()
             columns[f"change_{m}_lo_95"] = dlo.ravel()
             columns[f"change_{m}_hi_95"] = dhi.ravel()
-        frame = pd.DataFrame(columns)
-        key = {"weekly": "date", "quarterly": "quarter", "summary": None}[span]
-        if key is None:
-            frame = frame.drop(columns="period")
-        else:
-            frame = frame.rename(columns={"period": key})
-        out[span] = frame
+        out[span] = pd.DataFrame(columns)
     return WhatIf(name, out["weekly"], out["quarterly"], out["summary"])
 
 
