@@ -264,9 +264,12 @@ def _steady_sums(
     out = np.zeros((3, len(onehot), n_paths, h))
     for k, row in enumerate(onehot[:-1]):
         members = np.flatnonzero(row)
+        # the scenario-minus-baseline weight is formed in float64 (no cancellation later);
+        # the matmul runs in the paths' precision (float32 paths feed float32 bands anyway)
         coef = w_s[:, members, None] * ratio[members][None] - w_b[:, members, None]
-        block = np.ascontiguousarray(by_path[:, members], dtype=float)
-        out[:, k] = np.matmul(coef.transpose(2, 0, 1), block).transpose(1, 0, 2)
+        block = by_path[:, members]
+        coef = coef.astype(block.dtype).transpose(2, 0, 1)
+        out[:, k] = np.matmul(coef, block).transpose(1, 0, 2)
     out[:, -1] = out[:, :-1].sum(axis=1)
     return {m: out[i] for i, m in enumerate(MEASURES)}
 
