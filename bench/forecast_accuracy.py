@@ -5,10 +5,12 @@ prices/deal/feature known, MAPE) against the published board; (b) one quarter ah
 held out) against seasonal naive and statsforecast AutoETS/AutoTheta. M3 quarterly and monthly:
 official split, sMAPE/MASE against statsforecast AutoETS/AutoTheta and published Theta.
 Run: .venv/bin/python -m bench.forecast_accuracy   (2 cores, < 30 minutes)
+While iterating: --parts oj_quarter,m3_quarterly runs only those parts and leaves RESULTS.md alone.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import time
@@ -288,13 +290,40 @@ def markdown(table: pd.DataFrame, fmt: str = ".3f") -> str:
     return "\n".join(lines)
 
 
+PARTS = ("tsperf", "oj_quarter", "m3_quarterly", "m3_monthly")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma list of {PARTS}")
+    parts = [p.strip() for p in parser.parse_args().parts.split(",") if p.strip()]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown part {unknown[0]} (choose from {', '.join(PARTS)})")
     logging.basicConfig(level=logging.ERROR)
     warnings.filterwarnings("ignore")
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     sections = []
     start = time.time()
-    panel = oj_panel()
+    panel = oj_panel() if {"tsperf", "oj_quarter"} & set(parts) else None
+    if "tsperf" in parts:
+        sections.append(tsperf_section(panel))
+    if "oj_quarter" in parts:
+        sections.append(oj_quarter_section(panel))
+    for kind in ("quarterly", "monthly"):
+        if f"m3_{kind}" in parts:
+            mt = with_ratios(m3(kind), "Lodestar (selected)", ["sMAPE", "MASE", "fit+predict s"])
+            text = f"### M3 {kind} (official split)\n\n" + markdown(mt)
+            print(text, flush=True)
+            sections.append(text)
+    if set(parts) != set(PARTS):
+        return
+    sections.append(f"Total benchmark wall time: {time.time() - start:.0f}s on 2 workers.")
+    write_section("forecast_accuracy", "\n\n".join(sections))
+
+
+def tsperf_section(panel: Panel) -> str:
+    """The TSPerf table with ratios to the published best."""
     rows, _ = oj_tsperf(panel)
     t = pd.DataFrame(rows)
     best_pub = min(PUBLISHED_TSPERF.values())
@@ -307,7 +336,11 @@ def main() -> None:
         f"{markdown(t, '.2f')}\n\nRatio to the published best ({best_pub}): {ratios}"
     )
     print(text, flush=True)
-    sections.append(text)
+    return text
+
+
+def oj_quarter_section(panel: Panel) -> str:
+    """The one-quarter-ahead table with ratios to the best statsforecast peer."""
     q = oj_quarter(panel)
     cols = [
         "WAPE weekly",
@@ -322,14 +355,7 @@ def main() -> None:
         + markdown(qt)
     )
     print(text, flush=True)
-    sections.append(text)
-    for kind in ("quarterly", "monthly"):
-        mt = with_ratios(m3(kind), "Lodestar (selected)", ["sMAPE", "MASE", "fit+predict s"])
-        text = f"### M3 {kind} (official split)\n\n" + markdown(mt)
-        print(text, flush=True)
-        sections.append(text)
-    sections.append(f"Total benchmark wall time: {time.time() - start:.0f}s on 2 workers.")
-    write_section("forecast_accuracy", "\n\n".join(sections))
+    return text
 
 
 if __name__ == "__main__":

@@ -177,6 +177,9 @@ def make_windows(panel: Panel, settings: ForecastSettings) -> list[Window]:
 ENSEMBLE_MARGIN = 0.1
 """A single model must beat the ensemble's backtest MASE by 10% to be chosen over it: with a few
 short windows the per-series winner is partly luck, and combinations are the safer bet."""
+TOTAL_WEIGHT = 1.0
+"""Selection scores add the error of each window's horizon total (in MASE units) to the per-period
+MASE: planners consume quarter totals, and a model can track weeks well yet miss the volume."""
 
 
 def select_per_series(
@@ -192,6 +195,7 @@ def select_per_series(
         ]
     )
     filled = np.where(np.isfinite(scores), scores, np.inf)
+    filled = filled + TOTAL_WEIGHT * _total_errors(forecasts, actual, scale, names)
     choice = np.argmin(filled, axis=1)
     if "ensemble" in names:
         k = names.index("ensemble")
@@ -202,6 +206,45 @@ def select_per_series(
         fallback = names.index("seasonal_naive") if "seasonal_naive" in names else 0
         choice[no_score] = fallback
     return choice, scores
+
+
+def _total_errors(
+    forecasts: dict[str, np.ndarray], actual: np.ndarray, scale: np.ndarray, names: list[str]
+) -> np.ndarray:
+    """Mean absolute error of each window's horizon total, in MASE units (series x candidates).
+
+    Windows with a missing actual are skipped; a series with none scores 0 (MASE alone decides).
+    """
+    complete = np.isfinite(actual).all(axis=2)
+    totals = np.where(complete, np.nansum(actual, axis=2), np.nan)
+    steps = actual.shape[2]
+    count = complete.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cols = [
+            np.nansum(np.abs(totals - forecasts[n].sum(axis=2)), axis=0)
+            / (np.maximum(count, 1) * scale * steps)
+            for n in names
+        ]
+    out = np.where(count[:, None] > 0, np.column_stack(cols), np.nan)
+    return np.where(np.isfinite(out), out, 0.0)
+
+
+def checked_bias_ratios(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
+    """Bias ratios, or ones when ratios from earlier windows made the last window's totals worse.
+
+    With few short windows a per-series volume ratio can be noise (a promotion in one window); it
+    is kept only if it passes this out-of-sample check on horizon totals.
+    """
+    ratio = bias_ratios(actual, forecast)
+    if len(actual) < 2:
+        return ratio
+    trial = bias_ratios(actual[:-1], forecast[:-1])
+    last_a, last_f = actual[-1], forecast[-1]
+    complete = np.isfinite(last_a).all(axis=1)
+    q_a = np.where(complete, np.nansum(last_a, axis=1), np.nan)
+    with_ratio = wape(q_a, (last_f * trial[:, None]).sum(axis=1))
+    without = wape(q_a, last_f.sum(axis=1))
+    return ratio if with_ratio < without else np.ones_like(ratio)
 
 
 def _pick(results: dict[str, tuple], choice: np.ndarray, part: int) -> np.ndarray:
@@ -274,7 +317,7 @@ def run_forecast(
     }
     method = settings.reconciliation
     if method == "auto":
-        method = min(level_scores, key=lambda k: np.nanmean(list(level_scores[k].values())))
+        method = _auto_method(level_scores, level_name(hierarchy.levels[-1]))
     recon_b = np.stack([reconcile(G[method], base_all[k]) for k in range(len(windows))])
 
     metrics, table = _metrics(
@@ -294,7 +337,7 @@ def run_forecast(
         final_all = np.concatenate([_pick(res_u, choice_u, 1), _pick(res_b, choice_b, 1)])
         mean = reconcile(G[method], final_all)
         paths = PathSampler().fit(errors).sample(mean, settings.n_paths, settings.seed)
-        paths = match_means(paths, mean * bias_ratios(actual_b, recon_b)[:, None])
+        paths = match_means(paths, mean * checked_bias_ratios(actual_b, recon_b)[:, None])
         outcome.forecast_set = _forecast_set(panel, keys, mean, paths, horizon)
         outcome.forecast_set.info.update(
             {
@@ -306,6 +349,16 @@ def run_forecast(
             }
         )
     return outcome
+
+
+def _auto_method(level_scores: dict[str, dict[str, float]], bottom: str) -> str:
+    """Best mean WAPE over levels among methods no worse than bottom-up at the bottom level.
+
+    Planners edit and sum the bottom series, so upper-level gains must not cost bottom accuracy.
+    """
+    floor = level_scores["bottom_up"].get(bottom, np.inf)
+    allowed = [m for m, s in level_scores.items() if m == "bottom_up" or s.get(bottom, 0) <= floor]
+    return min(allowed, key=lambda k: np.nanmean(list(level_scores[k].values())))
 
 
 def _level_wapes(
@@ -395,7 +448,7 @@ def _coverage(
         return {}
     sampler = PathSampler().fit(errors[:-1])
     paths = sampler.sample(recon_b[-1], 400, settings.seed + 1)
-    ratio = bias_ratios(actual_b[:-1], recon_b[:-1])
+    ratio = checked_bias_ratios(actual_b[:-1], recon_b[:-1])
     paths = match_means(paths, recon_b[-1] * ratio[:, None])
     actual = actual_b[-1]
     out = {}
