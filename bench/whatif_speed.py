@@ -15,6 +15,7 @@ Run: .venv/bin/python -m bench.whatif_speed [--home DIR_WITH_TRAINED_STORE] [--r
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import tempfile
 import time
@@ -97,6 +98,8 @@ def main() -> None:
         dense_quiet = timings(lambda: simulate_dense(sales, pricing, nothing), dense_runs)
         handler = _handler(sales, pricing, body, args.runs)
         api, api_quiet = _api(home, store, body, args.runs)
+        gc.freeze()  # what a server would do once its champions are loaded: no full-heap GCs
+        frozen = _handler(sales, pricing, body, args.runs)
 
     n, n_paths, h = sales.paths.shape
     load = os.getloadavg()[0]
@@ -121,6 +124,9 @@ def main() -> None:
         f"| router handler only (parse, simulate, JSON), 50 price changes | "
         f"{ms(np.median(handler))} | {ms(np.quantile(handler, 0.99))} | "
         f"{np.quantile(handler, 0.99) / np.quantile(fast, 0.99):.1f}x |",
+        f"| router handler after gc.freeze(), 50 price changes | "
+        f"{ms(np.median(frozen))} | {ms(np.quantile(frozen, 0.99))} | "
+        f"{np.quantile(frozen, 0.99) / np.quantile(fast, 0.99):.1f}x |",
         f"| TestClient (in process), 50 price changes | {ms(np.median(api))} | "
         f"{ms(np.quantile(api, 0.99))} | "
         f"{np.quantile(api, 0.99) / np.quantile(fast, 0.99):.1f}x |",
