@@ -14,30 +14,15 @@ from engine.calendar import quarter_label, quarter_weights
 from engine.errors import DataError, NotFoundError
 from engine.planning import select_series
 from engine.pricing.scenario import Scenario
-from engine.pricing.simulator import MEASURES, TOTAL, WhatIf, _codes, _date_mask
+from engine.pricing.simulator import (
+    MEASURES,
+    TOTAL,
+    WhatIf,
+    _codes,
+    _date_mask,
+    check_priceable,
+)
 from engine.pricing.sources import BaselineSource, PricingSource, market_keys, series_prices
-
-
-def check_priceable(pricing: PricingSource, products: pd.Series, k: int = 0) -> None:
-    """A price change needs a usable own elasticity: unknown is 404, implausible is 422."""
-    known = list(pricing.products)
-    unknown = sorted(set(products) - set(known))
-    if unknown:
-        raise NotFoundError(
-            f"price_changes[{k}]: the pricing model has no elasticity for product '{unknown[0]}'",
-            "product",
-        )
-    _, _, usable = pricing.matrix(known)
-    bad = sorted(p for p in set(products) if not usable[known.index(p), known.index(p)])
-    if bad:
-        row = pricing.elasticities
-        own = row[(row["product"] == bad[0]) & (row["kind"] == "own")].iloc[0]
-        raise DataError(
-            f"price_changes[{k}]: the own elasticity of product '{bad[0]}' is implausible "
-            f"({own['elasticity']:.2f}, 95% CI {own['lo_95']:.2f} to {own['hi_95']:.2f}), "
-            "so the model cannot say what a price change does; retrain with more price variation",
-            "product",
-        )
 
 
 def scenario_prices(

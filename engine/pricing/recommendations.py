@@ -5,25 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.errors import DataError, NotFoundError
+from engine.errors import NotFoundError
+from engine.planning import select_series
 from engine.pricing.optimizer import PricingProblem, recommend
 from engine.pricing.scenario import RecommendationRequest
 from engine.pricing.sources import BaselineSource, PricingSource
-
-
-def _select(current: pd.DataFrame, filters: dict[str, list[str]]) -> pd.DataFrame:
-    mask = np.ones(len(current), dtype=bool)
-    for key, values in filters.items():
-        if key not in current.columns:
-            raise DataError(
-                f"unknown filter '{key}': choose from {', '.join(current.columns)}", key
-            )
-        column = current[key].astype(str)
-        unknown = [v for v in values if v not in set(column)]
-        if unknown:
-            raise NotFoundError(f"unknown {key} '{unknown[0]}'", key)
-        mask &= column.isin(values).to_numpy()
-    return current[mask]
 
 
 def build_problem(
@@ -41,7 +27,7 @@ def build_problem(
         current["volume"] = current["volume"].fillna(0.0)
     else:
         current["volume"] = 1.0
-    chosen = _select(current, request.filter)
+    chosen = current.iloc[select_series(current, request.filter)]
     known = set(pricing.products)
     chosen = chosen[chosen["product"].isin(known)]
     if chosen.empty:
