@@ -11,6 +11,7 @@ from engine.demo import write_demo_data
 from engine.logs import quiet_libraries
 from engine.settings import Settings
 from engine.store import ModelStore
+from training.forecast_job import train_forecast
 
 SMALL_DEMO = {
     "n_regions": 2,
@@ -71,3 +72,18 @@ def shared_data_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"real data folder {path} is absent (set LODESTAR_DATA_DIR)")
     return path
+
+
+@pytest.fixture(scope="session")
+def sales_template(
+    tmp_path_factory: pytest.TempPathFactory, _store_template: Path, demo_paths: dict[str, Path]
+) -> Path:
+    """A store holding sales v1 (champion) and v2 (a challenger), trained once per session."""
+    home = tmp_path_factory.mktemp("sales-template")
+    shutil.copy(_store_template, home / "mlflow.db")
+    store = ModelStore.from_settings(Settings(home=home))
+    fast = {"selection": "baseline", "n_windows": 1}  # serving needs a model, not the best one
+    assert train_forecast(store, demo_paths["sales"], **fast).version == "1"
+    assert train_forecast(store, demo_paths["sales"], force=True, **fast).version == "2"
+    store.set_champion("sales", "1")
+    return home / "mlflow.db"

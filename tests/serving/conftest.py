@@ -13,22 +13,6 @@ from engine.settings import Settings
 from engine.store import ModelStore
 from serving.app import create_app
 from tests.serving.api_keys import keys_setting
-from training.forecast_job import train_forecast
-
-
-@pytest.fixture(scope="session")
-def sales_template(
-    tmp_path_factory: pytest.TempPathFactory, _store_template: Path, demo_paths: dict[str, Path]
-) -> Path:
-    """A store holding sales v1 (champion) and v2 (a challenger), trained once per session."""
-    home = tmp_path_factory.mktemp("sales-template")
-    shutil.copy(_store_template, home / "mlflow.db")
-    store = ModelStore.from_settings(Settings(home=home))
-    fast = {"selection": "baseline", "n_windows": 1}  # serving needs a model, not the best one
-    assert train_forecast(store, demo_paths["sales"], **fast).version == "1"
-    assert train_forecast(store, demo_paths["sales"], force=True, **fast).version == "2"
-    store.set_champion("sales", "1")
-    return home / "mlflow.db"
 
 
 @pytest.fixture

@@ -11,22 +11,6 @@ from engine.settings import Settings, get_settings
 from engine.store import ModelStore
 from serving.auth import KeyRing, Role
 from training.cli import main
-from training.forecast_job import train_forecast
-
-
-@pytest.fixture(scope="module")
-def sales_template(
-    tmp_path_factory: pytest.TempPathFactory, _store_template: Path, demo_paths: dict[str, Path]
-) -> Path:
-    """A store with sales v1 (champion) and v2, trained once for this module."""
-    folder = tmp_path_factory.mktemp("models-cli")
-    shutil.copy(_store_template, folder / "mlflow.db")
-    store = ModelStore.from_settings(Settings(home=folder))
-    fast = {"selection": "baseline", "n_windows": 1}
-    train_forecast(store, demo_paths["sales"], **fast)
-    train_forecast(store, demo_paths["sales"], force=True, **fast)
-    store.set_champion("sales", "1")
-    return folder / "mlflow.db"
 
 
 @pytest.fixture
