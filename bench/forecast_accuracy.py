@@ -20,14 +20,21 @@ import numpy as np
 import pandas as pd
 
 from bench.results import write_section
-from engine.contracts import validate_sales
-from engine.metrics import coverage, mape, mase_per_series, mase_scale, smape_per_series, wape
-from engine.panel import Panel, to_panel
-from engine.settings import get_settings
-from models.forecasters import GlobalGBM, SeasonalNaive
-from models.forecasters.local import clean_series
-from training.forecast.pipeline import ForecastSettings, run_forecast
-from training.parallel import Runner
+from engine.core.contracts import validate_sales
+from engine.core.parallel import Runner
+from engine.core.settings import get_settings
+from engine.forecasting.metrics import (
+    coverage,
+    mape,
+    mase_per_series,
+    mase_scale,
+    smape_per_series,
+    wape,
+)
+from engine.forecasting.orchestrator import ForecastSettings, run_forecast
+from models.forecasting import GlobalGBM, SeasonalNaive
+from models.forecasting.local import clean_series
+from models.forecasting.panel import Panel, to_panel
 
 OJ_WEEK1 = pd.Timestamp("1989-09-14")
 PUBLISHED_TSPERF = {
@@ -172,7 +179,7 @@ def oj_quarter(panel: Panel) -> list[dict]:
         lv: tuple(np.quantile(fs.paths.sum(axis=2), q, axis=1))
         for lv, q in {"80": (0.1, 0.9), "95": (0.025, 0.975)}.items()
     }
-    # quarter totals as planners get them (engine.planning): the mean of summed sample paths
+    # quarter totals as planners get them (engine.forecasting.quarterly): mean of summed paths
     q_mean = fs.paths.sum(axis=2).mean(axis=1)
     results["Lodestar (selected, reconciled)"] = (fs.mean, bands, time.time() - t0, qb, q_mean)
     t0 = time.time()

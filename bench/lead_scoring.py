@@ -17,13 +17,13 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from bench.results import write_section
-from engine.classification_metrics import classification_report
-from engine.contracts import LeadTable, parse_column_mapping, read_table, validate_leads
-from engine.lead_features import leak_warnings
-from engine.settings import Settings
+from engine.core.contracts import LeadTable, parse_column_mapping, read_table, validate_leads
+from engine.core.settings import Settings
+from engine.leads.features import leak_warnings
+from engine.leads.metrics import classification_report
 from models.leads import LeadConversionModel, LeadScorer, thresholds_from_precision
 from models.leads.reasons import typical_values
-from training.leads_job import split_leads
+from training.leads.job import split_leads
 
 THROUGHPUT_ROWS = 100_000
 XED_STAFF_COLUMNS = ["Tags", "Lead Quality", "Last Activity", "Last Notable Activity"]

@@ -19,8 +19,8 @@ import pandas as pd
 import statsmodels.api as sm
 
 from bench.results import write_section
+from engine.core.settings import Settings
 from engine.demo import generate_sales
-from engine.settings import Settings
 from models.pricing import PriceSensitivityModel
 
 HOLDOUT_WEEKS = 13
@@ -187,7 +187,7 @@ def speed(seed: int = 0) -> dict[str, float]:
     """Seconds ratio: 50 single what-ifs vs one vectorised 50-point sweep."""
     from engine.pricing import parse_scenario, simulate
     from engine.pricing.simulator import sweep
-    from models.forecasters.forecast_set import ForecastSet
+    from models.forecasting.forecast_set import ForecastSet
     from models.pricing import PricingSet
 
     sales, _ = generate_sales(seed, n_regions=3, stores_per_region=8, n_products=12, n_weeks=120)

@@ -34,11 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.results import write_section  # noqa: E402
-from engine.calendar import quarter_label, quarter_of  # noqa: E402
+from engine.core.calendar import quarter_label, quarter_of  # noqa: E402
+from engine.core.logs import quiet_libraries  # noqa: E402
+from engine.core.settings import Settings  # noqa: E402
 from engine.demo import write_demo_data  # noqa: E402
-from engine.logs import quiet_libraries  # noqa: E402
-from engine.settings import Settings  # noqa: E402
-from engine.store import ModelStore  # noqa: E402
+from engine.registry.store import ModelStore  # noqa: E402
 
 KEY = "bench-data-scientist-key"
 
@@ -124,9 +124,9 @@ def _free_port() -> int:
 
 def train_all(home: Path) -> tuple[dict[str, Path], dict[str, str]]:
     """Demo data at its default size; every family trained into an embedded store."""
-    from training.forecast_job import train_forecast
-    from training.leads_job import train_leads
-    from training.pricing_job import train_pricing
+    from training.forecasting.job import train_forecast
+    from training.leads.job import train_leads
+    from training.pricing.job import train_pricing
 
     paths = write_demo_data(home / "demo", seed=0)
     store = ModelStore.from_settings(Settings(home=home))

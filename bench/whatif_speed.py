@@ -26,12 +26,12 @@ import numpy as np
 import pandas as pd
 
 from bench.results import write_section
+from engine.core.logs import quiet_libraries
+from engine.core.settings import Settings
 from engine.demo import write_demo_data
-from engine.logs import quiet_libraries
 from engine.pricing import parse_scenario, simulate
-from engine.pricing.dense import simulate_dense
-from engine.settings import Settings
-from engine.store import ModelStore
+from engine.registry.store import ModelStore
+from tests.engine.pricing.dense_oracle import simulate_dense
 
 KEY = "bench-whatif-key"
 
@@ -41,8 +41,8 @@ def champions(home: Path) -> ModelStore:
     store = ModelStore.from_settings(Settings(home=home))
     if store.champion_version("sales") and store.champion_version("pricing"):
         return store
-    from training.forecast_job import train_forecast
-    from training.pricing_job import train_pricing
+    from training.forecasting.job import train_forecast
+    from training.pricing.job import train_pricing
 
     paths = write_demo_data(home / "demo", seed=0)
     train_forecast(store, paths["sales"])
@@ -148,8 +148,8 @@ def _handler(sales: object, pricing: object, body: dict, runs: int) -> np.ndarra
     """The endpoint function itself: request model in, JSON bytes out (no HTTP, no auth)."""
     from types import SimpleNamespace
 
-    from serving.routers.pricing import what_if
-    from serving.schemas.pricing import ScenarioIn
+    from serving.pricing.routes import what_if
+    from serving.pricing.schemas import ScenarioIn
 
     request = ScenarioIn(**body)
     sales_champion = SimpleNamespace(payload=sales, version="1")

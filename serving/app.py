@@ -12,16 +12,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from engine.errors import LodestarError
-from engine.settings import Settings
-from engine.store import ModelStore
-from serving.auth import KeyRing
-from serving.champions import ChampionRegistry
+from engine.core.errors import LodestarError
+from engine.core.settings import Settings
+from engine.forecasting.quarterly import QuarterlyCache
+from engine.registry.store import ModelStore
+from serving.core import health
+from serving.core.access_log import AccessLogMiddleware, configure_json_logs
+from serving.core.auth import KeyRing
+from serving.core.champions import ChampionRegistry
 from serving.deps import Role, require_role
-from serving.forecast_cache import ForecastCache
-from serving.logging_middleware import AccessLogMiddleware, configure_json_logs
-from serving.routers import forecasts, health, leads, models, pricing, training
-from serving.training_runs import TrainingRuns, child_env
+from serving.forecasting import routes as forecasting
+from serving.leads import routes as leads
+from serving.pricing import routes as pricing
+from serving.registry import model_routes, training_routes
+from serving.registry.training_runs import TrainingRuns, child_env
 
 log = logging.getLogger("lodestar.serving")
 
@@ -53,9 +57,9 @@ def validation_body(exc: RequestValidationError) -> dict[str, Any]:
 
 
 def _sales_cache(settings: Settings):  # noqa: ANN202 - a preparer
-    def prepare(payload: Any) -> ForecastCache | None:
+    def prepare(payload: Any) -> QuarterlyCache | None:
         try:
-            return ForecastCache.build(payload, settings.fiscal_year_start_month)
+            return QuarterlyCache.build(payload, settings.fiscal_year_start_month)
         except Exception:
             log.exception("could not precompute the sales forecast cache; answering uncached")
             return None
@@ -130,12 +134,14 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.include_router(leads.router, prefix="/v1")
     app.include_router(pricing.router, prefix="/v1")
     app.include_router(
-        forecasts.router, prefix="/v1", dependencies=[Depends(require_role(Role.planner))]
+        forecasting.router, prefix="/v1", dependencies=[Depends(require_role(Role.planner))]
     )
     app.include_router(
-        models.router, prefix="/v1", dependencies=[Depends(require_role(Role.data_scientist))]
+        model_routes.router, prefix="/v1", dependencies=[Depends(require_role(Role.data_scientist))]
     )
     app.include_router(
-        training.router, prefix="/v1", dependencies=[Depends(require_role(Role.data_scientist))]
+        training_routes.router,
+        prefix="/v1",
+        dependencies=[Depends(require_role(Role.data_scientist))],
     )
     return app

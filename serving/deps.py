@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from engine.settings import Settings
-from engine.store import ModelStore
-from serving.auth import Caller, KeyRing, Role
-from serving.champions import ChampionRegistry, LoadedModel
+from engine.core.settings import Settings
+from engine.registry.store import ModelStore
+from serving.core.auth import Caller, KeyRing, Role
+from serving.core.champions import ChampionRegistry, LoadedModel
 
 __all__ = ["Role", "require_role", "champion_of", "Caller"]
 

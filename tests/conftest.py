@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from engine.core.logs import quiet_libraries
+from engine.core.settings import Settings
 from engine.demo import write_demo_data
-from engine.logs import quiet_libraries
-from engine.settings import Settings
-from engine.store import ModelStore
-from training.forecast_job import train_forecast
+from engine.registry.store import ModelStore
+from training.forecasting.job import train_forecast
 
 SMALL_DEMO = {
     "n_regions": 2,

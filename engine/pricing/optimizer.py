@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
-from engine.errors import ConstraintError, NotFoundError
+from engine.core.errors import ConstraintError, NotFoundError
 from engine.pricing.scenario import Constraints, Ladder
 
 MODEL_RANGE = (0.5, 2.0)
@@ -306,14 +306,7 @@ def recommend(
     prices, bounds = optimise(problem, constraints, objective, joint)
     binding = binding_rules(problem, prices, bounds, constraints)
     if constraints.endings:
-        free = Constraints(
-            constraints.min_margin,
-            constraints.max_change,
-            constraints.min_price,
-            constraints.max_price,
-            [],
-            constraints.ladders,
-        )
+        free = constraints.model_copy(update={"price_endings": []})
         try:
             unrounded, _ = optimise(problem, free, objective, joint)
             for i in range(len(prices)):

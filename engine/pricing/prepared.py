@@ -16,13 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.calendar import quarter_label, quarter_weights
-from engine.errors import DataError, NotFoundError
+from engine.core.calendar import quarter_label, quarter_weights
+from engine.core.intervals import BANDS
+from engine.core.series import SeriesLookup
 from engine.pricing.sources import BaselineSource, PricingSource, market_keys, series_prices
 
 MEASURES = ("units", "revenue", "margin")
 TOTAL = "TOTAL"
-QUANTILES = (0.025, 0.975)
+QUANTILES = (BANDS["lo_95"], BANDS["hi_95"])
 _PAIRS = 4  # (baseline, pricing) pairs kept
 _VIEWS = 8  # (scope, dates) baseline aggregates kept per pair
 
@@ -46,45 +47,6 @@ def bands(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a = ordered[..., lo].astype(float)
         out.append(a + (ordered[..., hi].astype(float) - a) * (pos - lo))
     return out[0], out[1]
-
-
-class SeriesLookup:
-    """Key filters -> series rows without pandas: one boolean mask per (key, value)."""
-
-    def __init__(self, index: pd.DataFrame) -> None:
-        self.columns = list(index.columns)
-        self.n = len(index)
-        self.masks: dict[str, dict[str, np.ndarray]] = {}
-        for col in self.columns:
-            codes, uniques = pd.factorize(index[col].astype(str))
-            self.masks[col] = {str(v): codes == k for k, v in enumerate(uniques)}
-
-    def mask(self, filters: dict[str, list[str]]) -> np.ndarray:
-        """Rows matching every filter (as engine.planning.select_series, same errors)."""
-        mask = np.ones(self.n, dtype=bool)
-        for key, values in filters.items():
-            by_value = self.masks.get(key)
-            if by_value is None:
-                raise DataError(
-                    f"unknown filter '{key}': this model's keys are {', '.join(self.columns)}",
-                    key,
-                )
-            unknown = [v for v in values if v not in by_value]
-            if unknown:
-                raise NotFoundError(f"unknown {key} '{unknown[0]}'", key)
-            hit = np.zeros(self.n, dtype=bool)
-            for v in values:
-                hit |= by_value[v]
-            mask &= hit
-        if not mask.any():
-            raise NotFoundError(
-                "no series matches " + ", ".join(f"{k}={'|'.join(v)}" for k, v in filters.items()),
-                next(iter(filters), "filters"),
-            )
-        return mask
-
-    def rows(self, filters: dict[str, list[str]]) -> np.ndarray:
-        return np.flatnonzero(self.mask(filters))
 
 
 @dataclass(frozen=True)

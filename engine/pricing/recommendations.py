@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.errors import NotFoundError
-from engine.planning import select_series
+from engine.core.errors import NotFoundError
+from engine.core.series import select_series
 from engine.pricing.optimizer import PricingProblem, recommend
 from engine.pricing.scenario import RecommendationRequest
 from engine.pricing.sources import BaselineSource, PricingSource
@@ -27,7 +27,7 @@ def build_problem(
         current["volume"] = current["volume"].fillna(0.0)
     else:
         current["volume"] = 1.0
-    chosen = current.iloc[select_series(current, request.filter)]
+    chosen = current.iloc[select_series(current, request.filters)]
     known = set(pricing.products)
     chosen = chosen[chosen["product"].isin(known)]
     if chosen.empty:

@@ -7,17 +7,18 @@ half a scenario; names are restricted to a safe alphabet so they are also safe f
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.errors import DataError, NotFoundError
-from engine.pricing.scenario import parse_scenario
+from engine.core.errors import DataError, NotFoundError
+from engine.core.files import write_json
+from engine.pricing.scenario import Scenario
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+SCENARIO_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
+"""Scenario names: letters, digits, _ . - (up to 80), so they are also safe file names."""
+_NAME = re.compile(SCENARIO_NAME)
 
 
 def check_name(name: str) -> str:
@@ -38,26 +39,17 @@ class ScenarioStore:
     def _path(self, name: str) -> Path:
         return self.root / f"{check_name(name)}.json"
 
-    def save(self, name: str, scenario: dict[str, Any], overwrite: bool = True) -> dict[str, Any]:
-        """Validate and store a scenario under a name; returns the stored record."""
-        parse_scenario(scenario)  # refuse what could not be run later
+    def save(self, name: str, scenario: Scenario, overwrite: bool = True) -> dict[str, Any]:
+        """Store a validated scenario under a name; returns the stored record."""
         path = self._path(name)
         if path.exists() and not overwrite:
             raise DataError(f"scenario '{name}' exists already", "name")
         record = {
             "name": name,
             "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "scenario": {**scenario, "name": name},
+            "scenario": {**scenario.model_dump(mode="json"), "name": name},
         }
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.root)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(record, handle, indent=2, sort_keys=True, default=str)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json(record, path)
         return record
 
     def get(self, name: str) -> dict[str, Any]:

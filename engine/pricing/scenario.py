@@ -1,179 +1,144 @@
-"""Scenarios users write (JSON/TOML/API): price changes, promotion plans, recommendation asks.
+"""Scenarios and recommendation requests: one shape for the API body, the CLI file and the engine.
 
-Percentages are percents at this edge (`percent: -5` is a 5% cut) and fractions inside.
+Percentages are percents in these objects (`percent: -5` is a 5% cut); the engine reads the
+fractions through `fraction`, `min_margin`, `max_change` and `gap`. In scenario files, a change
+may name its key columns inline (`product = "P01"`) instead of in a `filter` table.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import datetime as dt
+from typing import Any, Literal
 
 import pandas as pd
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from engine.errors import DataError
+from engine.core.errors import DataError
+from engine.core.series import Filters, normalise_filter
 
-Filter = dict[str, list[str]]
+KeyFilter = dict[str, str | list[str]]
 OBJECTIVES = ("margin", "revenue", "units")
+_FILTER_HELP = "Series key filter, e.g. {'product': 'P01'} or {'region': ['North', 'South']}."
+INLINE_FILTERS = "inline_filters"
+"""Validation context flag: fold unknown keys of a change into its filter (scenario files)."""
 
 
-@dataclass(frozen=True)
-class PriceChange:
-    """New price for the matching series: `percent` change or absolute `price` (one of them)."""
+class _Targeted(BaseModel):
+    """A change aimed at the series matching `filter`, optionally within start..end.
 
-    filter: Filter
-    percent: float | None = None
-    price: float | None = None
-    start: pd.Timestamp | None = None
-    end: pd.Timestamp | None = None
+    Subclasses declare `filter`, `start` and `end` themselves, in the order users read them.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    filter: KeyFilter
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inline_keys(cls, data: Any, info: ValidationInfo) -> Any:
+        if not (info.context or {}).get(INLINE_FILTERS) or not isinstance(data, dict):
+            return data
+        if "filter" in data:
+            return data
+        own = set(cls.model_fields)
+        return {
+            **{k: v for k, v in data.items() if k in own},
+            "filter": {k: v for k, v in data.items() if k not in own},
+        }
+
+    @property
+    def filters(self) -> Filters:
+        """The filter with every value as a list of strings."""
+        return normalise_filter(self.filter)
 
 
-@dataclass(frozen=True)
-class PromoPlan:
+class PriceChange(_Targeted):
+    """A price change for the matching series: `percent` (e.g. -5 = 5% cut) or a new `price`."""
+
+    filter: KeyFilter = Field(description=_FILTER_HELP, examples=[{"product": "P01"}])
+    percent: float | None = Field(default=None, gt=-100, le=1000, examples=[-5.0])
+    price: float | None = Field(default=None, gt=0, lt=1e9, examples=[2.49])
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> PriceChange:
+        if (self.percent is None) == (self.price is None):
+            raise ValueError("give exactly one of 'percent' or 'price'")
+        return self
+
+    @property
+    def fraction(self) -> float | None:
+        """The percent change as a fraction (None for an absolute price)."""
+        return None if self.percent is None else self.percent / 100.0
+
+
+class Promotion(_Targeted):
     """Run a promotion (flag column, default `promo`) on the matching series in a date range."""
 
-    filter: Filter
-    start: pd.Timestamp | None = None
-    end: pd.Timestamp | None = None
-    column: str = "promo"
+    filter: KeyFilter = Field(description=_FILTER_HELP, examples=[{"product": "P03"}])
+    start: dt.date | None = None
+    end: dt.date | None = None
+    column: str = Field(default="promo", max_length=80)
 
 
-@dataclass(frozen=True)
-class Scenario:
+class Scenario(BaseModel):
     """A what-if: price changes and promotions over a date range, reported for a scope."""
 
-    name: str = "scenario"
-    price_changes: list[PriceChange] = field(default_factory=list)
-    promotions: list[PromoPlan] = field(default_factory=list)
-    start: pd.Timestamp | None = None
-    end: pd.Timestamp | None = None
-    scope: Filter = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Ladder:
-    """Product `above` stays at least `gap` (fraction) above product `below`."""
-
-    above: str
-    below: str
-    gap: float
-
-
-@dataclass(frozen=True)
-class Constraints:
-    """Business rules on recommended prices; None means no such rule."""
-
-    min_margin: float | None = None
-    max_change: float | None = None
-    min_price: dict[str, float] | float | None = None
-    max_price: dict[str, float] | float | None = None
-    endings: list[float] = field(default_factory=list)
-    ladders: list[Ladder] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class RecommendationRequest:
-    """Which products to price, for which objective, under which constraints."""
-
-    filter: Filter = field(default_factory=dict)
-    objective: str = "margin"
-    constraints: Constraints = field(default_factory=Constraints)
-    joint: bool | None = None
-    weeks: int = 13
-
-
-def as_filter(raw: Any, where: str) -> Filter:
-    """{'product': 'P01'} or {'product': ['P01', 'P02']} -> {'product': ['P01', 'P02']}."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise DataError(f"{where} must be a table of key = value(s)", where)
-    out: Filter = {}
-    for key, value in raw.items():
-        values = value if isinstance(value, list) else [value]
-        out[str(key)] = [str(v) for v in values]
-    return out
-
-
-def _date(raw: Any, where: str) -> pd.Timestamp | None:
-    if raw is None or raw == "":
-        return None
-    try:
-        return pd.Timestamp(raw)
-    except (ValueError, TypeError) as exc:
-        raise DataError(f"{where} '{raw}' is not a date like 2027-01-04", where) from exc
-
-
-def _number(raw: Any, where: str) -> float | None:
-    if raw is None:
-        return None
-    try:
-        return float(raw)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{where} must be a number, got '{raw}'", where) from exc
-
-
-def _filter_of(item: dict, where: str) -> Filter:
-    """A change's target: an explicit `filter` table, or key columns given inline."""
-    if "filter" in item:
-        return as_filter(item["filter"], f"{where}.filter")
-    reserved = {"percent", "price", "start", "end", "column"}
-    return as_filter({k: v for k, v in item.items() if k not in reserved}, where)
-
-
-def parse_scenario(raw: dict[str, Any]) -> Scenario:
-    """Scenario from a plain dict (file or request body); errors name the offending field."""
-    if not isinstance(raw, dict):
-        raise DataError("a scenario must be a table/object", "scenario")
-    changes = []
-    for k, item in enumerate(raw.get("price_changes") or []):
-        where = f"price_changes[{k}]"
-        percent = _number(item.get("percent"), f"{where}.percent")
-        price = _number(item.get("price"), f"{where}.price")
-        if (percent is None) == (price is None):
-            raise DataError(f"{where} needs exactly one of 'percent' or 'price'", where)
-        if price is not None and price <= 0:
-            raise DataError(f"{where}.price must be positive, got {price}", f"{where}.price")
-        if percent is not None and percent <= -100:
-            raise DataError(f"{where}.percent must be above -100", f"{where}.percent")
-        changes.append(
-            PriceChange(
-                _filter_of(item, where),
-                None if percent is None else percent / 100.0,
-                price,
-                _date(item.get("start"), f"{where}.start"),
-                _date(item.get("end"), f"{where}.end"),
-            )
-        )
-    promos = []
-    for k, item in enumerate(raw.get("promotions") or []):
-        where = f"promotions[{k}]"
-        promos.append(
-            PromoPlan(
-                _filter_of(item, where),
-                _date(item.get("start"), f"{where}.start"),
-                _date(item.get("end"), f"{where}.end"),
-                str(item.get("column", "promo")),
-            )
-        )
-    scenario = Scenario(
-        name=str(raw.get("name", "scenario")),
-        price_changes=changes,
-        promotions=promos,
-        start=_date(raw.get("start"), "start"),
-        end=_date(raw.get("end"), "end"),
-        scope=as_filter(raw.get("scope"), "scope"),
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "P01 minus 5%",
+                    "price_changes": [{"filter": {"product": "P01"}, "percent": -5}],
+                    "promotions": [],
+                    "scope": {"category": "juice"},
+                }
+            ]
+        },
     )
-    if scenario.start is not None and scenario.end is not None and scenario.end < scenario.start:
-        raise DataError("end is before start", "end")
-    return scenario
+
+    name: str = Field(default="scenario", max_length=80)
+    price_changes: list[PriceChange] = Field(default_factory=list, max_length=200)
+    promotions: list[Promotion] = Field(default_factory=list, max_length=200)
+    start: dt.date | None = None
+    end: dt.date | None = None
+    scope: KeyFilter = Field(default_factory=dict, description="Series reported (default all).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scenario:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+    @property
+    def scope_filters(self) -> Filters:
+        return normalise_filter(self.scope)
 
 
-def _per_product(raw: Any, where: str) -> dict[str, float] | float | None:
-    if raw is None or isinstance(raw, int | float):
-        return _number(raw, where)
-    if isinstance(raw, dict):
-        return {str(k): float(_number(v, f"{where}.{k}")) for k, v in raw.items()}
-    raise DataError(f"{where} must be a number or a table product = price", where)
+class Ladder(BaseModel):
+    """Product `above` stays at least `pct` percent above product `below`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    above: str = Field(examples=["P01"])
+    below: str = Field(examples=["P02"])
+    pct: float = Field(default=0.0, ge=0, le=1000, examples=[5.0])
+
+    @property
+    def gap(self) -> float:
+        """The required gap as a fraction."""
+        return self.pct / 100.0
 
 
 def parse_ending(raw: Any) -> float:
@@ -182,57 +147,116 @@ def parse_ending(raw: Any) -> float:
     try:
         value = float(text)
     except ValueError as exc:
-        raise DataError(f"price ending '{raw}' is not like .99", "price_endings") from exc
+        raise ValueError(f"price ending '{raw}' is not like .99") from exc
     if value >= 1:
         value = value / 100.0
     if not 0 <= value < 1:
-        raise DataError(f"price ending '{raw}' is not like .99", "price_endings")
+        raise ValueError(f"price ending '{raw}' is not like .99")
     return round(value, 2)
 
 
-def parse_constraints(raw: dict[str, Any] | None) -> Constraints:
-    """Constraints from percents and prices as users write them."""
-    raw = raw or {}
-    min_margin = _number(raw.get("min_margin_pct"), "min_margin_pct")
-    max_change = _number(raw.get("max_change_pct"), "max_change_pct")
-    if min_margin is not None and not -100 < min_margin < 100:
-        raise DataError("min_margin_pct must be between -100 and 100", "min_margin_pct")
-    if max_change is not None and not 0 <= max_change < 100:
-        raise DataError("max_change_pct must be between 0 and 100", "max_change_pct")
-    ladders = []
-    for k, item in enumerate(raw.get("ladders") or []):
-        where = f"ladders[{k}]"
-        if not isinstance(item, dict) or "above" not in item or "below" not in item:
-            raise DataError(f"{where} needs 'above' and 'below' products", where)
-        gap = _number(item.get("pct", 0.0), f"{where}.pct") or 0.0
-        ladders.append(Ladder(str(item["above"]), str(item["below"]), gap / 100.0))
-    return Constraints(
-        min_margin=None if min_margin is None else min_margin / 100.0,
-        max_change=None if max_change is None else max_change / 100.0,
-        min_price=_per_product(raw.get("min_price"), "min_price"),
-        max_price=_per_product(raw.get("max_price"), "max_price"),
-        endings=sorted({parse_ending(e) for e in raw.get("price_endings") or []}),
-        ladders=ladders,
+class Constraints(BaseModel):
+    """Business rules; percents as percents (20 = 20%), prices in the data's currency."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_margin_pct: float | None = Field(default=None, gt=-100, lt=100, examples=[25.0])
+    max_change_pct: float | None = Field(default=None, ge=0, lt=100, examples=[10.0])
+    min_price: float | dict[str, float] | None = Field(default=None, examples=[{"P01": 1.99}])
+    max_price: float | dict[str, float] | None = None
+    price_endings: list[str] = Field(default_factory=list, examples=[[".99", ".49"]])
+    ladders: list[Ladder] = Field(default_factory=list)
+
+    @field_validator("price_endings", mode="before")
+    @classmethod
+    def _endings_text(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return value
+
+    @field_validator("price_endings")
+    @classmethod
+    def _endings_valid(cls, value: list[str]) -> list[str]:
+        for item in value:
+            parse_ending(item)
+        return value
+
+    @property
+    def min_margin(self) -> float | None:
+        return None if self.min_margin_pct is None else self.min_margin_pct / 100.0
+
+    @property
+    def max_change(self) -> float | None:
+        return None if self.max_change_pct is None else self.max_change_pct / 100.0
+
+    @property
+    def endings(self) -> list[float]:
+        """Allowed price endings as fractions of a unit, sorted."""
+        return sorted({parse_ending(e) for e in self.price_endings})
+
+
+class RecommendationRequest(BaseModel):
+    """Which products to price, for which objective, under which constraints."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "filter": {"category": "juice"},
+                    "objective": "margin",
+                    "constraints": {
+                        "min_margin_pct": 20,
+                        "max_change_pct": 10,
+                        "price_endings": [".99", ".49"],
+                        "ladders": [{"above": "P01", "below": "P02", "pct": 5}],
+                    },
+                }
+            ]
+        },
     )
 
+    filter: KeyFilter = Field(default_factory=dict, description=_FILTER_HELP)
+    objective: Literal["margin", "revenue", "units"] = "margin"
+    constraints: Constraints = Field(default_factory=Constraints)
+    joint: StrictBool | None = Field(
+        default=None, description="Price the products together (default: when cross effects)."
+    )
+    weeks: int = Field(default=13, ge=1, le=520, description="Horizon the volumes cover.")
 
-def parse_recommendation(raw: dict[str, Any]) -> RecommendationRequest:
-    """A recommendation ask from a plain dict (file or request body)."""
+    @property
+    def filters(self) -> Filters:
+        return normalise_filter(self.filter)
+
+
+def validation_to_data_error(exc: ValidationError, prefix: str = "") -> DataError:
+    """A pydantic error as one DataError naming the first bad field by its path."""
+    first = exc.errors()[0]
+    path = ".".join(str(p) for p in (prefix, *first.get("loc", ())) if p != "")
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    return DataError(f"{path}: {message}" if path else message, path or prefix or None)
+
+
+def parse_scenario(raw: Any) -> Scenario:
+    """A scenario from a plain dict (file or test); errors name the offending field."""
+    if not isinstance(raw, dict):
+        raise DataError("a scenario must be a table/object", "scenario")
+    try:
+        return Scenario.model_validate(raw, context={INLINE_FILTERS: True})
+    except ValidationError as exc:
+        raise validation_to_data_error(exc) from None
+
+
+def parse_recommendation(raw: Any) -> RecommendationRequest:
+    """A recommendation request from a plain dict (file or test); errors name the field."""
     if not isinstance(raw, dict):
         raise DataError("a recommendation request must be a table/object", "request")
-    objective = str(raw.get("objective", "margin"))
-    if objective not in OBJECTIVES:
-        raise DataError(
-            f"objective '{objective}' is not one of {', '.join(OBJECTIVES)}", "objective"
-        )
-    weeks = int(_number(raw.get("weeks", 13), "weeks") or 13)
-    if weeks < 1:
-        raise DataError("weeks must be at least 1", "weeks")
-    joint = raw.get("joint")
-    return RecommendationRequest(
-        filter=as_filter(raw.get("filter"), "filter"),
-        objective=objective,
-        constraints=parse_constraints(raw.get("constraints")),
-        joint=None if joint is None else bool(joint),
-        weeks=weeks,
-    )
+    try:
+        return RecommendationRequest.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_to_data_error(exc) from None
+
+
+def as_timestamp(value: dt.date | None) -> pd.Timestamp | None:
+    """A request date as a pandas timestamp (None stays None)."""
+    return None if value is None else pd.Timestamp(value)

@@ -9,13 +9,14 @@ paths with one draw of the elasticities per path.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from engine.errors import DataError, NotFoundError
-from engine.planning import select_series
+from engine.core.errors import DataError, NotFoundError
+from engine.core.series import select_series
 from engine.pricing.prepared import MEASURES, TOTAL, BaselineView, Prepared, bands, prepared
 from engine.pricing.scenario import Scenario
 from engine.pricing.sources import BaselineSource, PricingSource, market_keys, series_prices
@@ -33,14 +34,13 @@ class WhatIf:
     summary: pd.DataFrame  # one row per product over the whole range
 
 
-def _date_mask(
-    dates: pd.DatetimeIndex, start: pd.Timestamp | None, end: pd.Timestamp | None
-) -> np.ndarray:
+def _date_mask(dates: pd.DatetimeIndex, start: dt.date | None, end: dt.date | None) -> np.ndarray:
+    """Periods whose start date lies in start..end (either end open)."""
     mask = np.ones(len(dates), dtype=bool)
     if start is not None:
-        mask &= dates >= start
+        mask &= dates >= pd.Timestamp(start)
     if end is not None:
-        mask &= dates <= end
+        mask &= dates <= pd.Timestamp(end)
     return mask
 
 
@@ -105,20 +105,20 @@ def scenario_prices(
     prices = np.repeat(prep.p0[:, None], len(dates), axis=1)
     touched = np.zeros(len(prep.pj), dtype=bool)
     for k, change in enumerate(scenario.price_changes):
-        rows = prep.lookup.mask(change.filter)
+        rows = prep.lookup.mask(change.filters)
         _check_rows(pricing, prep, own_ok, rows, k)
         cols = _date_mask(dates, change.start, change.end)
         if not cols.any():
             continue
         if cols.all():
-            if change.percent is not None:
-                prices[rows] *= 1.0 + change.percent
+            if change.fraction is not None:
+                prices[rows] *= 1.0 + change.fraction
             else:
                 prices[rows] = change.price
         else:
             block = np.ix_(np.flatnonzero(rows), np.flatnonzero(cols))
-            if change.percent is not None:
-                prices[block] = prices[block] * (1.0 + change.percent)
+            if change.fraction is not None:
+                prices[block] = prices[block] * (1.0 + change.fraction)
             else:
                 prices[block] = change.price
         touched |= rows
@@ -151,7 +151,7 @@ def simulate(
     est, se = np.where(usable, est, 0.0), np.where(usable, se, 0.0)
     prices, touched = scenario_prices(prep, pricing, scenario, dates, usable)
     pj, priced = prep.pj, prep.priced
-    scope = prep.lookup.rows(scenario.scope) if scenario.scope else np.arange(len(pj))
+    scope = prep.lookup.rows(scenario.scope_filters) if scenario.scope else np.arange(len(pj))
     scope = scope[priced[scope]]
     if scope.size == 0:
         raise NotFoundError("no priced series in the scenario's scope", "scope")
@@ -167,7 +167,7 @@ def simulate(
     where = np.full(len(pj), -1)
     where[scope] = np.arange(scope.size)
     for plan in scenario.promotions:
-        rows = prep.lookup.rows(plan.filter)
+        rows = prep.lookup.rows(plan.filters)
         cols = np.flatnonzero(_date_mask(dates, plan.start, plan.end))
         rows = where[rows][where[rows] >= 0]  # positions within the scope
         promo[np.ix_(rows, cols)] = 1.0

@@ -7,7 +7,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from engine.errors import DataError
+from engine.core.errors import DataError
 
 
 class PricingSource(Protocol):

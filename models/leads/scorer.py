@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.errors import DataError
-from engine.lead_features import RowError, screen_rows
+from engine.core.contracts.leads import RowError, screen_rows
+from engine.core.errors import DataError
 from models.leads.estimator import LeadConversionModel
 from models.leads.reasons import TOP_REASONS, contributions, reason_texts, top_reasons
 from models.leads.tiers import TierThresholds

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.errors import DataError
+from engine.core.errors import DataError
 
 TIERS = ("cold", "warm", "hot", "sales-qualified")
 """From worst to best; cold is everything below the warm threshold."""

@@ -14,12 +14,13 @@ import httpx
 import pandas as pd
 import pytest
 
-from engine.calendar import quarter_label, quarter_of
-from engine.settings import Settings
-from engine.store import FAMILIES, ModelStore
+from engine.core.calendar import quarter_label, quarter_of
+from engine.core.families import FAMILIES
+from engine.core.settings import Settings
+from engine.registry.store import ModelStore
 from tests.e2e.lodestar_process import Server, lodestar_env
-from training.demo_job import DEMO_STEPS
-from training.forecast_job import train_forecast
+from training.core.demo import DEMO_STEPS
+from training.forecasting.job import train_forecast
 
 FAST = {"selection": "baseline", "n_windows": 1}
 """Serving tests need a sales model, not the best one: the quickest selection."""

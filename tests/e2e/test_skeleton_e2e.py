@@ -7,9 +7,9 @@ from pathlib import Path
 import httpx
 import pandas as pd
 
-from engine.calendar import quarter_label, quarter_of
-from engine.settings import Settings
-from engine.store import ModelStore
+from engine.core.calendar import quarter_label, quarter_of
+from engine.core.settings import Settings
+from engine.registry.store import ModelStore
 from tests.e2e.lodestar_process import lodestar_env, run_lodestar
 
 

@@ -19,10 +19,10 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.estimator_checks import check_get_params_invariance, check_set_params
 
 import models
-from engine.contracts import validate_leads, validate_sales
+from engine.core.contracts import validate_leads, validate_sales
 from engine.demo import generate_leads, generate_sales
-from engine.panel import to_panel
-from models.forecasters.seasonal_naive import Naive, SeasonalNaive
+from models.forecasting.panel import to_panel
+from models.forecasting.seasonal_naive import Naive, SeasonalNaive
 
 
 def discover() -> list[type[BaseEstimator]]:
@@ -49,7 +49,7 @@ def family_of(cls: type) -> str:
 
 
 def test_every_family_has_estimators() -> None:
-    assert {family_of(c) for c in ESTIMATORS} >= {"forecasters", "leads", "pricing"}
+    assert {family_of(c) for c in ESTIMATORS} >= {"forecasting", "leads", "pricing"}
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
@@ -85,14 +85,14 @@ def family_data() -> dict[str, tuple]:
     leads, _, _ = generate_leads(5, n_leads=600)
     table = validate_leads(leads, require_outcome=True)
     return {
-        "forecasters": (to_panel(validate_sales(sales)),),
+        "forecasting": (to_panel(validate_sales(sales)),),
         "pricing": (sales,),
         "leads": (table.frame[table.features], table.frame["converted"].to_numpy()),
     }
 
 
 def predictions(estimator: BaseEstimator, family: str, data: tuple) -> np.ndarray:
-    if family == "forecasters":
+    if family == "forecasting":
         return np.asarray(estimator.predict(8))
     if family == "leads":
         return np.asarray(estimator.predict_proba(data[0].head(50)))
@@ -118,5 +118,5 @@ def test_fit_returns_self_learns_with_underscores_and_survives_joblib(
     buffer.seek(0)
     restored = joblib.load(buffer)
     np.testing.assert_allclose(predictions(restored, family, data), first)
-    if family == "forecasters":
+    if family == "forecasting":
         assert (first >= 0).all() and first.shape == (data[0].n_series, 8)

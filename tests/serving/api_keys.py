@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from serving.auth import Role
+from serving.core.auth import Role
 
 KEYS = {
     Role.planner: "planner-key-0001",

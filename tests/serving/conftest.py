@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from engine.settings import Settings
-from engine.store import ModelStore
+from engine.core.settings import Settings
+from engine.registry.store import ModelStore
 from serving.app import create_app
 from tests.serving.api_keys import keys_setting
 

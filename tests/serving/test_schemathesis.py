@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import response_schema_conformance
 
-from engine.settings import Settings
-from engine.store import ModelStore
+from engine.core.settings import Settings
+from engine.registry.store import ModelStore
 from serving.app import create_app
-from serving.auth import Role
+from serving.core.auth import Role
 from tests.serving.api_keys import headers_for, keys_setting
 
 _HOME = Path(tempfile.mkdtemp(prefix="lodestar-schemathesis-"))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.demo import generate_sales
-from models.forecasters.forecast_set import ForecastSet
+from models.forecasting.forecast_set import ForecastSet
 from models.pricing import PriceSensitivityModel, PricingSet
 
 KEYS = ["region", "store", "product"]

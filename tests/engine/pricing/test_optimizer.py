@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from engine.errors import ConstraintError
-from engine.pricing import Constraints, Ladder, PricingProblem, optimise, recommend
+from engine.core.errors import ConstraintError
+from engine.pricing.optimizer import PricingProblem, optimise, recommend
+from engine.pricing.scenario import Constraints, Ladder
 from engine.pricing.optimizer import objective_value
 
 
@@ -55,14 +56,14 @@ def test_cross_effects_raise_the_joint_margin_optimum() -> None:
 
 
 def test_binding_constraint_is_reported() -> None:
-    table = recommend(problem(np.array([[-2.0]]), [1.5], [1.0]), Constraints(max_change=0.1))
+    table = recommend(problem(np.array([[-2.0]]), [1.5], [1.0]), Constraints(max_change_pct=10))
     assert table.loc[0, "recommended_price"] == pytest.approx(1.65)
     assert table.loc[0, "binding"] == "max_change"
 
 
 def test_price_endings_and_ladder() -> None:
     e = np.array([[-2.0, 0.0], [0.0, -2.0]])
-    cons = Constraints(endings=[0.49, 0.99], ladders=[Ladder("P2", "P1", 0.10)])
+    cons = Constraints(price_endings=[".49", ".99"], ladders=[Ladder(above="P2", below="P1", pct=10)])
     table = recommend(problem(e, [2.0, 2.0], [1.0, 1.0]), cons)
     p1, p2 = table["recommended_price"]
     assert round(p1 % 1, 2) in (0.49, 0.99) and round(p2 % 1, 2) in (0.49, 0.99)
@@ -72,12 +73,14 @@ def test_price_endings_and_ladder() -> None:
 @pytest.mark.parametrize(
     ("constraints", "words"),
     [
-        (Constraints(min_margin=0.6, max_change=0.1), ["P1", "min_margin", "max_change"]),
+        (Constraints(min_margin_pct=60, max_change_pct=10), ["P1", "min_margin", "max_change"]),
         (Constraints(min_price=3.0, max_price=2.5), ["min_price", "max_price"]),
-        (Constraints(max_change=0.001, endings=[0.99]), ["price ending", ".99"]),
-        (Constraints(max_change=0.05, ladders=[Ladder("P1", "P2", 0.5)]), ["ladder", "P1", "P2"]),
+        (Constraints(max_change_pct=0.1, price_endings=[".99"]), ["price ending", ".99"]),
+        (Constraints(max_change_pct=5, ladders=[Ladder(above="P1", below="P2", pct=50)]), ["ladder", "P1", "P2"]),
         (
-            Constraints(ladders=[Ladder("P1", "P2", 0.1), Ladder("P2", "P1", 0.1)]),
+            Constraints(
+                ladders=[Ladder(above="P1", below="P2", pct=10), Ladder(above="P2", below="P1", pct=10)]
+            ),
             ["ladder"],
         ),
     ],
@@ -128,13 +131,14 @@ def problems(draw: st.DrawFn) -> tuple[PricingProblem, Constraints]:
     maybe = lambda s: draw(st.one_of(st.none(), s))  # noqa: E731
     ladders = []
     if n >= 2 and draw(st.booleans()):
-        ladders.append(Ladder("P1", "P2", draw(st.floats(0.0, 0.3))))
+        ladders.append(Ladder(above="P1", below="P2", pct=100 * draw(st.floats(0.0, 0.3))))
+    percent = lambda v: None if v is None else 100 * v  # noqa: E731
     cons = Constraints(
-        min_margin=maybe(st.floats(0.0, 0.6)),
-        max_change=maybe(st.floats(0.0, 0.4)),
+        min_margin_pct=percent(maybe(st.floats(0.0, 0.6))),
+        max_change_pct=percent(maybe(st.floats(0.0, 0.4))),
         min_price=maybe(st.floats(0.3, 10.0)),
         max_price=maybe(st.floats(1.0, 30.0)),
-        endings=draw(st.sampled_from([[], [0.99], [0.49, 0.99], [0.0, 0.5]])),
+        price_endings=draw(st.sampled_from([[], [".99"], [".49", ".99"], ["0.0", "0.5"]])),
         ladders=ladders,
     )
     return problem(e, price, cost), cons

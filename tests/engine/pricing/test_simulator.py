@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.errors import DataError, NotFoundError
-from engine.pricing import ScenarioStore, parse_scenario, simulate
+from engine.core.errors import DataError, NotFoundError
+from engine.pricing.saved import ScenarioStore
+from engine.pricing.scenario import parse_scenario
+from engine.pricing.simulator import simulate
 from engine.pricing.simulator import sweep
 
 
@@ -119,17 +121,18 @@ def test_unknown_product_is_not_found_and_bad_scenarios_are_data_errors(
 def test_saved_scenarios_round_trip(tmp_path) -> None:
     store = ScenarioStore(tmp_path / "scenarios")
     body = {"price_changes": [{"product": "P01", "percent": -5}]}
-    store.save("cut-5", body)
-    store.save("raise-5", {"price_changes": [{"product": "P01", "percent": 5}]})
+    store.save("cut-5", parse_scenario(body))
+    store.save("raise-5", parse_scenario({"price_changes": [{"product": "P01", "percent": 5}]}))
     assert [r["name"] for r in store.list()] == ["cut-5", "raise-5"]
-    assert store.get("cut-5")["scenario"]["price_changes"] == body["price_changes"]
+    saved = store.get("cut-5")["scenario"]["price_changes"]
+    assert [(c["filter"], c["percent"]) for c in saved] == [({"product": "P01"}, -5)]
     assert not list((tmp_path / "scenarios").glob("*.tmp"))
     with pytest.raises(DataError):
-        store.save("../escape", body)
+        store.save("../escape", parse_scenario(body))
     with pytest.raises(DataError):
-        store.save("cut-5", body, overwrite=False)
+        store.save("cut-5", parse_scenario(body), overwrite=False)
     with pytest.raises(DataError):
-        store.save("broken", {"price_changes": [{"product": "P01"}]})
+        store.save("broken", parse_scenario({"price_changes": [{"product": "P01"}]}))
     assert not (tmp_path / "scenarios" / "broken.json").exists()
     with pytest.raises(NotFoundError):
         store.get("nope")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.errors import DataError, NotFoundError
-from engine.pricing import parse_scenario, simulate
-from engine.pricing.dense import simulate_dense
+from engine.core.errors import DataError, NotFoundError
+from engine.pricing.scenario import parse_scenario
+from engine.pricing.simulator import simulate
+from tests.engine.pricing.dense_oracle import simulate_dense
 
 SCENARIOS = {
     "cut": {"price_changes": [{"product": "P01", "percent": -10}]},

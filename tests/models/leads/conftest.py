@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from threadpoolctl import threadpool_limits
 
-from engine.contracts import validate_leads
+from engine.core.contracts import validate_leads
 from engine.demo import generate_leads
 from models.leads import LeadConversionModel
 

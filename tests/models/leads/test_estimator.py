@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from engine.classification_metrics import ece, roc_auc
 from engine.demo import true_conversion_probability
+from engine.leads.metrics import ece, roc_auc
 from models.leads import LeadConversionModel
 
 ESTIMATORS = [

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.errors import DataError
+from engine.core.errors import DataError
 from models.leads import (
     LeadConversionModel,
     LeadScorer,

@@ -1,0 +1,1 @@
+"""Shared core of every domain: settings, errors, calendar, contracts, files, series, families."""

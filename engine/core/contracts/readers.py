@@ -1,0 +1,44 @@
+"""Readers for users' history files (CSV, Parquet); every read goes through the column mapping."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pandas as pd
+
+from engine.core.contracts.columns import ColumnMapping, apply_column_mapping
+from engine.core.errors import DataError
+
+_CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def _sniff_separator(path: Path) -> str:
+    """Pick , ; or tab from the header line, so European and tab exports read as they are."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", errors="replace") as handle:
+        header = handle.readline()
+    return max((",", ";", "\t"), key=header.count)
+
+
+def read_table(path: str | Path, mapping: ColumnMapping | None = None) -> pd.DataFrame:
+    """Read CSV (separator sniffed: , ; tab) or Parquet, then map columns onto the contract."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"data file '{path}' does not exist", "data")
+    name = path.name.lower()
+    try:
+        if name.endswith(_PARQUET_SUFFIXES):
+            frame = pd.read_parquet(path)
+        elif name.endswith(_CSV_SUFFIXES) or path.suffix == "":
+            frame = pd.read_csv(path, sep=_sniff_separator(path))
+        else:
+            raise DataError(f"data file '{path}' is not CSV or Parquet", "data")
+    except DataError:
+        raise
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot read '{path}': {str(exc).splitlines()[0]}", "data") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.loc[:, [c for c in frame.columns if not c.startswith("Unnamed: ")]]
+    return apply_column_mapping(frame, mapping or {})

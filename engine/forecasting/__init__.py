@@ -1,0 +1,1 @@
+"""Sales forecasting: backtests, per-series selection, reconciliation and quarterly answers."""

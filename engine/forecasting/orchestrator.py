@@ -1,0 +1,332 @@
+"""The forecasting orchestrator: backtest candidates, choose per series, reconcile, simulate.
+
+One entry point, `run_forecast`, shared by the training job (which logs and registers the
+result) and the batch CLI (which writes a CSV). See ARCHITECTURE.md for the flow.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.core.calendar import future_dates
+from engine.core.calendar import season_length as season_length_for
+from engine.core.parallel import Runner
+from engine.forecasting.backtest import Backtester
+from engine.forecasting.metrics import coverage, mase_per_series, mase_scale, smape_per_series, wape
+from engine.forecasting.reconciliation import (
+    Hierarchy,
+    aggregate,
+    bottom_up_matrix,
+    build_hierarchy,
+    default_levels,
+    level_name,
+    mint_matrix,
+    reconcile,
+)
+from engine.forecasting.selection import checked_bias_ratios, pick, select_per_series
+from engine.forecasting.windows import Window, make_windows
+from models.forecasting.catalog import candidate_specs, ensemble_members, is_global
+from models.forecasting.forecast_set import ForecastSet
+from models.forecasting.panel import Panel
+from models.forecasting.paths import PathSampler, log_errors, match_means
+from models.forecasting.seasonal_naive import SeasonalNaive
+
+log = logging.getLogger("lodestar.forecasting")
+
+ACTUALS_DAYS = 100
+RECONCILIATIONS = ("auto", "bottom_up", "mint_shrink")
+
+
+@dataclass
+class ForecastSettings:
+    """Model selection, backtest and interval settings; stored with the model as its spec."""
+
+    selection: str = "standard"
+    n_windows: int = 3
+    window_horizon: int | None = None
+    reconciliation: str = "auto"
+    n_paths: int = 500
+    seed: int = 0
+    levels: list[list[str]] | None = None
+    known_drivers: bool = False
+    """Backtests pass the real future prices/promotions (True) or hold them like production."""
+
+    def spec(self) -> dict[str, Any]:
+        """What a later run needs to re-evaluate this model on its own windows."""
+        return {
+            "selection": self.selection,
+            "n_windows": self.n_windows,
+            "window_horizon": self.window_horizon,
+            "reconciliation": self.reconciliation,
+            "levels": self.levels,
+            "known_drivers": self.known_drivers,
+        }
+
+
+@dataclass
+class Outcome:
+    """What a backtest (and optionally the final fit) produced."""
+
+    metrics: dict[str, float]
+    table: pd.DataFrame
+    choice: pd.DataFrame
+    reconciliation: str
+    windows: list[Window]
+    forecast_set: ForecastSet | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def upper_panel(panel: Panel, hierarchy: Hierarchy) -> Panel:
+    """Aggregate series of every level above the bottom (no drivers: they don't add up)."""
+    n_upper = hierarchy.S.shape[0] - panel.n_series
+    S_up = hierarchy.S[:n_upper]
+    values = aggregate(S_up, panel.values)
+    present = aggregate(S_up, (~np.isnan(panel.values)).astype(float)) > 0
+    values = np.where(present, values, np.nan)
+    return Panel(
+        hierarchy.labels.iloc[:n_upper].reset_index(drop=True), panel.dates, values, panel.freq
+    )
+
+
+def run_forecast(
+    panel: Panel,
+    settings: ForecastSettings,
+    horizon: int,
+    runner: Runner | None = None,
+    backtester: Backtester | None = None,
+    keys: list[str] | None = None,
+) -> Outcome:
+    """Backtest, select, reconcile and (horizon > 0) fit the final forecast set."""
+    runner = runner or Runner()
+    backtester = backtester or Backtester(runner, settings.known_drivers)
+    keys = keys or [c for c in panel.index.columns if c != "category"]
+    windows = make_windows(panel.n_periods, panel.freq, settings.n_windows, settings.window_horizon)
+    if not windows:
+        return _too_short(panel, settings, horizon, keys)
+    specs = candidate_specs(settings.selection)
+    names = list(specs) if "ensemble" in specs else [n for n in specs if n != "ensemble"]
+    m = season_length_for(panel.freq)
+    hierarchy = build_hierarchy(panel.index, default_levels(panel.index, keys, settings.levels))
+    upper = upper_panel(panel, hierarchy)
+    actual_b = np.stack([panel.values[:, w.cut : w.cut + w.horizon] for w in windows])
+    actual_u = np.stack([upper.values[:, w.cut : w.cut + w.horizon] for w in windows])
+    scale_b = mase_scale(panel.values[:, : windows[0].cut], m)
+    scale_u = mase_scale(upper.values[:, : windows[0].cut], m)
+
+    res_b = backtester.run("bottom", panel, specs, windows, horizon)
+    res_b = {n: res_b[n] for n in names}
+    choice_b, scores_b = select_per_series({n: r[0] for n, r in res_b.items()}, actual_b, scale_b)
+    sel_b = pick(res_b, choice_b, 0)
+    upper_specs = {n: s for n, s in specs.items() if not is_global(n)} or specs
+    upper_specs = {**upper_specs}
+    if "ensemble" in upper_specs and len(ensemble_members(upper_specs)) < 2:
+        upper_specs.pop("ensemble")
+    res_u = backtester.run("upper", upper, upper_specs, windows, horizon)
+    choice_u, _ = select_per_series({n: r[0] for n, r in res_u.items()}, actual_u, scale_u)
+    sel_u = pick(res_u, choice_u, 0)
+
+    base_all = np.concatenate([sel_u, sel_b], axis=1)  # windows x all x h
+    actual_all = np.concatenate([actual_u, actual_b], axis=1)
+    residuals = (actual_all - base_all).transpose(0, 2, 1).reshape(-1, base_all.shape[1])
+    G = {
+        "bottom_up": bottom_up_matrix(hierarchy.S),
+        "mint_shrink": mint_matrix(hierarchy.S, residuals),
+    }
+    level_scores = {
+        method: _level_wapes(hierarchy, G_m, base_all, actual_all) for method, G_m in G.items()
+    }
+    method = settings.reconciliation
+    if method == "auto":
+        method = _auto_method(level_scores, level_name(hierarchy.levels[-1]))
+    recon_b = np.stack([reconcile(G[method], base_all[k]) for k in range(len(windows))])
+
+    metrics, table = _metrics(
+        res_b, recon_b, actual_b, scale_b, windows, panel, hierarchy, level_scores, method
+    )
+    errors = log_errors(actual_b, recon_b)
+    metrics.update(_coverage(errors, recon_b, actual_b, settings))
+    counts = pd.Series(np.array(names)[choice_b]).value_counts()
+    for name in names:
+        metrics[f"selected_share.{name}"] = float(counts.get(name, 0) / panel.n_series)
+    choice = panel.index[keys].copy()
+    choice["model"] = np.array(names)[choice_b]
+    choice["backtest_mase"] = scores_b[np.arange(panel.n_series), choice_b]
+    outcome = Outcome(metrics, table, choice, method, windows)
+    outcome.notes = {"level_scores": level_scores, "upper_choice": np.array(list(res_u))[choice_u]}
+    if horizon:
+        final_all = np.concatenate([pick(res_u, choice_u, 1), pick(res_b, choice_b, 1)])
+        mean = reconcile(G[method], final_all)
+        paths = PathSampler().fit(errors).sample(mean, settings.n_paths, settings.seed)
+        paths = match_means(paths, mean * checked_bias_ratios(actual_b, recon_b)[:, None])
+        outcome.forecast_set = _forecast_set(panel, keys, mean, paths, horizon)
+        outcome.forecast_set.info.update(
+            {
+                "spec": settings.spec(),
+                "estimators": specs,
+                "reconciliation": method,
+                "selected": choice,
+                "hierarchy_levels": [level_name(lv) for lv in hierarchy.levels],
+            }
+        )
+    return outcome
+
+
+def _auto_method(level_scores: dict[str, dict[str, float]], bottom: str) -> str:
+    """Best mean WAPE over levels among methods no worse than bottom-up at the bottom level.
+
+    Planners edit and sum the bottom series, so upper-level gains must not cost bottom accuracy.
+    """
+    floor = level_scores["bottom_up"].get(bottom, np.inf)
+    allowed = [m for m, s in level_scores.items() if m == "bottom_up" or s.get(bottom, 0) <= floor]
+    return min(allowed, key=lambda k: np.nanmean(list(level_scores[k].values())))
+
+
+def _level_wapes(
+    hierarchy: Hierarchy, G: np.ndarray, base_all: np.ndarray, actual_all: np.ndarray
+) -> dict[str, float]:
+    """WAPE at every level of the reconciled backtest forecasts."""
+    recon = np.stack([hierarchy.S @ reconcile(G, base_all[k]) for k in range(len(base_all))])
+    out = {}
+    for level in hierarchy.levels:
+        name = level_name(level)
+        rows = hierarchy.level_rows(name)
+        out[name] = wape(actual_all[:, rows], recon[:, rows])
+    return out
+
+
+def _metrics(
+    res_b: dict[str, tuple],
+    recon_b: np.ndarray,
+    actual_b: np.ndarray,
+    scale_b: np.ndarray,
+    windows: list[Window],
+    panel: Panel,
+    hierarchy: Hierarchy,
+    level_scores: dict[str, dict[str, float]],
+    method: str,
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """Per-model, per-step and per-level metrics, and the long backtest table."""
+    metrics: dict[str, float] = {}
+    rows = []
+    forecasts = {**{n: r[0] for n, r in res_b.items()}, "selected": recon_b}
+    for name, fc in forecasts.items():
+        flat_a = np.concatenate(list(actual_b), axis=1)
+        flat_f = np.concatenate(list(fc), axis=1)
+        metrics[f"backtest_wape.{name}"] = wape(actual_b, fc)
+        metrics[f"backtest_mase.{name}"] = float(
+            np.nanmean(mase_per_series(flat_a, flat_f, scale_b))
+        )
+        metrics[f"backtest_smape.{name}"] = float(np.nanmean(smape_per_series(flat_a, flat_f)))
+        q_a, q_f = np.nansum(actual_b, axis=2), fc.sum(axis=2)
+        metrics[f"backtest_quarter_wape.{name}"] = wape(q_a, q_f)
+        for k, window in enumerate(windows):
+            for step in range(window.horizon):
+                a, f = actual_b[k, :, step], fc[k, :, step]
+                rows.append(
+                    {
+                        "model": name,
+                        "level": level_name(hierarchy.levels[-1]),
+                        "window_start": panel.dates[window.cut].date().isoformat(),
+                        "step": step + 1,
+                        "wape": wape(a, f),
+                        "smape": float(np.nanmean(smape_per_series(a[:, None], f[:, None]))),
+                        "mase": float(np.nanmean(mase_per_series(a[:, None], f[:, None], scale_b))),
+                    }
+                )
+    metrics["backtest_wape"] = metrics["backtest_wape.selected"]
+    metrics["backtest_mase"] = metrics["backtest_mase.selected"]
+    metrics["backtest_smape"] = metrics["backtest_smape.selected"]
+    for step in range(recon_b.shape[2]):
+        metrics[f"backtest_wape.selected.h{step + 1:02d}"] = wape(
+            actual_b[:, :, step], recon_b[:, :, step]
+        )
+    for method_name, scores in level_scores.items():
+        for level, value in scores.items():
+            key = f"backtest_wape.level.{level.replace(' x ', '_x_')}"
+            if method_name == method:
+                metrics[key] = value
+                rows.append(
+                    {
+                        "model": "selected",
+                        "level": level,
+                        "window_start": "all",
+                        "step": 0,
+                        "wape": value,
+                        "smape": np.nan,
+                        "mase": np.nan,
+                    }
+                )
+            metrics[f"reconciliation.{method_name}.{level.replace(' x ', '_x_')}"] = value
+    return metrics, pd.DataFrame(rows)
+
+
+def _coverage(
+    errors: np.ndarray, recon_b: np.ndarray, actual_b: np.ndarray, settings: ForecastSettings
+) -> dict[str, float]:
+    """Coverage of intervals built from earlier windows, checked on the last window."""
+    if len(errors) < 2:
+        return {}
+    sampler = PathSampler().fit(errors[:-1])
+    paths = sampler.sample(recon_b[-1], 400, settings.seed + 1)
+    ratio = checked_bias_ratios(actual_b[:-1], recon_b[:-1])
+    paths = match_means(paths, recon_b[-1] * ratio[:, None])
+    actual = actual_b[-1]
+    out = {}
+    for level, (lo, hi) in {"80": (0.10, 0.90), "95": (0.025, 0.975)}.items():
+        lo_p, hi_p = np.quantile(paths, [lo, hi], axis=1)
+        out[f"coverage_{level}"] = coverage(actual, lo_p, hi_p)
+        complete = ~np.isnan(actual).any(axis=1)
+        q_paths = paths.sum(axis=2)
+        q_lo, q_hi = np.quantile(q_paths, [lo, hi], axis=1)
+        out[f"quarter_coverage_{level}"] = coverage(
+            np.where(complete, actual.sum(axis=1), np.nan), q_lo, q_hi
+        )
+        t_paths = paths.sum(axis=(0, 2))
+        t_lo, t_hi = np.quantile(t_paths, [lo, hi])
+        out[f"total_quarter_in_{level}"] = float(t_lo <= np.nansum(actual) <= t_hi)
+    return out
+
+
+def _forecast_set(
+    panel: Panel, keys: list[str], mean: np.ndarray, paths: np.ndarray, horizon: int
+) -> ForecastSet:
+    """The payload serving answers from."""
+    last = panel.dates[-1]
+    recent = panel.dates > last - pd.Timedelta(days=ACTUALS_DAYS)
+    return ForecastSet(
+        index=panel.index,
+        keys=keys,
+        freq=panel.freq,
+        dates=future_dates(last, horizon, panel.freq),
+        mean=mean,
+        paths=paths,
+        actual_dates=panel.dates[recent],
+        actuals=panel.values[:, recent],
+        model_name="selected_per_series",
+        info={"history_start": str(panel.dates[0].date()), "history_end": str(last.date())},
+    )
+
+
+def _too_short(panel: Panel, settings: ForecastSettings, horizon: int, keys: list[str]) -> Outcome:
+    """History too short for any backtest window: seasonal naive with its own intervals."""
+    log.warning("history of %d periods is too short to backtest: seasonal naive", panel.n_periods)
+    choice = panel.index[keys].copy()
+    choice["model"] = "seasonal_naive"
+    outcome = Outcome({}, pd.DataFrame(), choice, "bottom_up", [])
+    if horizon:
+        model = SeasonalNaive().fit(panel)
+        fs = _forecast_set(
+            panel,
+            keys,
+            model.predict(horizon),
+            model.sample_paths(horizon, settings.n_paths),
+            horizon,
+        )
+        fs.info.update({"spec": settings.spec(), "reconciliation": "bottom_up", "selected": choice})
+        outcome.forecast_set = fs
+    return outcome

@@ -1,0 +1,269 @@
+"""Planners' quarters from a forecast set: any level, any filter, 80/95% intervals.
+
+Quarter totals and their intervals come from summing sample paths over series and over the
+periods in each quarter (weeks split by day), never from adding quantiles. `quarterly_forecast`
+is the reference computation on the full forecast set; `QuarterlyCache` is the fast path a
+server builds once per champion (per-series quarter paths and ready tables per level), and
+tests hold the two equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from engine.core.calendar import quarter_label, quarter_of, quarter_weights
+from engine.core.errors import DataError
+from engine.core.intervals import BAND_COLUMNS, BANDS
+from engine.core.series import Filters, select_series
+
+
+class ForecastSource(Protocol):
+    """What planning needs from a trained forecast payload."""
+
+    index: pd.DataFrame
+    keys: list[str]
+    freq: str
+    dates: pd.DatetimeIndex
+    paths: np.ndarray
+    actual_dates: pd.DatetimeIndex
+    actuals: np.ndarray
+
+
+def check_level(source: ForecastSource, level: list[str]) -> None:
+    """Every level column must be one of the model's key columns."""
+    for col in level:
+        if col not in source.index.columns:
+            raise DataError(
+                f"unknown level '{col}': choose from {', '.join(source.index.columns)} or total",
+                "level",
+            )
+
+
+def quarter_weight_matrix(
+    dates: pd.DatetimeIndex, freq: str, quarters: pd.PeriodIndex | list[pd.Period], fiscal: int
+) -> np.ndarray:
+    """(periods x quarters) share of each period falling in each quarter (zero columns allowed)."""
+    if len(dates) == 0:
+        return np.zeros((0, len(quarters)))
+    table = quarter_weights(dates, freq, fiscal)
+    return table.reindex(columns=pd.PeriodIndex(quarters), fill_value=0.0).to_numpy()
+
+
+def covered(
+    freq: str, quarters: list[pd.Period], future_w: np.ndarray, past_w: np.ndarray
+) -> np.ndarray:
+    """Per quarter: is it fully covered by recent actuals plus the forecast?"""
+    days = 1 if freq[0] == "D" else 7 if freq[0] == "W" else None
+    share = future_w.sum(axis=0) + past_w.sum(axis=0)
+    out = np.zeros(len(quarters), dtype=bool)
+    for j, quarter in enumerate(quarters):
+        if days is not None:
+            needed = (quarter.end_time.normalize() - quarter.start_time).days + 1
+            out[j] = share[j] * days >= needed - 1e-6
+        else:
+            out[j] = share[j] >= (3 if freq[0] == "M" else 1) - 1e-6
+    return out
+
+
+def not_covered(source: ForecastSource, quarter: pd.Period) -> DataError:
+    """The refusal for a quarter outside actuals-so-far plus the forecast."""
+    first = source.actual_dates.min() if len(source.actual_dates) else source.dates.min()
+    return DataError(
+        f"quarter {quarter_label(quarter)} is outside what this model covers "
+        f"({first.date()} to {source.dates.max().date()}); retrain with a longer horizon",
+        "quarters",
+    )
+
+
+def group_codes(groups: pd.DataFrame) -> tuple[np.ndarray, list[tuple]]:
+    """Integer group per row and the sorted group labels (as strings)."""
+    if groups.shape[1] == 0:
+        return np.zeros(len(groups), dtype=np.intp), [()]
+    keys = pd.MultiIndex.from_frame(groups.astype(str))
+    codes, uniques = pd.factorize(keys, sort=True)
+    return codes, [tuple(u) if isinstance(u, tuple) else (u,) for u in uniques]
+
+
+def sum_groups(codes: np.ndarray, n_groups: int, values: np.ndarray) -> np.ndarray:
+    """Sum rows of `values` (rows x ...) into groups with one matrix product."""
+    onehot = np.zeros((n_groups, len(codes)))
+    onehot[codes, np.arange(len(codes))] = 1.0
+    flat = values.reshape(len(codes), -1)
+    return (onehot @ flat).reshape((n_groups, *values.shape[1:]))
+
+
+def path_bands(paths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and (4 x ...) band quantiles over the paths axis (axis 1)."""
+    return paths.mean(axis=1), np.quantile(paths, list(BANDS.values()), axis=1)
+
+
+def band_records(
+    level: list[str],
+    labels: list[tuple],
+    periods: list[str],
+    key: str,
+    mean: np.ndarray,
+    bands: np.ndarray,
+) -> list[dict[str, Any]]:
+    """Rows (level keys, period, mean, bands) per group and period."""
+    out = []
+    for g, label in enumerate(labels):
+        for j, period in enumerate(periods):
+            rec: dict[str, Any] = dict(zip(level, label, strict=True))
+            rec[key] = period
+            rec["mean"] = float(mean[g, j])
+            for k, name in enumerate(BANDS):
+                rec[name] = float(bands[k, g, j])
+            out.append(rec)
+    return out
+
+
+def quarterly_forecast(
+    source: ForecastSource,
+    quarters: list[pd.Period],
+    filters: Filters | None = None,
+    level: list[str] | None = None,
+    fiscal_start_month: int = 1,
+) -> pd.DataFrame:
+    """Quarter totals with 80/95% intervals per group of the chosen level (default: each series).
+
+    `level=[]` is the grand total of the matching series; `level=['region']` one row per region.
+    A quarter that began in the past adds the actuals so far to the forecast of the rest.
+    """
+    index = source.index
+    level = list(source.keys) if level is None else list(level)
+    check_level(source, level)
+    rows = select_series(index, filters or {})
+    future_w = quarter_weight_matrix(source.dates, source.freq, quarters, fiscal_start_month)
+    past_w = quarter_weight_matrix(source.actual_dates, source.freq, quarters, fiscal_start_month)
+    complete = covered(source.freq, quarters, future_w, past_w)
+    if not complete.all():
+        raise not_covered(source, quarters[int(np.flatnonzero(~complete)[0])])
+    groups = index.iloc[rows][level] if level else pd.DataFrame(index=index.index[rows])
+    codes, labels = group_codes(groups)
+    group_paths = np.zeros((len(labels), *source.paths.shape[1:]), dtype=np.float64)
+    np.add.at(group_paths, codes, source.paths[rows])
+    group_actuals = np.zeros((len(labels), len(source.actual_dates)))
+    np.add.at(group_actuals, codes, np.nan_to_num(source.actuals[rows]))
+    q_paths = group_paths @ future_w + (group_actuals @ past_w)[:, None, :]
+    mean, bands = path_bands(q_paths)
+    records = band_records(
+        level, labels, [quarter_label(q) for q in quarters], "quarter", mean, bands
+    )
+    columns = [*level, "quarter", *BAND_COLUMNS]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+@dataclass
+class LevelTable:
+    """Precomputed answers for one level without filters: rows per group and quarter."""
+
+    labels: list[tuple]
+    mean: np.ndarray  # groups x quarters
+    bands: np.ndarray  # 4 x groups x quarters
+
+
+@dataclass
+class QuarterlyCache:
+    """Quarter-total sample paths per series plus ready answers for every single-key level.
+
+    Built once when a champion is loaded (in the refresh thread, before the swap), so a request
+    is a row selection, a sum over series and a quantile over paths.
+    """
+
+    source: Any
+    fiscal_start_month: int
+    quarters: pd.PeriodIndex
+    covered: list[pd.Period]
+    quarter_paths: np.ndarray  # series x paths x quarters
+    levels: dict[tuple[str, ...], LevelTable] = field(default_factory=dict)
+    weekly: pd.DataFrame | None = None
+
+    @classmethod
+    def build(cls, source: Any, fiscal_start_month: int = 1) -> QuarterlyCache:
+        """Fold periods (and recent actuals) into quarter totals; precompute each level's table."""
+        fut = quarter_weights(source.dates, source.freq, fiscal_start_month).columns
+        past = (
+            quarter_weights(source.actual_dates, source.freq, fiscal_start_month).columns
+            if len(source.actual_dates)
+            else fut[:0]
+        )
+        cols = fut.union(past)
+        fw = quarter_weight_matrix(source.dates, source.freq, cols, fiscal_start_month)
+        pw = quarter_weight_matrix(source.actual_dates, source.freq, cols, fiscal_start_month)
+        complete = covered(source.freq, list(cols), fw, pw)
+        paths = np.einsum("sph,hq->spq", source.paths, fw, optimize=True)
+        if len(source.actual_dates):
+            paths += (np.nan_to_num(source.actuals) @ pw)[:, None, :]
+        cache = cls(source, fiscal_start_month, cols, list(cols[complete]), paths)
+        keys = list(source.keys)
+        for level in {(), *((k,) for k in source.index.columns), tuple(keys)}:
+            cache.levels[level] = cache._level_table(list(level))
+        if hasattr(source, "interval_frame"):
+            weekly = source.interval_frame()
+            weekly["date"] = pd.DatetimeIndex(weekly["date"]).strftime("%Y-%m-%d")
+            cache.weekly = weekly
+        return cache
+
+    def _level_table(self, level: list[str]) -> LevelTable:
+        groups = self.source.index[level] if level else pd.DataFrame(index=self.source.index.index)
+        codes, labels = group_codes(groups)
+        mean, bands = path_bands(sum_groups(codes, len(labels), self.quarter_paths))
+        return LevelTable(labels, mean, bands)
+
+    def quarter_columns(self, quarters: list[pd.Period]) -> list[int]:
+        """Column of each requested quarter; a quarter the model does not cover is an error."""
+        out = []
+        for quarter in quarters:
+            if quarter not in self.covered:
+                raise not_covered(self.source, quarter)
+            out.append(int(self.quarters.get_loc(quarter)))
+        return out
+
+    def quarterly(
+        self, quarters: list[pd.Period], filters: Filters, level: list[str]
+    ) -> list[dict[str, Any]]:
+        """Rows (level keys, quarter, mean, lo/hi 80/95) equal to `quarterly_forecast`'s."""
+        check_level(self.source, level)
+        rows = select_series(self.source.index, filters) if filters else None
+        cols = self.quarter_columns(quarters)
+        if rows is None and tuple(level) in self.levels:
+            table = self.levels[tuple(level)]
+            labels, mean, bands = table.labels, table.mean[:, cols], table.bands[:, :, cols]
+        else:
+            rows = rows if rows is not None else np.arange(len(self.source.index))
+            index = self.source.index.iloc[rows]
+            groups = index[level] if level else pd.DataFrame(index=index.index)
+            codes, labels = group_codes(groups)
+            summed = sum_groups(codes, len(labels), self.quarter_paths[rows][:, :, cols])
+            mean, bands = path_bands(summed)
+        return band_records(
+            level, labels, [quarter_label(q) for q in quarters], "quarter", mean, bands
+        )
+
+    def weekly_rows(
+        self, quarters: list[pd.Period], filters: Filters, level: list[str]
+    ) -> list[dict[str, Any]]:
+        """Per-period forecast rows within the requested quarters, at any level."""
+        check_level(self.source, level)
+        self.quarter_columns(quarters)
+        source = self.source
+        rows = select_series(source.index, filters) if filters else np.arange(len(source.index))
+        in_quarters = quarter_of(source.dates, self.fiscal_start_month).isin(quarters)
+        steps = np.flatnonzero(in_quarters)
+        if list(level) == list(source.keys) and self.weekly is not None:
+            horizon = len(source.dates)
+            take = (rows[:, None] * horizon + steps[None, :]).ravel()
+            return self.weekly.iloc[take][[*level, "date", *BAND_COLUMNS]].to_dict(orient="records")
+        index = source.index.iloc[rows]
+        groups = index[level] if level else pd.DataFrame(index=index.index)
+        codes, labels = group_codes(groups)
+        paths = sum_groups(codes, len(labels), source.paths[rows][:, :, steps])
+        mean, bands = path_bands(paths)  # path means, so weeks add up to the quarter totals
+        dates = list(pd.DatetimeIndex(source.dates[steps]).strftime("%Y-%m-%d"))
+        records = band_records(level, labels, dates, "date", mean, bands)
+        return [{k: r[k] for k in (*level, "date", *BAND_COLUMNS)} for r in records]

@@ -1,0 +1,92 @@
+"""Per-series model choice from backtests: MASE plus horizon-total error, ensembles favoured.
+
+Also the volume check: per-series bias ratios are kept only when they help out of sample.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.forecasting.metrics import mase_per_series, wape
+from models.forecasting.paths import bias_ratios
+
+ENSEMBLE_MARGIN = 0.1
+"""A single model must beat the ensemble's backtest MASE by 10% to be chosen over it: with a few
+short windows the per-series winner is partly luck, and combinations are the safer bet."""
+TOTAL_WEIGHT = 1.0
+"""Selection scores add the error of each window's horizon total (in MASE units) to the per-period
+MASE: planners consume quarter totals, and a model can track weeks well yet miss the volume."""
+
+
+def select_per_series(
+    forecasts: dict[str, np.ndarray], actual: np.ndarray, scale: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the best candidate per series by MASE over all windows, and the score table."""
+    names = list(forecasts)
+    flat_actual = np.concatenate(list(actual), axis=1)
+    scores = np.column_stack(
+        [
+            mase_per_series(flat_actual, np.concatenate(list(forecasts[n]), axis=1), scale)
+            for n in names
+        ]
+    )
+    filled = np.where(np.isfinite(scores), scores, np.inf)
+    filled = filled + TOTAL_WEIGHT * _total_errors(forecasts, actual, scale, names)
+    choice = np.argmin(filled, axis=1)
+    if "ensemble" in names:
+        k = names.index("ensemble")
+        close = filled[:, k] <= filled[np.arange(len(choice)), choice] * (1 + ENSEMBLE_MARGIN)
+        choice[close & np.isfinite(filled[:, k])] = k
+    no_score = ~np.isfinite(filled).any(axis=1)
+    if no_score.any():
+        fallback = names.index("seasonal_naive") if "seasonal_naive" in names else 0
+        choice[no_score] = fallback
+    return choice, scores
+
+
+def _total_errors(
+    forecasts: dict[str, np.ndarray], actual: np.ndarray, scale: np.ndarray, names: list[str]
+) -> np.ndarray:
+    """Mean absolute error of each window's horizon total, in MASE units (series x candidates).
+
+    Windows with a missing actual are skipped; a series with none scores 0 (MASE alone decides).
+    """
+    complete = np.isfinite(actual).all(axis=2)
+    totals = np.where(complete, np.nansum(actual, axis=2), np.nan)
+    steps = actual.shape[2]
+    count = complete.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cols = [
+            np.nansum(np.abs(totals - forecasts[n].sum(axis=2)), axis=0)
+            / (np.maximum(count, 1) * scale * steps)
+            for n in names
+        ]
+    out = np.where(count[:, None] > 0, np.column_stack(cols), np.nan)
+    return np.where(np.isfinite(out), out, 0.0)
+
+
+def checked_bias_ratios(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
+    """Bias ratios, or ones when ratios from earlier windows made the last window's totals worse.
+
+    With few short windows a per-series volume ratio can be noise (a promotion in one window); it
+    is kept only if it passes this out-of-sample check on horizon totals.
+    """
+    ratio = bias_ratios(actual, forecast)
+    if len(actual) < 2:
+        return ratio
+    trial = bias_ratios(actual[:-1], forecast[:-1])
+    last_a, last_f = actual[-1], forecast[-1]
+    complete = np.isfinite(last_a).all(axis=1)
+    q_a = np.where(complete, np.nansum(last_a, axis=1), np.nan)
+    with_ratio = wape(q_a, (last_f * trial[:, None]).sum(axis=1))
+    without = wape(q_a, last_f.sum(axis=1))
+    return ratio if with_ratio < without else np.ones_like(ratio)
+
+
+def pick(results: dict[str, tuple], choice: np.ndarray, part: int) -> np.ndarray:
+    """Per-series chosen candidate's forecasts (part 0: backtest, 1: final)."""
+    names = list(results)
+    stack = np.stack([results[n][part] for n in names])
+    if part == 0:
+        return stack[choice, :, np.arange(len(choice))].transpose(1, 0, 2)
+    return stack[choice, np.arange(len(choice))]

@@ -1,0 +1,1 @@
+"""Lead conversion: leak-free activity features, metrics, the sales pipeline and scoring answers."""

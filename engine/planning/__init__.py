@@ -1,0 +1,1 @@
+"""Plans built from forecasts: versions, overrides, approvals and tracking (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""The MLflow model registry: runs, versions, the champion alias, promotion and rollback."""

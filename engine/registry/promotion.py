@@ -1,0 +1,63 @@
+"""Champion/challenger: a new version takes the champion alias only when it beats the incumbent."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from engine.registry.store import ModelStore, RunLogger
+
+
+@dataclass(frozen=True)
+class PromotionDecision:
+    """The comparison logged on the run, and what it decided."""
+
+    promoted: bool
+    metric: str
+    challenger: float
+    champion: float | None
+    champion_version: str | None
+    reason: str
+
+
+def decide(
+    metric: str,
+    challenger: float,
+    champion: float | None,
+    champion_version: str | None,
+    force: bool = False,
+    higher_is_better: bool = False,
+) -> PromotionDecision:
+    """Promote when forced, when there is no champion, or when strictly better on `metric`."""
+    if force:
+        return PromotionDecision(True, metric, challenger, champion, champion_version, "forced")
+    if champion_version is None or champion is None or not math.isfinite(champion):
+        return PromotionDecision(
+            True, metric, challenger, champion, champion_version, "no champion"
+        )
+    better = challenger > champion if higher_is_better else challenger < champion
+    verdict = "beats" if better else "does not beat"
+    reason = (
+        f"challenger {metric} {challenger:.4f} {verdict} "
+        f"champion v{champion_version} {champion:.4f}"
+    )
+    return PromotionDecision(better, metric, challenger, champion, champion_version, reason)
+
+
+def apply(
+    store: ModelStore, family: str, run: RunLogger, version: str, decision: PromotionDecision
+) -> None:
+    """Log the comparison on the run and move the alias when promoted."""
+    run.tags(
+        {
+            "lodestar.promotion": "promoted" if decision.promoted else "kept champion",
+            "lodestar.promotion_reason": decision.reason,
+            "lodestar.compared_with": decision.champion_version or "none",
+        }
+    )
+    values = {f"challenger_{decision.metric}": decision.challenger}
+    if decision.champion is not None:
+        values[f"champion_{decision.metric}"] = decision.champion
+    run.metrics(values)
+    if decision.promoted:
+        store.set_champion(family, version)

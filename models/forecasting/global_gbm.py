@@ -1,0 +1,221 @@
+"""One gradient-boosted model across all series on lags, rolling means, calendar and drivers.
+
+Series are put on a common footing by modelling log1p(units) minus each series' recent level, so
+one LightGBM model learns shared seasonality, promotion lifts and price response. Forecasts are
+recursive (each step's prediction feeds the next step's lags) and take *planned* future prices,
+promotions and competitor prices as inputs; without them prices are held at their last observed
+level and promotions are off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from engine.core.calendar import future_dates
+from models.forecasting.catalog import register
+from models.forecasting.panel import Panel, fill_exog, hold_last, is_promo
+
+DEFAULT_LAGS = {
+    "D": (1, 2, 3, 4, 5, 6, 7, 14, 28),
+    "W": (1, 2, 3, 4, 8, 13, 26, 52),
+    "M": (1, 2, 3, 6, 12),
+    "Q": (1, 2, 3, 4),
+}
+DEFAULT_WINDOWS = {"D": (7, 28), "W": (4, 13), "M": (3, 12), "Q": (2, 4)}
+LEVEL_PERIODS = {"D": 28, "W": 26, "M": 12, "Q": 4}
+
+
+class GlobalGBM(BaseEstimator):
+    """LightGBM on all series at once; predict(horizon, future_exog) takes planned drivers.
+
+    objective="l2" on log units gives median-like forecasts; objective="quantile" with alpha
+    below 0.5 gives the lower point forecasts that a percentage error such as MAPE rewards.
+    """
+
+    def __init__(
+        self,
+        lags: tuple[int, ...] | None = None,
+        n_estimators: int = 300,
+        learning_rate: float = 0.05,
+        num_leaves: int = 31,
+        min_child_samples: int = 20,
+        use_exog: bool = True,
+        use_keys: bool = True,
+        objective: str = "l2",
+        alpha: float = 0.5,
+        n_jobs: int = 1,
+        random_state: int = 0,
+    ) -> None:
+        self.lags = lags
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.use_exog = use_exog
+        self.use_keys = use_keys
+        self.objective = objective
+        self.alpha = alpha
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def fit(self, panel: Panel) -> GlobalGBM:
+        import lightgbm as lgb
+
+        family = panel.freq[0]
+        self.lags_ = tuple(self.lags or DEFAULT_LAGS[family])
+        self.windows_ = DEFAULT_WINDOWS[family]
+        z = np.log1p(np.clip(panel.values, 0.0, None))
+        recent = z[:, -LEVEL_PERIODS[family] :]
+        level = _nanmean_rows(recent)
+        level = np.where(np.isfinite(level), level, _nanmean_rows(z))
+        self.level_ = np.nan_to_num(level, nan=0.0)
+        exog = panel.exog if self.use_exog else {}
+        self.exog_names_ = sorted(exog)
+        self.price_ref_ = {
+            name: _nanmedian_rows(values) for name, values in exog.items() if name == "price"
+        }
+        self.exog_tail_ = {name: fill_exog(values) for name, values in exog.items()}
+        self.key_codes_ = _key_codes(panel) if self.use_keys else np.zeros((panel.n_series, 0))
+        norm = z - self.level_[:, None]
+        calendar = _calendar(panel.dates, panel.freq)
+        drivers = self._drivers(self.exog_tail_, exog)
+        start = 1
+        rows, targets = [], []
+        for t in range(start, norm.shape[1]):
+            target = norm[:, t]
+            keep = np.isfinite(target)
+            if not keep.any():
+                continue
+            feats = self._features(norm, t, calendar[t], {k: v[:, t] for k, v in drivers.items()})
+            rows.append(feats[keep])
+            targets.append(target[keep])
+        x = np.vstack(rows)
+        y = np.concatenate(targets)
+        n_keys = self.key_codes_.shape[1]
+        categorical = list(range(x.shape[1] - n_keys, x.shape[1])) if n_keys else "auto"
+        self.model_ = lgb.LGBMRegressor(
+            objective=self.objective,
+            alpha=self.alpha,
+            n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
+            num_leaves=self.num_leaves,
+            min_child_samples=self.min_child_samples,
+            subsample=0.8,
+            subsample_freq=1,
+            colsample_bytree=0.9,
+            n_jobs=self.n_jobs,
+            random_state=self.random_state,
+            deterministic=True,
+            force_row_wise=True,
+            verbose=-1,
+        ).fit(x, y, categorical_feature=categorical)
+        keep_cols = max(max(self.lags_), max(self.windows_)) + 1
+        self.history_ = norm[:, -keep_cols:]
+        self.last_date_ = panel.dates[-1]
+        self.freq_ = panel.freq
+        self.n_series_ = panel.n_series
+        return self
+
+    def predict(self, horizon: int, future_exog: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """Recursive point forecasts, series x horizon, using planned drivers when given."""
+        planned = hold_last(self.exog_tail_, horizon)
+        for name, values in (future_exog or {}).items():
+            if name in planned:
+                values = np.asarray(values, dtype=float)
+                planned[name] = np.where(np.isnan(values), planned[name], values)
+        drivers = self._drivers(planned, planned)
+        dates = future_dates(self.last_date_, horizon, self.freq_)
+        calendar = _calendar(dates, self.freq_)
+        n_hist = self.history_.shape[1]
+        norm = np.concatenate([self.history_, np.full((self.n_series_, horizon), np.nan)], axis=1)
+        for s in range(horizon):
+            t = n_hist + s
+            feats = self._features(norm, t, calendar[s], {k: v[:, s] for k, v in drivers.items()})
+            norm[:, t] = self.model_.predict(feats)
+        out = np.expm1(norm[:, n_hist:] + self.level_[:, None])
+        return np.clip(np.nan_to_num(out, nan=0.0, posinf=0.0), 0.0, None)
+
+    def _drivers(
+        self, filled: dict[str, np.ndarray], raw: dict[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """Driver features: log price vs its usual level, promo flags, log rival/own price."""
+        out = {}
+        price = filled.get("price")
+        for name in self.exog_names_:
+            values = filled[name]
+            if name == "price":
+                out[name] = np.log(values / self.price_ref_["price"][:, None])
+            elif is_promo(name):
+                out[name] = np.nan_to_num(raw[name], nan=0.0)
+            elif price is not None:
+                out[name] = np.log(values / price)
+            else:
+                out[name] = np.log(values)
+        return out
+
+    def _features(
+        self, norm: np.ndarray, t: int, calendar_row: np.ndarray, drivers: dict[str, np.ndarray]
+    ) -> np.ndarray:
+        """Feature matrix (series x features) for period index t."""
+        n = norm.shape[0]
+        cols = []
+        for lag in self.lags_:
+            cols.append(norm[:, t - lag] if t - lag >= 0 else np.full(n, np.nan))
+        for w in self.windows_:
+            window = norm[:, max(0, t - w) : t]
+            cols.append(_nanmean_rows(window) if window.shape[1] else np.full(n, np.nan))
+        cols.append(self.level_)
+        cols.extend(np.repeat(calendar_row[None, :], n, axis=0).T)
+        for name in self.exog_names_:
+            cols.append(drivers[name])
+        cols.extend(self.key_codes_.T)
+        return np.column_stack(cols)
+
+
+MAX_KEY_LEVELS = 200
+
+
+def _key_codes(panel: Panel) -> np.ndarray:
+    """Integer codes of key columns shared by several series (store, brand), as categoricals."""
+    cols = []
+    for name in panel.index.columns:
+        codes, uniques = pd.factorize(panel.index[name].astype(str))
+        if 1 < len(uniques) <= MAX_KEY_LEVELS and len(uniques) < panel.n_series:
+            cols.append(codes.astype(float))
+    return np.column_stack(cols) if cols else np.zeros((panel.n_series, 0))
+
+
+def _calendar(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:
+    """Yearly Fourier terms (3 harmonics) and the period of the year, per date."""
+    dates = pd.DatetimeIndex(dates)
+    angle = 2 * np.pi * dates.dayofyear.to_numpy() / 365.25
+    terms = [f(k * angle) for k in (1, 2, 3) for f in (np.sin, np.cos)]
+    position = {
+        "W": dates.isocalendar().week.to_numpy(dtype=float),
+        "M": dates.month.to_numpy(dtype=float),
+        "Q": dates.quarter.to_numpy(dtype=float),
+        "D": dates.dayofweek.to_numpy(dtype=float),
+    }[freq[0]]
+    return np.column_stack([*terms, position])
+
+
+def _nanmean_rows(values: np.ndarray) -> np.ndarray:
+    """Row means ignoring NaN; NaN for all-missing rows, without warnings."""
+    count = np.sum(~np.isnan(values), axis=1)
+    total = np.nansum(values, axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _nanmedian_rows(values: np.ndarray) -> np.ndarray:
+    """Row medians ignoring NaN (1.0 for rows with no value, so ratios stay defined)."""
+    out = np.ones(values.shape[0])
+    for i, row in enumerate(values):
+        ok = row[np.isfinite(row)]
+        if ok.size:
+            out[i] = float(np.median(ok))
+    return out
+
+
+register("gbm", GlobalGBM(), "global", "LightGBM across all series with prices and promotions")

@@ -1,0 +1,157 @@
+"""API keys and roles: keys are kept only as sha256 hashes, each mapped to one role.
+
+Keys come from LODESTAR_API_KEYS (comma list) and/or LODESTAR_API_KEYS_FILE (one entry a line,
+or a TOML file with [[keys]] tables). An entry is `role:sha256:<hex>` (a stored hash),
+`role:<64 hex>` (also a hash) or `role:<plain key>` (hashed on load, the plain text dropped).
+
+No keys configured: the API is open (every caller is treated as a data scientist) and a loud
+warning is logged at start; `lodestar serve` refuses to bind a non-loopback host in that state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from engine.core.errors import DataError
+from engine.core.settings import Settings
+
+log = logging.getLogger("lodestar.serving.core.auth")
+
+_HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+KEY_PREFIX = "lsk_"
+
+
+class Role(StrEnum):
+    """API roles, each including the ones before it."""
+
+    planner = "planner"
+    pricing = "pricing"
+    data_scientist = "data_scientist"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def allows(self, needed: Role) -> bool:
+        """True when this role includes `needed` (planner < pricing < data_scientist)."""
+        return self.rank >= needed.rank
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the role, and a short key id safe to log (never the key)."""
+
+    role: Role
+    key_id: str
+
+
+def hash_key(key: str) -> str:
+    """sha256 hex digest of a presented key."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def new_key() -> str:
+    """A fresh random API key (never 64 hex characters, so it cannot pass for a hash)."""
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def parse_entry(entry: str, source: str) -> tuple[str, Role]:
+    """'role:secret' / 'role:sha256:hex' / 'role:<hex64>' -> (sha256 hex, role)."""
+    role_text, sep, rest = entry.strip().partition(":")
+    if not sep or not rest:
+        raise DataError(f"API key entry in {source} must look like role:key", "api_keys")
+    try:
+        role = Role(role_text.strip())
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise DataError(
+            f"unknown role '{role_text.strip()}' in {source} (known: {known})", "api_keys"
+        ) from None
+    rest = rest.strip()
+    if rest.startswith("sha256:"):
+        digest = rest.removeprefix("sha256:")
+        if not _HEX64.match(digest):
+            raise DataError(f"a sha256 key hash in {source} must be 64 hex digits", "api_keys")
+        return digest.lower(), role
+    if _HEX64.match(rest):
+        return rest.lower(), role
+    return hash_key(rest), role
+
+
+def _file_entries(path: Path) -> list[str]:
+    """Entries from a keys file: TOML [[keys]] tables (role + sha256 or key), or text lines."""
+    if not path.is_file():
+        raise DataError(f"API keys file {path} does not exist", "api_keys_file")
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise DataError(
+                f"API keys file {path} is not valid TOML: {exc}", "api_keys_file"
+            ) from None
+        entries = []
+        for table in data.get("keys", []):
+            role = table.get("role", "")
+            secret = f"sha256:{table['sha256']}" if "sha256" in table else table.get("key", "")
+            entries.append(f"{role}:{secret}")
+        return entries
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return [line for line in lines if line]
+
+
+class KeyRing:
+    """Hashes of the configured keys and their roles; checks presented keys."""
+
+    def __init__(self, hashes: dict[str, Role], enabled: bool = True) -> None:
+        self._hashes = dict(hashes)
+        self.enabled = enabled and bool(self._hashes)
+        self.configured = bool(self._hashes)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> KeyRing:
+        """Keys from the environment and the keys file; a bad entry stops the server starting."""
+        hashes: dict[str, Role] = {}
+        if settings.api_keys:
+            for entry in settings.api_keys.split(","):
+                if entry.strip():
+                    digest, role = parse_entry(entry, "LODESTAR_API_KEYS")
+                    hashes[digest] = role
+        if settings.api_keys_file is not None:
+            path = Path(settings.api_keys_file)
+            for entry in _file_entries(path):
+                digest, role = parse_entry(entry, str(path))
+                hashes[digest] = role
+        ring = cls(hashes, enabled=settings.auth_enabled)
+        ring.warn_if_open(settings.auth_enabled)
+        return ring
+
+    def warn_if_open(self, auth_enabled: bool) -> None:
+        """Say loudly when the API is open to anyone who can reach it."""
+        if not auth_enabled:
+            log.warning("AUTH DISABLED (LODESTAR_AUTH_ENABLED=false): every caller is admitted")
+        elif not self.configured:
+            log.warning(
+                "NO API KEYS CONFIGURED: the API is open to every caller. Create keys with "
+                "`lodestar api-key --role planner` and set LODESTAR_API_KEYS or "
+                "LODESTAR_API_KEYS_FILE before exposing this server."
+            )
+
+    def identify(self, presented: str | None) -> Caller | None:
+        """The caller a presented key belongs to, or None for a missing or unknown key."""
+        if not presented:
+            return None
+        digest = hash_key(presented)
+        role = None
+        for known, known_role in self._hashes.items():
+            if hmac.compare_digest(known, digest):
+                role = known_role
+        return Caller(role, digest[:8]) if role is not None else None

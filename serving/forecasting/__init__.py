@@ -1,0 +1,1 @@
+"""Planners' forecast routes and their schemas."""

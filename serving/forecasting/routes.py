@@ -1,0 +1,81 @@
+"""Planners' forecasts: quarterly totals (or weekly detail) with intervals, any level and filter."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from engine.core.calendar import parse_quarters
+from engine.core.intervals import BAND_COLUMNS
+from engine.forecasting.answers import parse_level, quarter_rows, week_rows
+from serving.core.csv_export import CSV_RESPONSE, tabular
+from serving.core.schemas import ErrorBody
+from serving.deps import SalesChampion, SettingsDep
+from serving.forecasting.schemas import ForecastResponse, Granularity
+
+router = APIRouter(prefix="/forecasts", tags=["forecasts"])
+
+_RESERVED = {"quarters", "level", "granularity"}
+_ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+
+
+def key_filters(request: Request) -> dict[str, list[str]]:
+    """Every query parameter that is not a reserved one filters on a series key (a=x&a=y, a=x,y)."""
+    filters: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        if key in _RESERVED:
+            continue
+        parts = [v.strip() for v in value.split(",") if v.strip()]
+        filters.setdefault(key, []).extend(parts)
+    return filters
+
+
+@router.get(
+    "",
+    response_model=ForecastResponse,
+    response_model_exclude_none=True,
+    responses={**_ERRORS, **CSV_RESPONSE},
+)
+def get_forecasts(
+    request: Request,
+    champion: SalesChampion,
+    settings: SettingsDep,
+    quarters: Annotated[
+        str, Query(description="Comma list of quarters", examples=["2027Q1,2027Q2"])
+    ],
+    level: Annotated[
+        str | None,
+        Query(
+            description="Group by these keys (comma list); 'total' for one row per quarter; "
+            "default: each series.",
+            examples=["region"],
+        ),
+    ] = None,
+    granularity: Annotated[
+        Granularity, Query(description="'quarter' totals or 'week' detail.")
+    ] = Granularity.quarter,
+) -> ForecastResponse | Response:
+    """Unit forecasts; any other query parameter filters a key, e.g. `region=North`.
+
+    Send `Accept: text/csv` for a CSV download of the same rows.
+    """
+    periods = parse_quarters(quarters, settings.fiscal_year_start_month)
+    filters = key_filters(request)
+    forecast_set = champion.payload
+    levels = parse_level(level, forecast_set.keys)
+    rows_for = week_rows if granularity is Granularity.week else quarter_rows
+    rows = rows_for(
+        forecast_set, champion.cache, periods, filters, levels, settings.fiscal_year_start_month
+    )
+    answer = ForecastResponse(
+        model_version=champion.version,
+        granularity=granularity,
+        level=levels,
+        filters=filters,
+        forecasts=rows,
+    )
+    name = f"forecast_v{champion.version}_{granularity.value}.csv"
+    period = "date" if granularity is Granularity.week else "quarter"
+    return tabular(request, rows, answer, name, [*levels, period, *BAND_COLUMNS])

@@ -1,0 +1,1 @@
+"""Lead scoring and pipeline routes and their schemas."""

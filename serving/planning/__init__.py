@@ -1,0 +1,1 @@
+"""Plan routes (see ARCHITECTURE.md)."""

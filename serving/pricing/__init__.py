@@ -1,0 +1,1 @@
+"""Pricing routes (what-ifs, recommendations, elasticities, saved scenarios) and schemas."""

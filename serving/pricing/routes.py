@@ -1,0 +1,219 @@
+"""Pricing teams' answers: what-ifs, recommendations, saved scenarios; elasticities for planners."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from engine.core.errors import NoChampionError
+from engine.core.series import normalise_filter
+from engine.core.settings import Settings
+from engine.pricing.answers import (
+    compare_scenarios,
+    demand_curve,
+    elasticity_table,
+    recommendation_table,
+    what_if,
+)
+from engine.pricing.saved import SCENARIO_NAME, ScenarioStore
+from engine.pricing.scenario import RecommendationRequest, Scenario, parse_scenario
+from models.pricing import ELASTICITY_COLUMNS
+from serving.core.schemas import ErrorBody
+from serving.deps import (
+    ChampionsDep,
+    PricingChampion,
+    Role,
+    SalesChampion,
+    SettingsDep,
+    require_role,
+)
+from serving.pricing.schemas import (
+    CompareIn,
+    CompareResponse,
+    DemandCurveIn,
+    DemandCurveResponse,
+    ElasticityResponse,
+    RecommendationResponse,
+    SavedScenario,
+    SavedScenarioList,
+    SaveScenarioIn,
+    WhatIfResponse,
+)
+
+router = APIRouter(prefix="/pricing", tags=["pricing"])
+
+_ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+_PRICING = [Depends(require_role(Role.pricing))]
+_PLANNER = [Depends(require_role(Role.planner))]
+ScenarioName = Annotated[str, Path(pattern=SCENARIO_NAME, description="Saved scenario name.")]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts with JSON-safe values (dates as ISO strings, NaN as None), column-wise."""
+    names = [str(c) for c in frame.columns]
+    columns = []
+    for col in frame.columns:
+        values = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            columns.append(values.dt.strftime("%Y-%m-%d").tolist())
+        elif pd.api.types.is_float_dtype(values):
+            array = values.to_numpy(dtype=float)
+            column = array.tolist()
+            if not np.isfinite(array).all():
+                column = [v if math.isfinite(v) else None for v in column]
+            columns.append(column)
+        else:
+            column = values.tolist()
+            columns.append(
+                [None if isinstance(v, float) and not math.isfinite(v) else v for v in column]
+            )
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _scenarios(settings: Settings) -> ScenarioStore:
+    return ScenarioStore(settings.home / "scenarios")
+
+
+@router.post("/scenarios", response_model=WhatIfResponse, responses=_ERRORS, dependencies=_PRICING)
+def post_what_if(
+    body: Scenario, sales: SalesChampion, pricing: PricingChampion, settings: SettingsDep
+) -> Response:
+    """Units, revenue and margin of a scenario vs the baseline, per week, quarter and in total."""
+    result = what_if(sales.payload, pricing.payload, body, settings.fiscal_year_start_month)
+    answer = WhatIfResponse(
+        name=result.name,
+        sales_model_version=sales.version,
+        pricing_model_version=pricing.version,
+        summary=_records(result.summary),
+        quarterly=_records(result.quarterly),
+        weekly=_records(result.weekly),
+    )
+    # validated once above; serialised directly rather than re-validated by response_model
+    return Response(answer.model_dump_json(), media_type="application/json")
+
+
+@router.post(
+    "/demand-curve",
+    response_model=DemandCurveResponse,
+    responses=_ERRORS,
+    dependencies=_PRICING,
+)
+def post_demand_curve(
+    body: DemandCurveIn, sales: SalesChampion, pricing: PricingChampion
+) -> DemandCurveResponse:
+    """Units, revenue and margin per product at each uniform price change, with 95% intervals."""
+    table = demand_curve(
+        sales.payload, pricing.payload, normalise_filter(body.filter), body.percents
+    )
+    return DemandCurveResponse(
+        sales_model_version=sales.version,
+        pricing_model_version=pricing.version,
+        points=_records(table),
+    )
+
+
+@router.post(
+    "/recommendations",
+    response_model=RecommendationResponse,
+    responses=_ERRORS,
+    dependencies=_PRICING,
+)
+def post_recommendations(
+    body: RecommendationRequest, pricing: PricingChampion, champions: ChampionsDep
+) -> RecommendationResponse:
+    """Recommended prices under the objective and constraints; 422 names any conflict."""
+    try:
+        sales = champions.get("sales")
+    except NoChampionError:
+        sales = None
+    table, joint = recommendation_table(pricing.payload, body, sales.payload if sales else None)
+    table["binding"] = table["binding"].map(lambda s: [b for b in s.split(";") if b])
+    return RecommendationResponse(
+        pricing_model_version=pricing.version,
+        sales_model_version=sales.version if sales else None,
+        objective=body.objective,
+        joint=joint,
+        recommendations=_records(table),
+    )
+
+
+@router.get(
+    "/elasticities", response_model=ElasticityResponse, responses=_ERRORS, dependencies=_PLANNER
+)
+def get_elasticities(
+    pricing: PricingChampion,
+    product: Annotated[
+        str | None, Query(description="Comma list of products (default all).", examples=["P01"])
+    ] = None,
+) -> ElasticityResponse:
+    """Own, cross and competitor elasticities with 95% CIs and plausibility flags."""
+    wanted = [p.strip() for p in product.split(",") if p.strip()] if product else None
+    table = elasticity_table(pricing.payload, wanted)
+    return ElasticityResponse(
+        model_version=pricing.version, elasticities=_records(table[ELASTICITY_COLUMNS])
+    )
+
+
+@router.post(
+    "/saved-scenarios",
+    response_model=SavedScenario,
+    status_code=201,
+    responses=_ERRORS,
+    dependencies=_PRICING,
+)
+def save_scenario(body: SaveScenarioIn, settings: SettingsDep) -> SavedScenario:
+    """Keep a named scenario."""
+    record = _scenarios(settings).save(body.name, body.scenario, overwrite=body.overwrite)
+    return SavedScenario(**record)
+
+
+@router.get(
+    "/saved-scenarios", response_model=SavedScenarioList, responses=_ERRORS, dependencies=_PRICING
+)
+def list_scenarios(settings: SettingsDep) -> SavedScenarioList:
+    """Every saved scenario."""
+    return SavedScenarioList(scenarios=[SavedScenario(**r) for r in _scenarios(settings).list()])
+
+
+@router.post(
+    "/saved-scenarios/compare",
+    response_model=CompareResponse,
+    responses=_ERRORS,
+    dependencies=_PRICING,
+)
+def post_compare_scenarios(
+    body: CompareIn, sales: SalesChampion, pricing: PricingChampion, settings: SettingsDep
+) -> CompareResponse:
+    """Run saved scenarios side by side: whole-range totals per product and scenario."""
+    store = _scenarios(settings)
+    scenarios = {name: parse_scenario(store.get(name)["scenario"]) for name in body.names}
+    table = compare_scenarios(
+        sales.payload, pricing.payload, scenarios, settings.fiscal_year_start_month
+    )
+    return CompareResponse(
+        sales_model_version=sales.version,
+        pricing_model_version=pricing.version,
+        rows=_records(table),
+    )
+
+
+@router.get(
+    "/saved-scenarios/{name}",
+    response_model=SavedScenario,
+    responses=_ERRORS,
+    dependencies=_PRICING,
+)
+def get_scenario(name: ScenarioName, settings: SettingsDep) -> SavedScenario:
+    """One saved scenario by name."""
+    return SavedScenario(**_scenarios(settings).get(name))
+
+
+@router.delete("/saved-scenarios/{name}", status_code=204, responses=_ERRORS, dependencies=_PRICING)
+def delete_scenario(name: ScenarioName, settings: SettingsDep) -> Response:
+    """Forget a saved scenario."""
+    _scenarios(settings).delete(name)
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""Data scientists' routes: champions and challengers, promotion, rollback, training runs."""

@@ -1,0 +1,53 @@
+"""Data scientists start retraining runs in the background and follow their status."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+
+from engine.core.errors import DataError
+from serving.core.schemas import ErrorBody
+from serving.registry.training_runs import TrainingRuns
+from serving.registry.training_schemas import TrainingRequest, TrainingRunList, TrainingRunStatus
+
+router = APIRouter(prefix="/training", tags=["training"])
+
+
+def _runs(request: Request) -> TrainingRuns:
+    return request.app.state.training_runs
+
+
+@router.post(
+    "/runs",
+    status_code=202,
+    response_model=TrainingRunStatus,
+    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+async def start_run(request: Request, body: TrainingRequest) -> TrainingRunStatus:
+    """Queue a training run (`lodestar train` in a child process); poll its status by id."""
+    keys = [k.strip() for k in body.keys or [] if k.strip()]
+    if any("," in k or k.startswith("-") for k in keys):
+        raise DataError("a key column name cannot contain ',' or start with '-'", "keys")
+    if body.models is not None and body.family != "sales":
+        raise DataError("models applies to the sales family only", "models")
+    run = _runs(request).submit(
+        body.family, body.data, body.columns, keys or None, body.force, body.models
+    )
+    return TrainingRunStatus(**run.to_dict())
+
+
+@router.get("/runs", response_model=TrainingRunList)
+async def list_runs(request: Request) -> TrainingRunList:
+    """Recent runs started on this server, newest first."""
+    return TrainingRunList(runs=[TrainingRunStatus(**r.to_dict()) for r in _runs(request).all()])
+
+
+@router.get(
+    "/runs/{run_id}", response_model=TrainingRunStatus, responses={404: {"model": ErrorBody}}
+)
+async def get_run(
+    request: Request, run_id: Annotated[str, Path(max_length=64)]
+) -> TrainingRunStatus:
+    """Status of one run: queued, running, succeeded (with the version) or failed (why)."""
+    return TrainingRunStatus(**_runs(request).get(run_id).to_dict())

@@ -1,1 +1,0 @@
-"""Pydantic request/response models, one module per resource."""

@@ -1,0 +1,52 @@
+"""Quarter rollups from sample paths: coherent sums, fiscal quarters, intervals not added up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.core.calendar import parse_quarter
+from engine.forecasting.quarterly import quarterly_forecast
+from models.forecasting.forecast_set import ForecastSet
+
+
+def forecast_set(seed: int = 0) -> ForecastSet:
+    """Four monthly series in two regions, independent paths."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2027-01-01", periods=12, freq="MS")
+    paths = rng.gamma(20.0, 5.0, (4, 2000, 12)).astype(np.float32)
+    index = pd.DataFrame({"region": ["N", "N", "S", "S"], "product": ["A", "B", "A", "B"]})
+    actual_dates = pd.date_range("2026-10-01", periods=3, freq="MS")
+    return ForecastSet(
+        index,
+        ["region", "product"],
+        "M",
+        pd.DatetimeIndex(dates),
+        paths.mean(axis=1),
+        paths,
+        pd.DatetimeIndex(actual_dates),
+        np.full((4, 3), 100.0),
+    )
+
+
+def test_children_sum_to_parents_and_intervals_come_from_paths() -> None:
+    fs = forecast_set()
+    quarters = [parse_quarter("2027Q1"), parse_quarter("2027Q2")]
+    total = quarterly_forecast(fs, quarters, level=[]).set_index("quarter")
+    regions = quarterly_forecast(fs, quarters, level=["region"])
+    bottom = quarterly_forecast(fs, quarters)
+    for table in (regions, bottom):
+        np.testing.assert_allclose(table.groupby("quarter")["mean"].sum(), total["mean"], rtol=1e-6)
+    # independent series: the total's band is narrower than the sum of the regions' bands
+    width = (total["hi_80"] - total["lo_80"]).to_numpy()
+    summed = regions.groupby("quarter").apply(lambda g: (g["hi_80"] - g["lo_80"]).sum())
+    assert (width < summed.to_numpy() * 0.9).all()
+
+
+def test_fiscal_quarters_shift_the_months() -> None:
+    fs = forecast_set()
+    calendar_q = quarterly_forecast(fs, [parse_quarter("2027Q2")], level=[])
+    fiscal = quarterly_forecast(fs, [parse_quarter("2028Q1", 4)], level=[], fiscal_start_month=4)
+    # fiscal year starting in April: FY2028 Q1 is April-June 2027, the calendar Q2
+    np.testing.assert_allclose(fiscal["mean"], calendar_q["mean"])
+    assert fiscal["quarter"].iloc[0] == "2028Q1"

@@ -1,0 +1,67 @@
+"""Sample paths from backtest errors: coverage near nominal per period and for quarter sums."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.forecasting.metrics import coverage
+from models.forecasting.paths import PathSampler, bias_ratios, log_errors, match_means
+
+
+def simulate(rng, n_series, n_windows, h, mean):
+    """Actuals = mean x exp(AR(1) errors across the horizon), series-specific scale."""
+    sigma = np.linspace(0.1, 0.3, n_series)[None, :, None]
+    eps = rng.standard_normal((n_windows, n_series, h))
+    ar = np.zeros_like(eps)
+    for k in range(h):
+        ar[..., k] = (0.6 * ar[..., k - 1] if k else 0) + eps[..., k] * np.sqrt(1 - 0.36)
+    return np.expm1(np.log1p(mean) + sigma * ar)
+
+
+def test_coverage_close_to_nominal() -> None:
+    rng = np.random.default_rng(0)
+    n, h = 300, 13
+    mean = np.full((n, h), 100.0)
+    past = simulate(rng, n, 4, h, mean)
+    sampler = PathSampler().fit(log_errors(past, np.broadcast_to(mean, past.shape)))
+    paths = sampler.sample(mean, 1000, seed=1)
+    future = simulate(rng, n, 1, h, mean)[0]
+    for level, (lo, hi) in {0.8: (0.1, 0.9), 0.95: (0.025, 0.975)}.items():
+        band = np.quantile(paths, [lo, hi], axis=1)
+        assert abs(coverage(future, *band) - level) < 0.05
+        q_band = np.quantile(paths.sum(axis=2), [lo, hi], axis=1)
+        assert abs(coverage(future.sum(axis=1), *q_band) - level) < 0.06
+
+
+def test_paths_are_correlated_across_horizon_and_non_negative() -> None:
+    rng = np.random.default_rng(1)
+    mean = np.full((50, 13), 5.0)
+    past = simulate(rng, 50, 3, 13, mean)
+    paths = PathSampler().fit(log_errors(past, np.broadcast_to(mean, past.shape))).sample(mean, 500)
+    assert paths.dtype == np.float32 and (paths >= 0).all()
+    dev = np.log1p(paths[:, :, :12]) - np.log1p(5.0)
+    nxt = np.log1p(paths[:, :, 1:]) - np.log1p(5.0)
+    assert np.corrcoef(dev.ravel(), nxt.ravel())[0, 1] > 0.3
+
+
+def test_one_wild_backtest_miss_does_not_blow_up_path_means() -> None:
+    rng = np.random.default_rng(2)
+    errors = rng.normal(0, 0.2, (3, 40, 13))
+    errors[0, 5, :] = 9.0  # a forecast of ~0 for a series that then sold thousands
+    mean = np.full((40, 13), 50.0)
+    paths = PathSampler().fit(errors).sample(mean, 500)
+    assert np.isfinite(paths).all()
+    assert paths.mean() < 50.0 * 3
+    assert paths.max() <= np.expm1(np.log1p(50.0) + 3.0) + 1e-3
+
+
+def test_bias_ratio_lifts_low_totals_and_paths_match_the_target_mean() -> None:
+    rng = np.random.default_rng(3)
+    actual = rng.gamma(5.0, 30.0, (3, 50, 13))
+    forecast = actual.mean() / 1.5 * np.ones_like(actual)  # a third too low in volume
+    ratio = bias_ratios(actual, forecast)
+    assert np.all(np.abs(ratio - 1.5) < 0.35) and abs(np.median(ratio) - 1.5) < 0.1
+    mean = np.full((50, 13), 100.0)
+    paths = PathSampler().fit(log_errors(actual, forecast)).sample(mean, 300)
+    matched = match_means(paths, mean * ratio[:, None])
+    np.testing.assert_allclose(matched.mean(axis=1), mean * ratio[:, None], rtol=1e-3)

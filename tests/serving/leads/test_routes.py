@@ -1,0 +1,124 @@
+"""POST /v1/leads/score and /v1/leads/pipeline: batch scores, per-row errors, planning totals."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from threadpoolctl import threadpool_limits
+
+from engine.core.settings import Settings
+from engine.demo import write_demo_data
+from engine.registry.store import ModelStore
+from models.leads import LeadConversionModel
+from serving.app import create_app
+from serving.leads.schemas import MAX_BATCH
+from training.leads.job import train_leads
+
+
+@pytest.fixture(scope="module")
+def leads_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("api-leads")
+    sizes = {"n_leads": 2000, "n_weeks": 10, "n_products": 1, "stores_per_region": 1}
+    return write_demo_data(folder, seed=21, n_regions=1, **sizes)["leads"]
+
+
+@pytest.fixture(scope="module")
+def client(
+    tmp_path_factory: pytest.TempPathFactory, _store_template: Path, leads_csv: Path
+) -> Iterator[TestClient]:
+    """An open app whose store holds a trained lead-conversion champion."""
+    home = tmp_path_factory.mktemp("leads-home")
+    shutil.copy(_store_template, home / "mlflow.db")
+    settings = Settings(home=home, auth_enabled=False, refresh_seconds=60)
+    store = ModelStore.from_settings(settings)
+    with threadpool_limits(1):
+        train_leads(store, leads_csv, estimator=LeadConversionModel(max_iter=60, cv=2))
+    with TestClient(create_app(settings, store)) as test_client:
+        yield test_client
+
+
+def _rows(leads_csv: Path, n: int) -> list[dict]:
+    frame = pd.read_csv(leads_csv).drop(columns=["converted", "conversion_date"]).head(n)
+    return frame.replace({np.nan: None}).to_dict(orient="records")
+
+
+def test_score_a_batch(client: TestClient, leads_csv: Path) -> None:
+    rows = _rows(leads_csv, 1500)
+    answer = client.post("/v1/leads/score", json={"leads": rows})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["model_version"] == "1" and body["errors"] == []
+    assert len(body["scored"]) == 1500
+    first = body["scored"][0]
+    assert first["lead_id"] == rows[0]["lead_id"]
+    assert 0 <= first["probability"] <= 1 and first["score"] == round(first["probability"] * 100)
+    assert first["tier"] in {"cold", "warm", "hot", "sales-qualified"}
+    assert first["reason_1"] == first["reasons"][0]["text"]
+    assert set(body["tiers"]) == {"warm", "hot", "sales-qualified"}
+
+
+def test_bad_rows_get_errors_and_the_rest_are_scored(client: TestClient, leads_csv: Path) -> None:
+    rows = _rows(leads_csv, 5)
+    rows[1]["site_visits"] = "many"
+    rows[3]["downloads"] = -4
+    del rows[4]["lead_id"]
+    rows.append({"lead_id": "partial", "source": "web"})  # missing cells are imputed
+    answer = client.post("/v1/leads/score", json={"leads": rows})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert [s["row"] for s in body["scored"]] == [0, 2, 5]
+    assert [(e["row"], e["field"]) for e in body["errors"]] == [
+        (1, "site_visits"),
+        (3, "downloads"),
+        (4, "lead_id"),
+    ]
+    assert body["errors"][0]["lead_id"] == rows[1]["lead_id"]
+
+
+def test_a_column_no_row_has_is_a_422(client: TestClient) -> None:
+    answer = client.post("/v1/leads/score", json={"leads": [{"lead_id": "a", "source": "web"}]})
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "DataError"
+
+
+def test_batch_size_is_bounded(client: TestClient) -> None:
+    assert client.post("/v1/leads/score", json={"leads": []}).status_code == 422
+    too_many = [{"lead_id": str(i)} for i in range(MAX_BATCH + 1)]
+    assert client.post("/v1/leads/score", json={"leads": too_many}).status_code == 422
+
+
+def test_pipeline_by_segment_and_quarter(client: TestClient, leads_csv: Path) -> None:
+    rows = _rows(leads_csv, 400)
+    rows[0]["email_opens"] = "?"
+    answer = client.post(
+        "/v1/leads/pipeline", json={"leads": rows, "by": ["source"], "as_of": "2024-01-01"}
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    table = pd.DataFrame(body["pipeline"])
+    assert len(body["errors"]) == 1 and table["leads"].sum() == 399
+    scored = client.post("/v1/leads/score", json={"leads": rows}).json()["scored"]
+    assert table["expected_conversions"].sum() == pytest.approx(
+        sum(s["probability"] for s in scored), rel=1e-4
+    )
+    assert set(table["source"]) <= {"web", "referral", "event", "paid_search", "email", "partner"}
+    assert (table["conversions_lo_80"] <= table["expected_conversions"]).all()
+    assert (table["value_hi_95"] >= table["expected_value"]).all()
+    assert body["lag_days"] > 0
+    bad = client.post("/v1/leads/pipeline", json={"leads": rows, "by": ["planet"]})
+    assert bad.status_code == 422 and bad.json()["field"] == "by"
+    bad = client.post("/v1/leads/pipeline", json={"leads": rows, "as_of": "someday"})
+    assert bad.status_code == 422 and bad.json()["field"] == "as_of"
+
+
+def test_no_champion_is_409(settings: Settings, store: ModelStore) -> None:
+    with TestClient(create_app(settings, store)) as fresh:
+        answer = fresh.post("/v1/leads/score", json={"leads": [{"lead_id": "a"}]})
+    assert answer.status_code == 409
+    assert "lodestar train leads" in answer.json()["message"]

@@ -1,0 +1,148 @@
+"""Pricing API: what-if, recommendations, elasticities, saved scenarios; roles and errors."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from engine.core.settings import Settings
+from engine.registry.store import ModelStore
+from serving.app import create_app
+from serving.core.auth import Role
+from tests.serving.api_keys import headers_for, keys_setting
+from training.pricing.job import train_pricing
+
+PRICING = headers_for(Role.pricing)
+PLANNER = headers_for(Role.planner)
+
+
+@pytest.fixture(scope="module")
+def pricing_client(
+    tmp_path_factory: pytest.TempPathFactory, sales_template: Path, demo_paths: dict[str, Path]
+) -> Iterator[TestClient]:
+    """Sales v1 and pricing v1 champions behind keyed auth (one app for the module)."""
+    home = tmp_path_factory.mktemp("pricing-api")
+    shutil.copy(sales_template, home / "mlflow.db")
+    settings = Settings(home=home, api_keys=keys_setting(), auth_enabled=True)
+    store = ModelStore.from_settings(settings)
+    assert train_pricing(store, demo_paths["sales"]).promoted
+    with TestClient(create_app(settings, store)) as client:
+        yield client
+
+
+def test_what_if_without_change_is_the_baseline(pricing_client: TestClient) -> None:
+    r = pricing_client.post("/v1/pricing/scenarios", json={"name": "none"}, headers=PRICING)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["pricing_model_version"] == "1" and body["sales_model_version"] == "1"
+    for row in body["summary"] + body["weekly"]:
+        assert row["units"] == row["baseline_units"] and row["change_margin"] == 0
+
+
+def test_price_cut_moves_own_and_substitute_units(pricing_client: TestClient) -> None:
+    scenario = {"price_changes": [{"filter": {"product": "P01"}, "percent": -10}]}
+    r = pricing_client.post("/v1/pricing/scenarios", json=scenario, headers=PRICING)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    summary = {row["product"]: row for row in body["summary"]}
+    assert summary["P01"]["change_units"] > 0
+    elastic = pricing_client.get(
+        "/v1/pricing/elasticities", params={"product": "P02,P03,P04"}, headers=PLANNER
+    ).json()["elasticities"]
+    substitutes = [
+        e["product"]
+        for e in elastic
+        if e["cross_product"] == "P01" and e["plausible"] and e["lo_95"] > 0
+    ]
+    assert substitutes
+    for product in substitutes:
+        assert summary[product]["change_units"] < 0
+    assert {row["quarter"] for row in body["quarterly"]}
+    assert all("date" in row for row in body["weekly"])
+
+
+def test_recommendations_respect_constraints(pricing_client: TestClient) -> None:
+    request = {
+        "objective": "margin",
+        "constraints": {"max_change_pct": 10, "price_endings": [".99", ".49"]},
+    }
+    r = pricing_client.post("/v1/pricing/recommendations", json=request, headers=PRICING)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["sales_model_version"] == "1"
+    for row in body["recommendations"]:
+        assert abs(row["recommended_price"] / row["current_price"] - 1) <= 0.10 + 1e-9
+        assert round(row["recommended_price"] % 1, 2) in (0.49, 0.99)
+        assert isinstance(row["binding"], list)
+        assert row["margin_change_lo_95"] <= row["margin_change_hi_95"]
+
+
+def test_impossible_constraints_are_422_naming_the_conflict(pricing_client: TestClient) -> None:
+    request = {"constraints": {"min_margin_pct": 95, "max_change_pct": 1}}
+    r = pricing_client.post("/v1/pricing/recommendations", json=request, headers=PRICING)
+    assert r.status_code == 422
+    body = r.json()
+    assert body["error"] == "ConstraintError"
+    assert "min_margin" in body["message"] and "max_change" in body["message"]
+
+
+def test_unknown_products_are_404(pricing_client: TestClient) -> None:
+    scenario = {"price_changes": [{"filter": {"product": "NOPE"}, "percent": 5}]}
+    r = pricing_client.post("/v1/pricing/scenarios", json=scenario, headers=PRICING)
+    assert r.status_code == 404 and r.json()["field"] == "product"
+    r = pricing_client.post(
+        "/v1/pricing/recommendations", json={"filter": {"product": "NOPE"}}, headers=PRICING
+    )
+    assert r.status_code == 404
+    r = pricing_client.get("/v1/pricing/elasticities", params={"product": "NOPE"}, headers=PLANNER)
+    assert r.status_code == 404
+    bad_ladder = {"constraints": {"ladders": [{"above": "NOPE", "below": "P01", "pct": 5}]}}
+    r = pricing_client.post("/v1/pricing/recommendations", json=bad_ladder, headers=PRICING)
+    assert r.status_code == 404
+
+
+def test_roles(pricing_client: TestClient) -> None:
+    assert pricing_client.get("/v1/pricing/elasticities", headers=PLANNER).status_code == 200
+    r = pricing_client.post("/v1/pricing/scenarios", json={}, headers=PLANNER)
+    assert r.status_code == 403
+    r = pricing_client.post("/v1/pricing/recommendations", json={}, headers=PLANNER)
+    assert r.status_code == 403
+    assert pricing_client.get("/v1/pricing/elasticities").status_code == 401
+
+
+def test_elasticities_table(pricing_client: TestClient) -> None:
+    r = pricing_client.get("/v1/pricing/elasticities", headers=PLANNER)
+    rows = r.json()["elasticities"]
+    own = [e for e in rows if e["kind"] == "own"]
+    assert len(own) == 4 and all(e["cross_product"] in (None, "") for e in own)
+    assert all(e["lo_95"] <= e["elasticity"] <= e["hi_95"] for e in rows if e["plausible"])
+
+
+def test_saved_scenarios_list_get_compare(pricing_client: TestClient) -> None:
+    for name, pct in (("cut-5", -5), ("raise-5", 5)):
+        body = {
+            "name": name,
+            "scenario": {"price_changes": [{"filter": {"product": "P02"}, "percent": pct}]},
+        }
+        r = pricing_client.post("/v1/pricing/saved-scenarios", json=body, headers=PRICING)
+        assert r.status_code == 201, r.text
+    listed = pricing_client.get("/v1/pricing/saved-scenarios", headers=PRICING).json()
+    assert {"cut-5", "raise-5"} <= {s["name"] for s in listed["scenarios"]}
+    one = pricing_client.get("/v1/pricing/saved-scenarios/cut-5", headers=PRICING)
+    assert one.status_code == 200 and one.json()["scenario"]["price_changes"][0]["percent"] == -5
+    missing = pricing_client.get("/v1/pricing/saved-scenarios/none-such", headers=PRICING)
+    assert missing.status_code == 404
+    r = pricing_client.post(
+        "/v1/pricing/saved-scenarios/compare", json={"names": ["cut-5", "raise-5"]}, headers=PRICING
+    )
+    assert r.status_code == 200, r.text
+    rows = {(x["scenario"], x["product"]): x for x in r.json()["rows"]}
+    assert rows[("cut-5", "P02")]["change_units"] > 0 > rows[("raise-5", "P02")]["change_units"]
+    r = pricing_client.post(
+        "/v1/pricing/saved-scenarios", json={"name": "../x", "scenario": {}}, headers=PRICING
+    )
+    assert r.status_code == 422

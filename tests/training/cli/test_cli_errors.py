@@ -1,0 +1,133 @@
+"""CLI promise: a user error is exit 2 and one line on stderr, and nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from engine.core.settings import Settings
+from engine.registry.store import ModelStore
+from training.cli.app import main
+from training.forecasting.job import train_forecast
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    captured = capsys.readouterr()
+    return int(info.value.code or 0), captured.out, captured.err
+
+
+def bad_sales(tmp_path: Path, demo_paths: dict[str, Path], breaker: str) -> Path:
+    frame = pd.read_csv(demo_paths["sales"])
+    if breaker == "missing":
+        frame = frame.drop(columns=["units"])
+    elif breaker == "type":
+        frame["units"] = frame["units"].astype(object)
+        frame.loc[7, "units"] = "n/a"
+    elif breaker == "duplicate":
+        frame = pd.concat([frame, frame.iloc[[3]]])
+    elif breaker == "negative_price":
+        frame.loc[11, "price"] = -1.0
+    elif breaker == "date":
+        frame.loc[2, "date"] = "32/13/2024"
+    path = tmp_path / f"{breaker}.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("breaker", "field"),
+    [
+        ("missing", "units"),
+        ("type", "units"),
+        ("duplicate", "date"),
+        ("negative_price", "price"),
+        ("date", "date"),
+    ],
+)
+def test_bad_training_data_exits_2_with_one_line_and_no_registry_entry(
+    breaker: str,
+    field: str,
+    tmp_path: Path,
+    demo_paths: dict[str, Path],
+    settings: Settings,
+    store: ModelStore,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("training.cli.options.get_settings", lambda: settings)
+    path = bad_sales(tmp_path, demo_paths, breaker)
+    code, _, err = run_cli(["train", "forecast", "--data", str(path)], capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert f"[{field}]" in lines[0]
+    assert store.versions("sales") == []
+    assert store.client.search_runs([store.experiment_id("sales")]) == []
+
+
+def test_column_mapping_errors_name_the_field(
+    tmp_path: Path, demo_paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(
+        ["train", "forecast", "--data", str(demo_paths["sales"]), "--columns", "units=move"],
+        capsys,
+    )
+    assert code == 2 and "[units]" in err and "'move'" in err
+
+
+def test_unknown_option_is_exit_2_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["train", "forecast", "--bogus"], capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_failure_while_logging_leaves_no_registered_version(
+    demo_paths: dict[str, Path], store: ModelStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "log_model", broken)
+    with pytest.raises(OSError):
+        train_forecast(store, demo_paths["sales"])
+    assert store.versions("sales") == []
+    runs = store.client.search_runs([store.experiment_id("sales")])
+    assert [r.info.status for r in runs] == ["FAILED"]
+
+
+def test_failure_after_registering_removes_the_version(
+    demo_paths: dict[str, Path], store: ModelStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("alias service down")
+
+    monkeypatch.setattr(store, "set_champion", broken)
+    with pytest.raises(RuntimeError):
+        train_forecast(store, demo_paths["sales"])
+    assert store.versions("sales") == []
+    assert store.champion_version("sales") is None
+
+
+def test_real_console_command_reports_one_line(tmp_path: Path) -> None:
+    """The installed entry point, as a user runs it, in a fresh process."""
+    path = tmp_path / "empty.csv"
+    path.write_text("date,store,units\n")
+    env = {**os.environ, "LODESTAR_HOME": str(tmp_path / "home")}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "training.cli", "train", "forecast", "--data", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == ["error [sales]: the sales table is empty"]
+    assert not (tmp_path / "home").exists() or not any((tmp_path / "home").rglob("*.joblib"))

@@ -1,0 +1,36 @@
+"""Per-series selection with horizon totals, checked bias ratios and the auto reconciliation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.forecasting.orchestrator import _auto_method, checked_bias_ratios, select_per_series
+
+
+def test_selection_counts_the_error_of_horizon_totals() -> None:
+    actual = np.tile(np.array([10.0, 0.0, 10.0, 0.0]), (2, 1, 1))  # windows x series x steps
+    low = np.tile(np.array([1.0, 0.0, 1.0, 0.0]), (2, 1, 1))  # better per period, total far off
+    flat = np.full((2, 1, 4), 6.0)  # worse per period, total close
+    scale = np.array([5.0])
+    choice, scores = select_per_series({"low": low, "flat": flat}, actual, scale)
+    assert scores[0, 0] < scores[0, 1]  # the MASE table still ranks 'low' first
+    assert choice[0] == 1
+
+
+def test_bias_ratios_kept_only_when_they_help_out_of_sample() -> None:
+    forecast = np.full((3, 2, 4), 10.0)
+    steady = np.full((3, 2, 4), 20.0)
+    assert np.all(checked_bias_ratios(steady, forecast) > 1.0)
+    one_off = steady.copy()
+    one_off[-1] = 10.0  # earlier windows ran high, the last did not: the ratio would have hurt
+    assert np.all(checked_bias_ratios(one_off, forecast) == 1.0)
+
+
+def test_auto_reconciliation_never_trades_bottom_accuracy() -> None:
+    scores = {
+        "bottom_up": {"total": 0.30, "store": 0.32, "store x brand": 0.64},
+        "mint_shrink": {"total": 0.20, "store": 0.25, "store x brand": 0.68},
+    }
+    assert _auto_method(scores, "store x brand") == "bottom_up"
+    scores["mint_shrink"]["store x brand"] = 0.63
+    assert _auto_method(scores, "store x brand") == "mint_shrink"

@@ -1,0 +1,114 @@
+"""`lodestar train pricing` and `lodestar pricing elasticities | what-if | recommend`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from engine.core.settings import Settings
+from engine.registry.store import ModelStore
+from training.cli.app import main
+from training.forecasting.job import train_forecast
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    captured = capsys.readouterr()
+    return int(info.value.code or 0), captured.out, captured.err
+
+
+@pytest.fixture
+def cli_settings(
+    tmp_path: Path, _store_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(_store_template, home / "mlflow.db")
+    settings = Settings(home=home)
+    monkeypatch.setattr("training.cli.options.get_settings", lambda: settings)
+    monkeypatch.setattr("training.cli.pricing.get_settings", lambda: settings)
+    return settings
+
+
+def test_train_then_answer_from_files(
+    cli_settings: Settings, demo_paths: dict[str, Path], tmp_path: Path, capsys
+) -> None:
+    train_forecast(ModelStore.from_settings(cli_settings), demo_paths["sales"])
+    code, out, err = run_cli(["train", "pricing", "--data", str(demo_paths["sales"])], capsys)
+    assert code == 0, err
+    assert "price sensitivity v1" in out
+
+    elasticities = tmp_path / "el.csv"
+    code, out, err = run_cli(["pricing", "elasticities", "--out", str(elasticities)], capsys)
+    assert code == 0, err
+    table = pd.read_csv(elasticities)
+    assert {
+        "product",
+        "cross_product",
+        "elasticity",
+        "lo_95",
+        "hi_95",
+        "n_obs",
+        "plausible",
+    } <= set(table.columns)
+    assert (table["kind"] == "own").sum() == 4 and (table["kind"] == "cross").sum() == 12
+
+    scenario = tmp_path / "cut.toml"
+    scenario.write_text('name = "cut"\n[[price_changes]]\nproduct = "P01"\npercent = -10\n')
+    out_file = tmp_path / "what_if.csv"
+    code, out, err = run_cli(
+        ["pricing", "what-if", "--scenario", str(scenario), "--out", str(out_file)], capsys
+    )
+    assert code == 0, err
+    what_if = pd.read_csv(out_file)
+    assert set(what_if["span"]) == {"total", "quarter", "week"}
+    total = what_if[(what_if["span"] == "total")].set_index("product")
+    assert total.loc["P01", "change_units"] > 0
+
+    request = tmp_path / "rec.json"
+    request.write_text(json.dumps({"constraints": {"max_change_pct": 10, "min_margin_pct": 5}}))
+    rec_file = tmp_path / "rec.csv"
+    code, out, err = run_cli(
+        ["pricing", "recommend", "--scenario", str(request), "--out", str(rec_file)], capsys
+    )
+    assert code == 0, err
+    rec = pd.read_csv(rec_file)
+    change = rec["recommended_price"] / rec["current_price"] - 1
+    assert (change.abs() <= 0.10 + 1e-9).all()
+
+    impossible = tmp_path / "impossible.json"
+    impossible.write_text(json.dumps({"constraints": {"max_change_pct": 1, "min_margin_pct": 95}}))
+    bad_out = tmp_path / "never.csv"
+    code, out, err = run_cli(
+        ["pricing", "recommend", "--scenario", str(impossible), "--out", str(bad_out)], capsys
+    )
+    assert code == 2
+    assert err.count("\n") == 1 and "min_margin" in err and "max_change" in err
+    assert not bad_out.exists()
+
+
+def test_what_if_without_champions_is_a_clear_error(
+    cli_settings: Settings, tmp_path, capsys
+) -> None:
+    scenario = tmp_path / "s.json"
+    scenario.write_text("{}")
+    code, _, err = run_cli(
+        ["pricing", "what-if", "--scenario", str(scenario), "--out", str(tmp_path / "o.csv")],
+        capsys,
+    )
+    assert code == 2 and "no champion" in err
+
+
+def test_unreadable_scenario_file_is_exit_2(cli_settings: Settings, tmp_path, capsys) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text("this is = = not toml")
+    code, _, err = run_cli(
+        ["pricing", "recommend", "--scenario", str(scenario), "--out", str(tmp_path / "o.csv")],
+        capsys,
+    )
+    assert code == 2 and "scenario" in err

@@ -1,0 +1,109 @@
+"""`lodestar train forecast` (training job) and `lodestar forecast` (batch CSV forecasts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.core.parallel import Runner
+from models.forecasting.catalog import selection_help
+from training.cli.options import (
+    ColumnsOption,
+    DataOption,
+    ForceOption,
+    KeysOption,
+    open_store,
+    split_list,
+)
+from training.forecasting.job import train_forecast
+
+ModelsOption = Annotated[str, typer.Option("--models", help=selection_help())]
+JobsOption = Annotated[int, typer.Option("--n-jobs", help="Parallel workers (-1: all cores).")]
+BackendOption = Annotated[
+    str, typer.Option("--backend", help="joblib backend: loky, threading or dask.")
+]
+SchedulerOption = Annotated[
+    str | None, typer.Option("--scheduler", help="Dask scheduler address (with --backend dask).")
+]
+
+
+def register(app: typer.Typer, train_app: typer.Typer) -> None:
+    @train_app.command("forecast")
+    def train(
+        data: DataOption,
+        columns: ColumnsOption = None,
+        keys: KeysOption = None,
+        force: ForceOption = False,
+        models: ModelsOption = "standard",
+        reconciliation: Annotated[
+            str, typer.Option("--reconciliation", help="auto, bottom_up or mint_shrink.")
+        ] = "auto",
+        windows: Annotated[int, typer.Option("--windows", help="Backtest windows.")] = 3,
+        horizon_quarters: Annotated[
+            int, typer.Option("--horizon-quarters", help="Quarters to forecast.")
+        ] = 5,
+        n_jobs: JobsOption = 1,
+        backend: BackendOption = "loky",
+        scheduler: SchedulerOption = None,
+    ) -> None:
+        """Fit the sales forecaster, log it to MLflow, register it, promote it if better."""
+        result = train_forecast(
+            open_store(),
+            data,
+            columns,
+            split_list(keys),
+            horizon_quarters=horizon_quarters,
+            force=force,
+            selection=models,
+            reconciliation=reconciliation,
+            n_windows=windows,
+            n_jobs=n_jobs,
+            backend=backend,
+            scheduler=scheduler,
+            progress=True,
+        )
+        typer.echo(
+            f"sales forecast v{result.version}: backtest WAPE "
+            f"{result.metrics.get('backtest_wape', float('nan')):.3f}, 80% coverage "
+            f"{result.metrics.get('coverage_80', float('nan')):.2f}; {result.reason}"
+        )
+
+    @app.command("forecast")
+    def forecast(
+        data: DataOption,
+        horizon: Annotated[int, typer.Option("--horizon", help="Periods to forecast.")],
+        out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+        columns: ColumnsOption = None,
+        keys: KeysOption = None,
+        freq: Annotated[
+            str | None, typer.Option("--freq", help="D, W, M or Q (default: inferred).")
+        ] = None,
+        by_quarter: Annotated[
+            bool, typer.Option("--by-quarter", help="Quarter totals instead of periods.")
+        ] = False,
+        fiscal_start_month: Annotated[
+            int, typer.Option("--fiscal-start-month", help="First month of the fiscal year.")
+        ] = 1,
+        models: ModelsOption = "standard",
+        n_jobs: JobsOption = 1,
+        backend: BackendOption = "loky",
+        scheduler: SchedulerOption = None,
+    ) -> None:
+        """Forecast any sales history to a CSV: keys, date (or quarter), mean, 80/95% bands."""
+        from training.forecasting.batch import batch_forecast
+
+        table = batch_forecast(
+            data,
+            horizon,
+            out,
+            columns,
+            split_list(keys),
+            freq,
+            by_quarter,
+            models,
+            Runner(n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=True),
+            fiscal_start_month,
+        )
+        typer.echo(f"wrote {len(table)} rows to {out}")

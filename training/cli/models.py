@@ -1,0 +1,103 @@
+"""`lodestar models list|promote|rollback`: champions and challengers for data scientists.
+
+Promotion and rollback only move the `champion` alias (a running server picks it up within
+LODESTAR_REFRESH_SECONDS); both print the champion-vs-challenger metrics first.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from engine.registry.lifecycle import family_overview, move_champion, overview, rollback_target
+from engine.registry.store import registered_name
+from training.cli.options import open_store
+
+FamilyArg = Annotated[str, typer.Argument(help="sales, leads or pricing.")]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Only show the comparison; move nothing.")
+]
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+def _comparison_text(rows: list[dict]) -> str:
+    if not rows:
+        return "  (no metrics logged)"
+    width = max(len(r["metric"]) for r in rows)
+    lines = [f"  {'metric':<{width}}  {'champion':>10}  {'challenger':>10}  {'diff':>10}"]
+    for r in rows:
+        lines.append(
+            f"  {r['metric']:<{width}}  {_fmt(r['champion']):>10}  "
+            f"{_fmt(r['challenger']):>10}  {_fmt(r['difference']):>10}"
+        )
+    return "\n".join(lines)
+
+
+def _move_text(move: dict) -> str:
+    head = (
+        f"{move['family']} {move['action']}: champion v{move['previous_champion'] or '-'} "
+        f"vs challenger v{move['target']}"
+    )
+    return f"{head}\n{_comparison_text(move['comparison'])}\n{move['message']}"
+
+
+def register(app: typer.Typer, train_app: typer.Typer) -> None:
+    models_app = typer.Typer(help="Registered models: list, promote, roll back.")
+    app.add_typer(models_app, name="models")
+
+    @models_app.command("list")
+    def list_models(
+        family: Annotated[str | None, typer.Argument(help="One family (default: all).")] = None,
+        limit: Annotated[int, typer.Option("--limit", help="Challengers per family.")] = 10,
+    ) -> None:
+        """Each family's champion and recent challengers with metrics and data range."""
+
+        store = open_store()
+        if family:
+            registered_name(family)
+            families = [family_overview(store, family, limit)]
+        else:
+            families = overview(store, limit)
+        for fam in families:
+            typer.echo(f"{fam['family']} ({fam['registered_model']}), {fam['n_versions']} versions")
+            entries = ([fam["champion"]] if fam["champion"] else []) + fam["challengers"]
+            if not entries:
+                typer.echo("  no versions yet: train one with `lodestar train ...`")
+            for v in entries:
+                mark = "champion  " if v["is_champion"] else "challenger"
+                metrics = ", ".join(f"{k}={_fmt(val)}" for k, val in v["metrics"].items())
+                typer.echo(
+                    f"  v{v['version']:<4} {mark} trained {v['trained_at'] or '-'} "
+                    f"data {v['data_start'] or '?'}..{v['data_end'] or '?'}  {metrics}"
+                )
+
+    @models_app.command("promote")
+    def promote(
+        family: FamilyArg,
+        version: Annotated[str, typer.Argument(help="Version to make champion.")],
+        dry_run: DryRunOption = False,
+    ) -> None:
+        """Make a version the champion (it is loaded once first, to be sure it serves)."""
+
+        move = move_champion(open_store(), family, version, "promote", dry_run)
+        typer.echo(_move_text(move.to_dict()))
+
+    @models_app.command("rollback")
+    def rollback(
+        family: FamilyArg,
+        version: Annotated[
+            str | None,
+            typer.Option("--to", help="Version to go back to (default: the one before)."),
+        ] = None,
+        dry_run: DryRunOption = False,
+    ) -> None:
+        """Move the champion back to an older version."""
+
+        store = open_store()
+        target = version or rollback_target(store, family)
+        move = move_champion(store, family, target, "rollback", dry_run)
+        typer.echo(_move_text(move.to_dict()))

@@ -1,0 +1,107 @@
+"""`lodestar train pricing` and `lodestar pricing ...`: elasticities, what-ifs, recommendations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.core.errors import NoChampionError
+from engine.core.files import read_document, write_table
+from engine.core.settings import get_settings
+from engine.pricing import answers
+from engine.pricing.scenario import parse_recommendation, parse_scenario
+from training.cli.options import (
+    ColumnsOption,
+    DataOption,
+    ForceOption,
+    KeysOption,
+    open_store,
+    split_list,
+)
+from training.pricing.job import train_pricing
+
+OutOption = Annotated[Path, typer.Option("--out", help="Output file (.csv, or .json).")]
+ScenarioOption = Annotated[
+    Path, typer.Option("--scenario", help="Scenario / request file (JSON or TOML).")
+]
+
+
+def register(app: typer.Typer, train_app: typer.Typer) -> None:
+    pricing_app = typer.Typer(
+        help="Price sensitivity, what-if scenarios and recommendations.", no_args_is_help=True
+    )
+    app.add_typer(pricing_app, name="pricing")
+
+    @train_app.command("pricing")
+    def train(
+        data: DataOption,
+        columns: ColumnsOption = None,
+        keys: KeysOption = None,
+        controls: Annotated[
+            str | None,
+            typer.Option("--controls", help="Numeric control columns, comma separated."),
+        ] = None,
+        force: ForceOption = False,
+    ) -> None:
+        """Fit price elasticities, log them to MLflow, register, promote if better."""
+        result = train_pricing(
+            open_store(), data, columns, split_list(keys), split_list(controls), force=force
+        )
+        typer.echo(
+            f"price sensitivity v{result.version}: holdout RMSE of log units "
+            f"{result.metrics.get('holdout_rmse_log_units', float('nan')):.4f} "
+            f"(no price effect: {result.metrics.get('holdout_rmse_no_price', float('nan')):.4f})"
+            f"; {result.reason}"
+        )
+
+    @pricing_app.command("elasticities")
+    def elasticities(
+        out: OutOption,
+        products: Annotated[
+            str | None, typer.Option("--products", help="Only these products (comma list).")
+        ] = None,
+    ) -> None:
+        """Write the champion's own and cross elasticities with 95% CIs and plausibility."""
+        version, pricing_set = open_store().load_champion("pricing")
+        table = answers.elasticity_table(pricing_set, split_list(products)).assign(
+            model_version=version
+        )
+        write_table(table, out)
+        n_bad = int((~table["plausible"]).sum())
+        typer.echo(f"{len(table)} elasticities written to {out} ({n_bad} flagged implausible)")
+
+    @pricing_app.command("what-if")
+    def what_if(scenario: ScenarioOption, out: OutOption) -> None:
+        """Units, revenue and margin of a scenario vs the baseline, per week and quarter."""
+        store = open_store()
+        request = parse_scenario(read_document(scenario))
+        _, forecast_set = store.load_champion("sales")
+        _, pricing_set = store.load_champion("pricing")
+        result = answers.what_if(
+            forecast_set, pricing_set, request, get_settings().fiscal_year_start_month
+        )
+        table = answers.what_if_long_table(result)
+        write_table(table, out)
+        total = table[(table["span"] == "total")]
+        cols = ["product", "baseline_units", "units", "change_revenue", "change_margin"]
+        typer.echo(total[cols].round(1).to_string(index=False))
+        typer.echo(f"written to {out}")
+
+    @pricing_app.command("recommend")
+    def recommend(scenario: ScenarioOption, out: OutOption) -> None:
+        """Recommended prices under the request's objective and constraints."""
+        store = open_store()
+        request = parse_recommendation(read_document(scenario))
+        _, pricing_set = store.load_champion("pricing")
+        try:
+            _, forecast_set = store.load_champion("sales")
+        except NoChampionError:
+            forecast_set = None  # without a sales champion, volumes are relative
+        table, joint = answers.recommendation_table(pricing_set, request, forecast_set)
+        table = table.assign(joint=joint)
+        write_table(table, out)
+        cols = ["product", "current_price", "recommended_price", "change_pct", "binding"]
+        typer.echo(table[cols].round(2).to_string(index=False))
+        typer.echo(f"written to {out}")

@@ -1,0 +1,77 @@
+"""`lodestar serve` runs the HTTP API; `lodestar api-key` makes a key and its hashed entry."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+import typer
+
+from engine.core.errors import ConstraintError
+from engine.core.settings import get_settings
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def register(app: typer.Typer, train_app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve(
+        host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port")] = 8000,
+        workers: Annotated[int, typer.Option("--workers")] = 1,
+    ) -> None:
+        """Serve forecasts, scores and prices over HTTP from the registered champions.
+
+        With no API keys configured the API is open, so only a loopback host is allowed;
+        set LODESTAR_API_KEYS / LODESTAR_API_KEYS_FILE (or LODESTAR_AUTH_ENABLED=false).
+        """
+        import uvicorn
+
+        from serving.core.access_log import configure_json_logs
+        from serving.core.auth import KeyRing
+
+        settings = get_settings()
+        configure_json_logs(settings.log_level)
+        keyring = KeyRing.from_settings(settings)  # a bad key entry stops us here, exit 2
+        if settings.auth_enabled and not keyring.configured and not _is_loopback(host):
+            raise ConstraintError(
+                f"refusing to serve on {host} without API keys: set LODESTAR_API_KEYS or "
+                "LODESTAR_API_KEYS_FILE (see `lodestar api-key`), or LODESTAR_AUTH_ENABLED=false",
+                "host",
+            )
+        uvicorn.run(
+            "serving.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
+
+    @app.command("api-key")
+    def api_key(
+        role: Annotated[
+            str, typer.Option("--role", help="planner, pricing or data_scientist.")
+        ] = "planner",
+    ) -> None:
+        """Make a new API key: prints the key once and the hashed entry for the keys file."""
+        from serving.core.auth import Role, hash_key, new_key
+
+        try:
+            chosen = Role(role)
+        except ValueError:
+            raise ConstraintError(
+                f"unknown role '{role}' (known: {', '.join(r.value for r in Role)})", "role"
+            ) from None
+        key = new_key()
+        typer.echo(f"API key (shown once, give it to the user): {key}")
+        typer.echo("Line for LODESTAR_API_KEYS_FILE (or LODESTAR_API_KEYS, comma separated):")
+        typer.echo(f"{chosen.value}:sha256:{hash_key(key)}")

@@ -1,1 +1,0 @@
-"""Sales-forecast training: candidates, rolling-origin backtests, selection, reconciliation."""

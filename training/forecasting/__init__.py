@@ -1,0 +1,1 @@
+"""`lodestar train forecast` and `lodestar forecast`: the sales-forecast job and batch CSVs."""

@@ -1,0 +1,162 @@
+"""The sales-forecast training job: validate, backtest, fit, log, register, promote if better."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+from mlflow.models import infer_signature
+
+from engine.core.calendar import periods_to_cover, quarter_of
+from engine.core.contracts import SalesHistory, read_sales
+from engine.core.families import SALES
+from engine.core.parallel import Runner
+from engine.forecasting.backtest import Backtester
+from engine.forecasting.orchestrator import ForecastSettings, Outcome, run_forecast
+from engine.registry import promotion
+from engine.registry.pyfunc import SalesForecastPyfunc
+from engine.registry.store import ModelStore
+from models.forecasting.panel import Panel, to_panel
+from training.core.results import TrainResult
+from training.forecasting.charts import close, fan_charts
+
+log = logging.getLogger("lodestar.training.forecasting")
+
+PROMOTION_METRIC = SALES.promotion_metric
+
+
+def horizon_for(last: pd.Timestamp, freq: str, quarters: int) -> int:
+    """Periods from the last date through the end of the `quarters`-th quarter after it."""
+    target = quarter_of(pd.DatetimeIndex([last]))[0] + quarters
+    return periods_to_cover(last, target, freq)
+
+
+def champion_score(
+    store: ModelStore,
+    panel: Panel,
+    settings: ForecastSettings,
+    backtester: Backtester,
+    keys: list[str],
+) -> tuple[str | None, float | None, dict | None]:
+    """The champion's spec re-evaluated on this data's windows: (version, WAPE, its spec)."""
+    version = store.champion_version("sales")
+    if version is None:
+        return None, None, None
+    payload = store.load_version("sales", version)
+    spec = dict(getattr(payload, "info", {}).get("spec") or {"selection": "baseline"})
+    same_windows = {"n_windows": settings.n_windows, "window_horizon": settings.window_horizon}
+    champ = ForecastSettings(**{**spec, **same_windows, "n_paths": 50, "seed": settings.seed})
+    outcome = run_forecast(panel, champ, 0, backtester=backtester, keys=keys)
+    return version, outcome.metrics.get(PROMOTION_METRIC), spec
+
+
+def train_forecast(
+    store: ModelStore,
+    data: str | Path,
+    columns: str | None = None,
+    keys: list[str] | None = None,
+    horizon_quarters: int = 5,
+    force: bool = False,
+    selection: str = "standard",
+    reconciliation: str = "auto",
+    n_windows: int = 3,
+    n_jobs: int = 1,
+    backend: str = "loky",
+    scheduler: str | None = None,
+    progress: bool = False,
+    seed: int = 0,
+) -> TrainResult:
+    """The `lodestar train forecast` job. Validation happens before any run is created."""
+    history = read_sales(data, columns, keys)
+    panel = to_panel(history)
+    series_keys = history.series_keys
+    settings = ForecastSettings(
+        selection=selection, n_windows=n_windows, reconciliation=reconciliation, seed=seed
+    )
+    runner = Runner(n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress)
+    backtester = Backtester(runner)
+    horizon = horizon_for(panel.dates[-1], panel.freq, horizon_quarters)
+    outcome = run_forecast(panel, settings, horizon, runner, backtester, series_keys)
+    forecast_set = outcome.forecast_set
+    metrics = outcome.metrics
+    champ_version, champ_wape, champ_spec = champion_score(
+        store, panel, settings, backtester, series_keys
+    )
+    with store.run("sales", run_name="forecast") as run:
+        run.params(_params(settings, history, panel, data, horizon, outcome))
+        run.metrics({k: v for k, v in metrics.items() if ".h" not in k})
+        for key, value in metrics.items():
+            if ".selected.h" in key:
+                run.metrics({"backtest_wape_by_step": value}, step=int(key[-2:]))
+        _log_tables(run, outcome)
+        figures = fan_charts(panel, forecast_set)
+        try:
+            for name, fig in figures.items():
+                run.figure(fig, f"charts/{name}")
+        finally:
+            close(figures)
+        sample = panel.index.head(2)[forecast_set.keys].astype(str)
+        signature = infer_signature(sample, forecast_set.predict_frame(sample).head())
+        store.log_model(run, SalesForecastPyfunc(), forecast_set, signature, sample)
+        decision = _decide(metrics, champ_version, champ_wape, champ_spec, settings, force)
+        with store.registering("sales", run) as version:
+            promotion.apply(store, "sales", run, version, decision)
+    log.info("trained sales forecast v%s (%s)", version, decision.reason)
+    return TrainResult("sales", run.run_id, version, decision.promoted, decision.reason, metrics)
+
+
+def _decide(
+    metrics: dict[str, float],
+    champ_version: str | None,
+    champ_wape: float | None,
+    champ_spec: dict | None,
+    settings: ForecastSettings,
+    force: bool,
+) -> promotion.PromotionDecision:
+    """Strictly better backtest WAPE on the same windows wins; the same spec on newer data too."""
+    challenger = metrics.get(PROMOTION_METRIC, float("nan"))
+    decision = promotion.decide(PROMOTION_METRIC, challenger, champ_wape, champ_version, force)
+    same = champ_spec is not None and champ_spec == settings.spec()
+    if not decision.promoted and same and champ_wape is not None and challenger <= champ_wape:
+        reason = f"same estimator spec as champion v{champ_version}, refitted on this data"
+        return promotion.PromotionDecision(
+            True, PROMOTION_METRIC, challenger, champ_wape, champ_version, reason
+        )
+    return decision
+
+
+def _params(
+    settings: ForecastSettings,
+    history: SalesHistory,
+    panel: Panel,
+    data: str | Path,
+    horizon: int,
+    outcome: Outcome,
+) -> dict[str, object]:
+    """Run parameters: data, spec, windows, the reconciliation chosen."""
+    return {
+        "model": "per-series selection by backtest MASE",
+        **{f"spec.{k}": v for k, v in settings.spec().items()},
+        "candidates": ",".join(
+            outcome.forecast_set.info.get("estimators", {}) or ["seasonal_naive"]
+        ),
+        "reconciliation_chosen": outcome.reconciliation,
+        "windows": ",".join(str(panel.dates[w.cut].date()) for w in outcome.windows),
+        "data": str(data),
+        "keys": ",".join(history.keys),
+        "freq": history.freq,
+        "n_series": panel.n_series,
+        "n_rows": len(history.frame),
+        "history_start": str(panel.dates[0].date()),
+        "history_end": str(panel.dates[-1].date()),
+        "horizon": horizon,
+        "n_paths": settings.n_paths,
+    }
+
+
+def _log_tables(run, outcome: Outcome) -> None:
+    """Backtest table and per-series model choice as CSV artifacts."""
+    if not outcome.table.empty:
+        run.table(outcome.table, "backtest/backtest.csv")
+    run.table(outcome.choice, "backtest/selection.csv")

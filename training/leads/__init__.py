@@ -1,0 +1,1 @@
+"""`lodestar train leads`: the lead-conversion training job and its charts."""

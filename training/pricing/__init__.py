@@ -1,0 +1,1 @@
+"""`lodestar train pricing`: the price-sensitivity training job and its charts."""
