@@ -10,8 +10,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from engine import demo
-from engine.core.errors import LodestarError
 from engine.core.contracts.leads import ACTIVITY_COUNTS
+from engine.core.errors import LodestarError
 from engine.demo import (
     generate_leads,
     generate_sales,

@@ -20,5 +20,6 @@ def test_windows_are_one_quarter_apart_for_each_frequency() -> None:
     for freq, periods in (("W", 13), ("M", 3), ("Q", 1), ("D", 91)):
         windows = make_windows(400, freq, 3)
         assert [w.horizon for w in windows] == [periods] * 3
-        assert [b.cut - a.cut for a, b in zip(windows, windows[1:])] == [periods] * 2
+        steps = [b.cut - a.cut for a, b in zip(windows[:-1], windows[1:], strict=True)]
+        assert steps == [periods] * 2
         assert windows[-1].cut + periods == 400

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from engine.core.contracts import validate_leads
-from engine.core.errors import DataError
 from engine.core.contracts.leads import ACTIVITY_COUNTS, activity_column, screen_rows
+from engine.core.errors import DataError
 from engine.demo import generate_leads
 from engine.leads.features import (
     activity_counts,

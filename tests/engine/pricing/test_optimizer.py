@@ -10,9 +10,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from engine.core.errors import ConstraintError
-from engine.pricing.optimizer import PricingProblem, optimise, recommend
+from engine.pricing.optimizer import PricingProblem, objective_value, optimise, recommend
 from engine.pricing.scenario import Constraints, Ladder
-from engine.pricing.optimizer import objective_value
 
 
 def problem(
@@ -63,7 +62,9 @@ def test_binding_constraint_is_reported() -> None:
 
 def test_price_endings_and_ladder() -> None:
     e = np.array([[-2.0, 0.0], [0.0, -2.0]])
-    cons = Constraints(price_endings=[".49", ".99"], ladders=[Ladder(above="P2", below="P1", pct=10)])
+    cons = Constraints(
+        price_endings=[".49", ".99"], ladders=[Ladder(above="P2", below="P1", pct=10)]
+    )
     table = recommend(problem(e, [2.0, 2.0], [1.0, 1.0]), cons)
     p1, p2 = table["recommended_price"]
     assert round(p1 % 1, 2) in (0.49, 0.99) and round(p2 % 1, 2) in (0.49, 0.99)
@@ -76,10 +77,16 @@ def test_price_endings_and_ladder() -> None:
         (Constraints(min_margin_pct=60, max_change_pct=10), ["P1", "min_margin", "max_change"]),
         (Constraints(min_price=3.0, max_price=2.5), ["min_price", "max_price"]),
         (Constraints(max_change_pct=0.1, price_endings=[".99"]), ["price ending", ".99"]),
-        (Constraints(max_change_pct=5, ladders=[Ladder(above="P1", below="P2", pct=50)]), ["ladder", "P1", "P2"]),
+        (
+            Constraints(max_change_pct=5, ladders=[Ladder(above="P1", below="P2", pct=50)]),
+            ["ladder", "P1", "P2"],
+        ),
         (
             Constraints(
-                ladders=[Ladder(above="P1", below="P2", pct=10), Ladder(above="P2", below="P1", pct=10)]
+                ladders=[
+                    Ladder(above="P1", below="P2", pct=10),
+                    Ladder(above="P2", below="P1", pct=10),
+                ]
             ),
             ["ladder"],
         ),

@@ -9,8 +9,7 @@ import pytest
 from engine.core.errors import DataError, NotFoundError
 from engine.pricing.saved import ScenarioStore
 from engine.pricing.scenario import parse_scenario
-from engine.pricing.simulator import simulate
-from engine.pricing.simulator import sweep
+from engine.pricing.simulator import simulate, sweep
 
 
 def test_no_price_change_returns_exactly_the_baseline(baseline, pricing_set) -> None:

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from engine.core.errors import ConstraintError, NoChampionError, NotFoundError
+from engine.registry.legacy import install_module_aliases
 from engine.registry.lifecycle import rollback_target
 from engine.registry.pyfunc import PayloadModel
-from engine.registry.legacy import install_module_aliases
 from engine.registry.store import ModelStore
 
 LEGACY = Path(__file__).resolve().parent.parent / "fixtures" / "legacy_payloads"

@@ -8,11 +8,10 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-from engine.forecasting.quarterly import QuarterlyCache
 from fastapi.testclient import TestClient
 
 from engine.core.calendar import quarter_label, quarter_of
-from engine.forecasting.quarterly import quarterly_forecast
+from engine.forecasting.quarterly import QuarterlyCache, quarterly_forecast
 from engine.registry.store import ModelStore
 from serving.core.auth import Role
 from tests.serving.api_keys import headers_for

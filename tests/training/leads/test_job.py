@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from threadpoolctl import threadpool_limits
 
+from engine.core.contracts.leads import ACTIVITY_COUNTS
 from engine.core.errors import DataError
 from engine.core.settings import Settings
-from engine.core.contracts.leads import ACTIVITY_COUNTS
 from engine.demo import write_demo_data
 from engine.registry.store import ModelStore
 from models.leads import OUTPUT_COLUMNS, LeadConversionModel
