@@ -5,6 +5,8 @@ Pure and deterministic given ``seed``; the truth dict holds the rule so tests ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -73,7 +75,7 @@ HISTORY_DAYS = 730
 EVENT_WINDOW_DAYS = 30
 MAX_CONVERSION_LAG_DAYS = 45
 
-_TRANSFORM_FNS = {
+_TRANSFORM_FNS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "identity": lambda x: x,
     "log1p": np.log1p,
     "log": np.log,

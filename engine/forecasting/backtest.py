@@ -82,12 +82,17 @@ class Backtester:
                     if final is not None:
                         final[idx] = part_final
             self.cache[self._key(tag, name, spec, windows)] = (bt, final)
-        out = {n: self.cache[self._key(tag, n, s, windows)] for n, s in direct.items()}
+        out = {}
+        for n, s in direct.items():
+            bt, final = self.cache[self._key(tag, n, s, windows)]
+            out[n] = (bt, final if final_horizon else None)
         members = ensemble_members(specs)
         if members:
             bt = combine_forecasts(np.stack([out[m][0] for m in members]))
             finals = [out[m][1] for m in members]
-            final = combine_forecasts(np.stack(finals)) if finals[0] is not None else None
+            final = None
+            if final_horizon:
+                final = combine_forecasts(np.stack([f for f in finals if f is not None]))
             out["ensemble"] = (bt, final)
         return out
 
@@ -98,4 +103,7 @@ class Backtester:
         self, tag: str, name: str, spec: Any, windows: list[Window], final_horizon: int
     ) -> bool:
         hit = self.cache.get(self._key(tag, name, spec, windows))
-        return hit is not None and (not final_horizon or hit[1] is not None)
+        if hit is None:
+            return False
+        final = hit[1]
+        return not final_horizon or (final is not None and final.shape[1] == final_horizon)

@@ -176,7 +176,7 @@ def simulate(
         lift_se[rows] = l_se[pj[scope[rows]]]
 
     # series whose market sees a price move or that run a promotion: the draws follow them
-    live_market = grid.any(axis=(1, 2))
+    live_market = np.asarray(grid.any(axis=(1, 2)))
     candidates = np.flatnonzero(live_market[prep.mk[scope]] | promo.any(axis=1))
     if candidates.size == 0:
         return _result(scenario.name, view, {}, prices, prep, scope)
@@ -229,10 +229,13 @@ def simulate(
     scen_mean = mean * np.exp(effect)
     d_units = scen_mean - mean
     d_rev = scen_mean * price - mean * p0[:, None]
-    summed["units"] = (onehot @ d_units, summed["units"])
-    summed["revenue"] = (onehot @ d_rev, summed["revenue"])
-    summed["margin"] = (onehot @ (d_rev - d_units * cost[:, None]), summed["margin"])
-    return _result(scenario.name, view, {"groups": groups, **summed}, prices, prep, scope)
+    delta = {
+        "groups": groups,
+        "units": (onehot @ d_units, summed["units"]),
+        "revenue": (onehot @ d_rev, summed["revenue"]),
+        "margin": (onehot @ (d_rev - d_units * cost[:, None]), summed["margin"]),
+    }
+    return _result(scenario.name, view, delta, prices, prep, scope)
 
 
 def _distinct_columns(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

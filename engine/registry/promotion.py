@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.registry.store import ModelStore, RunLogger
 
@@ -61,3 +61,15 @@ def apply(
     run.metrics(values)
     if decision.promoted:
         store.set_champion(family, version)
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced and decided."""
+
+    family: str
+    run_id: str
+    version: str
+    promoted: bool
+    reason: str
+    metrics: dict[str, float] = field(default_factory=dict)

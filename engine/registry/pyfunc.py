@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import joblib
-import mlflow.pyfunc
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 
-class PayloadModel(mlflow.pyfunc.PythonModel):
+class PayloadModel(PythonModel):
     """Base wrapper: loads the payload object from the 'payload' artifact."""
 
     payload: Any = None

@@ -22,6 +22,7 @@ import mlflow
 import mlflow.pyfunc
 from mlflow.entities import RunStatus
 from mlflow.exceptions import MlflowException
+from mlflow.pyfunc import PythonModel
 from mlflow.tracking import MlflowClient
 
 from engine.core.errors import ConstraintError, NoChampionError, NotFoundError
@@ -175,7 +176,7 @@ class ModelStore:
     def log_model(
         self,
         run: RunLogger,
-        python_model: mlflow.pyfunc.PythonModel,
+        python_model: PythonModel,
         payload: Any,
         signature: Any = None,
         input_example: Any = None,

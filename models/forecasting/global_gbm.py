@@ -9,6 +9,8 @@ level and promotions are off.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -94,7 +96,9 @@ class GlobalGBM(BaseEstimator):
         x = np.vstack(rows)
         y = np.concatenate(targets)
         n_keys = self.key_codes_.shape[1]
-        categorical = list(range(x.shape[1] - n_keys, x.shape[1])) if n_keys else "auto"
+        categorical: list[int] | Literal["auto"] = (
+            list(range(x.shape[1] - n_keys, x.shape[1])) if n_keys else "auto"
+        )
         self.model_ = lgb.LGBMRegressor(
             objective=self.objective,
             alpha=self.alpha,

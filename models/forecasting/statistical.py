@@ -30,7 +30,12 @@ class ETS(LocalForecaster):
 
     def _fit_one(self, y: np.ndarray, m: int) -> Any:
         adj, idx, mult = deseasonalize(y, m)
-        options = {"auto": [None, "damped"], None: [None], "damped": ["damped"]}[self.trend]
+        choices: dict[str | None, list[str | None]] = {
+            "auto": [None, "damped"],
+            None: [None],
+            "damped": ["damped"],
+        }
+        options = choices[self.trend]
         best, best_ic = None, np.inf
         for trend in options:
             if trend == "damped" and len(y) < 10:

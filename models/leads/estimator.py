@@ -89,7 +89,11 @@ class _Identity:
         return raw
 
 
-_CALIBRATORS = {"isotonic": _Isotonic, "sigmoid": _Sigmoid, "none": _Identity}
+_CALIBRATORS: dict[str, type[_Isotonic] | type[_Sigmoid] | type[_Identity]] = {
+    "isotonic": _Isotonic,
+    "sigmoid": _Sigmoid,
+    "none": _Identity,
+}
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -228,6 +232,7 @@ class LeadConversionModel(ClassifierMixin, BaseEstimator):
         self.numeric_features_, self.categorical_features_ = split_columns(frame)
         data = self._prepare(frame)
         base = self._pipeline(self.numeric_features_, self.categorical_features_)
+        self.calibrator_: _Isotonic | _Sigmoid | _Identity
         if self.calibration == "none":
             self.calibration_ = "none"
             self.calibrator_ = _Identity()
@@ -260,7 +265,7 @@ class LeadConversionModel(ClassifierMixin, BaseEstimator):
                 fitted = _CALIBRATORS[name]().fit(oof[a], y[a])
                 loss[name] += brier_score_loss(y[b], fitted.predict(oof[b]))
         self.calibration_loss_ = {k: v / 2 for k, v in loss.items()}
-        return min(loss, key=loss.get)
+        return min(loss, key=lambda name: loss[name])
 
     def raw_score(self, X: object) -> np.ndarray:
         """Uncalibrated learner score of class 1."""

@@ -8,6 +8,7 @@ the feature to its typical value changes the score by exactly the stated amount.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,7 @@ def contributions(
 
 
 def _contributions_encoded(
-    model: object, frame: pd.DataFrame, Z: np.ndarray, reference: dict
+    model: Any, frame: pd.DataFrame, Z: np.ndarray, reference: dict
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Occlusion on encoded rows: replace one encoded column by the typical lead's code."""
     names = model.encoded_names()

@@ -19,7 +19,7 @@ from engine.core.families import FAMILIES
 from engine.core.settings import Settings
 from engine.registry.store import ModelStore
 from tests.e2e.lodestar_process import Server, lodestar_env
-from training.core.demo import DEMO_STEPS
+from training.cli.demo import DEMO_STEPS
 from training.forecasting.job import train_forecast
 
 FAST = {"selection": "baseline", "n_windows": 1}

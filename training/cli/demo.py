@@ -2,14 +2,89 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
+from engine.core.calendar import quarter_label, quarter_of
 from engine.core.settings import get_settings
+from engine.demo import write_demo_data
+from engine.forecasting.quarterly import quarterly_forecast
+from engine.registry.promotion import TrainResult
+from engine.registry.store import ModelStore
 from training.cli.options import open_store
-from training.core.demo import run_demo
+from training.forecasting.job import train_forecast
+from training.leads.job import train_leads
+from training.pricing.job import train_pricing
+
+DemoStep = Callable[[ModelStore, dict[str, Path]], TrainResult]
+
+
+def _train_sales(store: ModelStore, paths: dict[str, Path]) -> TrainResult:
+    return train_forecast(store, paths["sales"], n_jobs=2)
+
+
+def _train_leads(store: ModelStore, paths: dict[str, Path]) -> TrainResult:
+    return train_leads(store, paths["leads"], events=paths["lead_events"])
+
+
+def _train_pricing(store: ModelStore, paths: dict[str, Path]) -> TrainResult:
+    return train_pricing(store, paths["sales"])
+
+
+DEMO_STEPS: list[tuple[str, DemoStep]] = [
+    ("sales forecast", _train_sales),
+    ("lead conversion", _train_leads),
+    ("price sensitivity", _train_pricing),
+]
+"""Each family's demo training step; a family joins the demo by adding itself here."""
+
+
+def run_demo(
+    store: ModelStore,
+    folder: Path,
+    seed: int = 0,
+    fiscal_start_month: int = 1,
+    sizes: dict[str, int] | None = None,
+) -> str:
+    """Generate data, train every family, and return the report printed to the user."""
+    paths = write_demo_data(folder, seed=seed, **(sizes or {}))
+    lines = [f"demo data written to {folder.resolve()}"]
+    for label, step in DEMO_STEPS:
+        result = step(store, paths)
+        lines.append(f"trained {label}: version {result.version} ({result.reason})")
+    lines.append("")
+    lines.append(quarterly_plan_text(store, fiscal_start_month))
+    lines.append("")
+    lines.append(f"MLflow runs: mlflow ui --backend-store-uri {store.tracking_uri}")
+    return "\n".join(lines)
+
+
+def quarterly_plan_text(store: ModelStore, fiscal_start_month: int = 1, quarters: int = 4) -> str:
+    """Next quarters' units by region and in total, with 80% intervals, as a text table."""
+    version, forecast_set = store.load_champion("sales")
+    first = quarter_of(pd.DatetimeIndex([forecast_set.dates[0]]), fiscal_start_month)[0]
+    wanted = [first + i for i in range(quarters)]
+    level = ["region"] if "region" in forecast_set.index.columns else []
+    by_level = quarterly_forecast(
+        forecast_set, wanted, level=level, fiscal_start_month=fiscal_start_month
+    )
+    total = quarterly_forecast(
+        forecast_set, wanted, level=[], fiscal_start_month=fiscal_start_month
+    )
+    total.insert(0, "region", "TOTAL")
+    table = pd.concat([by_level, total], ignore_index=True)
+    table["units (80% interval)"] = table.apply(
+        lambda r: f"{r['mean']:,.0f} ({r['lo_80']:,.0f}-{r['hi_80']:,.0f})", axis=1
+    )
+    wide = table.pivot(index="region", columns="quarter", values="units (80% interval)")
+    rows = [r for r in wide.index if r != "TOTAL"] + ["TOTAL"]
+    wide = wide.reindex(index=rows, columns=[quarter_label(q) for q in wanted])
+    header = f"Quarterly unit forecast, sales forecast model v{version}"
+    return header + "\n" + wide.to_string()
 
 
 def register(app: typer.Typer, train_app: typer.Typer) -> None:

@@ -15,10 +15,10 @@ from engine.core.parallel import Runner
 from engine.forecasting.backtest import Backtester
 from engine.forecasting.orchestrator import ForecastSettings, Outcome, run_forecast
 from engine.registry import promotion
+from engine.registry.promotion import TrainResult
 from engine.registry.pyfunc import SalesForecastPyfunc
 from engine.registry.store import ModelStore
 from models.forecasting.panel import Panel, to_panel
-from training.core.results import TrainResult
 from training.forecasting.charts import close, fan_charts
 
 log = logging.getLogger("lodestar.training.forecasting")

@@ -19,12 +19,12 @@ from engine.core.families import LEADS
 from engine.leads.features import activity_counts, leak_warnings, training_cutoffs, with_activity
 from engine.leads.metrics import calibration_table, classification_report, gains_table
 from engine.registry import promotion
+from engine.registry.promotion import TrainResult
 from engine.registry.pyfunc import LeadConversionPyfunc
 from engine.registry.store import ModelStore
 from models.leads import LeadConversionModel, LeadScorer, parse_thresholds
 from models.leads.reasons import typical_values
 from models.leads.tiers import thresholds_from_precision
-from training.core.results import TrainResult
 from training.leads.charts import calibration_figure, gains_figure
 
 log = logging.getLogger("lodestar.training.leads")

@@ -19,10 +19,10 @@ from engine.core.contracts import SalesHistory, read_sales
 from engine.core.errors import DataError
 from engine.core.families import PRICING
 from engine.registry import promotion
+from engine.registry.promotion import TrainResult
 from engine.registry.pyfunc import PriceSensitivityPyfunc
 from engine.registry.store import ModelStore
 from models.pricing import PriceSensitivityModel, PricingSet
-from training.core.results import TrainResult
 from training.pricing.charts import demand_curve_figures
 
 log = logging.getLogger("lodestar.training.pricing")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.core.contracts.columns import ColumnMapping, apply_column_mapping
+from engine.core.contracts.columns import ColumnMapping, apply_column_mapping, parse_column_mapping
+from engine.core.contracts.sales import SalesHistory, validate_sales
 from engine.core.errors import DataError
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv")
@@ -42,3 +43,15 @@ def read_table(path: str | Path, mapping: ColumnMapping | None = None) -> pd.Dat
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.loc[:, [c for c in frame.columns if not c.startswith("Unnamed: ")]]
     return apply_column_mapping(frame, mapping or {})
+
+
+def read_sales(
+    data: str | Path,
+    columns: str | None = None,
+    keys: list[str] | None = None,
+    require_price: bool = False,
+) -> SalesHistory:
+    """Read, map and validate a sales history file: the one path every job and command uses."""
+    return validate_sales(
+        read_table(data, parse_column_mapping(columns)), keys=keys, require_price=require_price
+    )

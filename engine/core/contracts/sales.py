@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -17,8 +16,6 @@ from engine.core.contracts.checks import (
     coerce_flags,
     coerce_numeric,
 )
-from engine.core.contracts.columns import parse_column_mapping
-from engine.core.contracts.readers import read_table
 from engine.core.errors import DataError
 
 KNOWN_KEYS = ("region", "store", "category", "product", "channel")
@@ -91,18 +88,6 @@ def validate_sales(
     out = out.sort_values([*keys, "date"], kind="stable").reset_index(drop=True)
     freq = infer_frequency(out, keys)
     return SalesHistory(out, keys, freq, promos, rivals)
-
-
-def read_sales(
-    data: str | Path,
-    columns: str | None = None,
-    keys: list[str] | None = None,
-    require_price: bool = False,
-) -> SalesHistory:
-    """Read, map and validate a sales history file: the one path every job and command uses."""
-    return validate_sales(
-        read_table(data, parse_column_mapping(columns)), keys=keys, require_price=require_price
-    )
 
 
 def _resolve_keys(frame: pd.DataFrame, keys: list[str] | None) -> list[str]:

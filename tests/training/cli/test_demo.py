@@ -8,7 +8,7 @@ import pandas as pd
 
 from engine.core.families import FAMILIES
 from engine.registry.store import ModelStore
-from training.core.demo import run_demo
+from training.cli.demo import run_demo
 
 
 def test_demo_trains_every_family_and_prints_the_plan(tmp_path: Path, store: ModelStore) -> None:

@@ -1,1 +1,0 @@
-"""What every training job shares: the result it returns and the demo that runs them all."""
