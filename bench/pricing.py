@@ -185,8 +185,8 @@ def real_panel(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, 
 
 def speed(seed: int = 0) -> dict[str, float]:
     """Seconds ratio: 50 single what-ifs vs one vectorised 50-point sweep."""
-    from engine.pricing import parse_scenario, simulate
-    from engine.pricing.simulator import sweep
+    from engine.pricing.scenario import parse_scenario
+    from engine.pricing.simulator import simulate, sweep
     from models.forecasting.forecast_set import ForecastSet
     from models.pricing import PricingSet
 

@@ -3,7 +3,7 @@
 Trains the sales forecast and pricing champions on the default demo data (288 weekly series,
 500 sample paths), then times one scenario of 50 per-series price changes (the serving
 benchmark's) three ways, each beside its peer in the same run:
-  - engine: `engine.pricing.simulate` (warm and first call) vs `engine.pricing.dense`
+  - engine: `engine.pricing.simulator.simulate` (warm and first call) vs the dense oracle in tests/
     (the dense path every series x path x period, which the fast one replaced);
   - API: POST /v1/pricing/scenarios in process (TestClient, no network), p50 and p99;
   - no-change scenario (all cached baseline) vs the dense path.
@@ -29,7 +29,8 @@ from bench.results import write_section
 from engine.core.logs import quiet_libraries
 from engine.core.settings import Settings
 from engine.demo import write_demo_data
-from engine.pricing import parse_scenario, simulate
+from engine.pricing.scenario import Scenario, parse_scenario
+from engine.pricing.simulator import simulate
 from engine.registry.store import ModelStore
 from tests.engine.pricing.dense_oracle import simulate_dense
 
@@ -148,14 +149,15 @@ def _handler(sales: object, pricing: object, body: dict, runs: int) -> np.ndarra
     """The endpoint function itself: request model in, JSON bytes out (no HTTP, no auth)."""
     from types import SimpleNamespace
 
-    from serving.pricing.routes import what_if
-    from serving.pricing.schemas import ScenarioIn
+    from serving.pricing.routes import post_what_if
 
-    request = ScenarioIn(**body)
+    request = Scenario.model_validate(body)
     sales_champion = SimpleNamespace(payload=sales, version="1")
     pricing_champion = SimpleNamespace(payload=pricing, version="1")
     settings = Settings()
-    return timings(lambda: what_if(request, sales_champion, pricing_champion, settings).body, runs)
+    return timings(
+        lambda: post_what_if(request, sales_champion, pricing_champion, settings).body, runs
+    )
 
 
 def _api(home: Path, store: ModelStore, body: dict, runs: int) -> tuple[np.ndarray, np.ndarray]:

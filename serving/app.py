@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         champions: ChampionRegistry = app.state.champions
-        champions.load_all()
+        champions.poll_once()
         champions.start(settings.refresh_seconds)
         try:
             yield

@@ -17,11 +17,15 @@ class Family:
 
     key: str
     label: str
-    registered_model: str
     train_command: str
     payload_type: str
     promotion_metric: str
     higher_is_better: bool = False
+
+    @property
+    def registered_model(self) -> str:
+        """The MLflow registered model name, e.g. 'lodestar-sales-forecast'."""
+        return "lodestar-" + self.label.replace(" ", "-")
 
     @property
     def train_hint(self) -> str:
@@ -32,30 +36,10 @@ class Family:
         )
 
 
-SALES = Family(
-    key="sales",
-    label="sales forecast",
-    registered_model="lodestar-sales-forecast",
-    train_command="forecast",
-    payload_type="models.forecasting.forecast_set.ForecastSet",
-    promotion_metric="backtest_wape",
-)
-LEADS = Family(
-    key="leads",
-    label="lead conversion",
-    registered_model="lodestar-lead-conversion",
-    train_command="leads",
-    payload_type="models.leads.scorer.LeadScorer",
-    promotion_metric="brier",
-)
-PRICING = Family(
-    key="pricing",
-    label="price sensitivity",
-    registered_model="lodestar-price-sensitivity",
-    train_command="pricing",
-    payload_type="models.pricing.payload.PricingSet",
-    promotion_metric="holdout_rmse_log_units",
-)
+# key, label (and registered model), train command, payload class, promotion metric
+SALES = Family("sales", "sales forecast", "forecast", "ForecastSet", "backtest_wape")
+LEADS = Family("leads", "lead conversion", "leads", "LeadScorer", "brier")
+PRICING = Family("pricing", "price sensitivity", "pricing", "PricingSet", "holdout_rmse_log_units")
 
 FAMILIES: dict[str, Family] = {f.key: f for f in (SALES, LEADS, PRICING)}
 """Family key -> family, in the order users see them."""

@@ -28,33 +28,29 @@ def parse_level(level: str | None, keys: list[str]) -> list[str]:
     return list(dict.fromkeys(p.strip() for p in level.split(",") if p.strip()))
 
 
-def quarter_rows(
+def forecast_rows(
     forecast_set: ForecastSet,
     cache: QuarterlyCache | None,
     quarters: list[pd.Period],
     filters: Filters,
     level: list[str],
     fiscal_start_month: int,
+    weekly: bool = False,
 ) -> list[dict[str, Any]]:
-    """Quarter totals with 80/95% bands per group of `level` among the filtered series."""
-    if cache is not None and cache.fiscal_start_month == fiscal_start_month:
+    """Quarter totals (or, `weekly`, per-period rows within the quarters) with 80/95% bands.
+
+    Rows are one per group of `level` among the filtered series; weekly rows use path means,
+    so weeks add up to the quarter totals.
+    """
+    if cache is not None and cache.fiscal_start_month != fiscal_start_month:
+        cache = None
+    if weekly:
+        cache = cache or QuarterlyCache.build(forecast_set, fiscal_start_month)
+        return cache.weekly_rows(quarters, filters, level)
+    if cache is not None:
         return cache.quarterly(quarters, filters, level)
     table = quarterly_forecast(forecast_set, quarters, filters, level, fiscal_start_month)
     return table.to_dict(orient="records")
-
-
-def week_rows(
-    forecast_set: ForecastSet,
-    cache: QuarterlyCache | None,
-    quarters: list[pd.Period],
-    filters: Filters,
-    level: list[str],
-    fiscal_start_month: int,
-) -> list[dict[str, Any]]:
-    """Per-period rows within the quarters, at any level (path means, so weeks add up)."""
-    if cache is None or cache.fiscal_start_month != fiscal_start_month:
-        cache = QuarterlyCache.build(forecast_set, fiscal_start_month)
-    return cache.weekly_rows(quarters, filters, level)
 
 
 def period_table(forecast_set: ForecastSet) -> pd.DataFrame:

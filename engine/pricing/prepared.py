@@ -19,7 +19,7 @@ import pandas as pd
 from engine.core.calendar import quarter_label, quarter_weights
 from engine.core.intervals import BANDS
 from engine.core.series import SeriesLookup
-from engine.pricing.sources import BaselineSource, PricingSource, market_keys, series_prices
+from engine.pricing.sources import BaselineSource, PricingSource, market_codes, series_prices
 
 MEASURES = ("units", "revenue", "margin")
 TOTAL = "TOTAL"
@@ -76,14 +76,7 @@ class Prepared:
         self.series_product = index["product"].astype(str).to_numpy()
         self.pj = np.array([prod_pos.get(p, -1) for p in self.series_product], dtype=int)
         self.priced = ~np.isnan(self.p0) & (self.pj >= 0)
-        mkeys = market_keys(index, baseline.keys)
-        market = (
-            index[mkeys].astype(str).agg("|".join, axis=1)
-            if mkeys
-            else pd.Series("all", index=index.index)
-        )
-        codes, uniques = pd.factorize(market.astype(str))
-        self.mk, self.n_markets = codes, len(uniques)
+        self.mk, self.n_markets = market_codes(index, baseline.keys)
         self._views: OrderedDict[tuple, BaselineView] = OrderedDict()
 
     def view(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,8 +19,8 @@ import pandas as pd
 from engine.core.errors import DataError, NotFoundError
 from engine.core.series import select_series
 from engine.pricing.prepared import MEASURES, TOTAL, BaselineView, Prepared, bands, prepared
-from engine.pricing.scenario import Scenario
-from engine.pricing.sources import BaselineSource, PricingSource, market_keys, series_prices
+from engine.pricing.scenario import PriceChange, Scenario
+from engine.pricing.sources import BaselineSource, PricingSource, market_codes, series_prices
 
 __all__ = ["MEASURES", "TOTAL", "WhatIf", "check_priceable", "simulate", "sweep"]
 
@@ -42,11 +43,6 @@ def _date_mask(dates: pd.DatetimeIndex, start: dt.date | None, end: dt.date | No
     if end is not None:
         mask &= dates <= pd.Timestamp(end)
     return mask
-
-
-def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    codes, uniques = pd.factorize(values.astype(str))
-    return codes, pd.Index(uniques)
 
 
 def _refuse_implausible(pricing: PricingSource, product: str, k: int) -> None:
@@ -91,6 +87,26 @@ def _check_rows(
         _refuse_implausible(pricing, sorted(set(prep.series_product[bad]))[0], k)
 
 
+def apply_change(prices: np.ndarray, block: Any, change: PriceChange) -> None:
+    """Set the prices of a block of (series, periods) as one change says, in place."""
+    if change.fraction is not None:
+        prices[block] = prices[block] * (1.0 + change.fraction)
+    else:
+        prices[block] = change.price
+
+
+def scenario_columns(baseline: BaselineSource, scenario: Scenario) -> np.ndarray:
+    """Forecast periods inside the scenario's date range; none is an error naming the range."""
+    columns = np.flatnonzero(_date_mask(baseline.dates, scenario.start, scenario.end))
+    if columns.size == 0:
+        raise DataError(
+            f"the scenario's dates miss the forecast ({baseline.dates[0].date()} to "
+            f"{baseline.dates[-1].date()})",
+            "start",
+        )
+    return columns
+
+
 def scenario_prices(
     prep: Prepared,
     pricing: PricingSource,
@@ -110,17 +126,8 @@ def scenario_prices(
         cols = _date_mask(dates, change.start, change.end)
         if not cols.any():
             continue
-        if cols.all():
-            if change.fraction is not None:
-                prices[rows] *= 1.0 + change.fraction
-            else:
-                prices[rows] = change.price
-        else:
-            block = np.ix_(np.flatnonzero(rows), np.flatnonzero(cols))
-            if change.fraction is not None:
-                prices[block] = prices[block] * (1.0 + change.fraction)
-            else:
-                prices[block] = change.price
+        block = rows if cols.all() else np.ix_(np.flatnonzero(rows), np.flatnonzero(cols))
+        apply_change(prices, block, change)
         touched |= rows
     return prices, touched
 
@@ -137,13 +144,7 @@ def simulate(
     Only the series the scenario moves are priced path by path; every other series (and every
     product with none of them) is the cached baseline, so a no-change scenario is it exactly.
     """
-    columns = np.flatnonzero(_date_mask(baseline.dates, scenario.start, scenario.end))
-    if columns.size == 0:
-        raise DataError(
-            f"the scenario's dates miss the forecast ({baseline.dates[0].date()} to "
-            f"{baseline.dates[-1].date()})",
-            "start",
-        )
+    columns = scenario_columns(baseline, scenario)
     prep = prepared(baseline, pricing)
     dates = baseline.dates[columns]
     products = prep.products
@@ -386,14 +387,8 @@ def sweep(
     check_priceable(pricing, index["product"].astype(str).iloc[rows])
     targeted = np.zeros(len(index), dtype=bool)
     targeted[rows] = True
-    mkeys = market_keys(index, baseline.keys)
-    market = (
-        index[mkeys].astype(str).agg("|".join, axis=1)
-        if mkeys
-        else pd.Series("all", index=index.index)
-    )
-    mk, markets = _codes(market)
-    hit = np.zeros((len(markets), len(products)))
+    mk, n_markets = market_codes(index, baseline.keys)
+    hit = np.zeros((n_markets, len(products)))
     ok = targeted & priced
     hit[mk[ok], pj[ok]] = 1.0
     keep = np.flatnonzero(priced)

@@ -45,6 +45,18 @@ def market_keys(index: pd.DataFrame, keys: list[str]) -> list[str]:
     return [k for k in keys if k not in ("product", "category")]
 
 
+def market_codes(index: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, int]:
+    """(market code per series, number of markets); a market's series see each other's prices."""
+    mkeys = market_keys(index, keys)
+    market = (
+        index[mkeys].astype(str).agg("|".join, axis=1)
+        if mkeys
+        else pd.Series("all", index=index.index)
+    )
+    codes, uniques = pd.factorize(market.astype(str))
+    return np.asarray(codes), len(uniques)
+
+
 def series_prices(
     baseline: BaselineSource, pricing: PricingSource
 ) -> tuple[np.ndarray, np.ndarray]:

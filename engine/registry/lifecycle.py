@@ -141,27 +141,17 @@ def move_champion(
     previous = store.champion_version(family)
     champion = store.version_info(family, previous) if previous else None
     comparison = compare(champion, target)
-    if previous == version:
+
+    def answer(moved: bool, message: str) -> AliasMove:
         return AliasMove(
-            family,
-            action,
-            previous,
-            version,
-            False,
-            dry_run,
-            comparison,
-            f"v{version} is already the {family} champion",
+            family, action, previous, version, moved, dry_run and not moved, comparison, message
         )
+
+    if previous == version:
+        return answer(False, f"v{version} is already the {family} champion")
     if dry_run:
-        return AliasMove(
-            family,
-            action,
-            previous,
-            version,
-            False,
-            True,
-            comparison,
-            f"dry run: would move the {family} champion from v{previous} to v{version}",
+        return answer(
+            False, f"dry run: would move the {family} champion from v{previous} to v{version}"
         )
     try:
         payload = (loader or store.load_version)(family, version)
@@ -174,13 +164,4 @@ def move_champion(
     store.set_champion(family, version)
     if installer is not None:
         installer(family, version, payload)
-    return AliasMove(
-        family,
-        action,
-        previous,
-        version,
-        True,
-        False,
-        comparison,
-        f"{family} champion moved from v{previous} to v{version}",
-    )
+    return answer(True, f"{family} champion moved from v{previous} to v{version}")

@@ -266,7 +266,7 @@ class ModelStore:
         payload = loaded.unwrap_python_model().payload
         expected = family_of(family).payload_type
         found = f"{type(payload).__module__}.{type(payload).__qualname__}"
-        if found != expected:
+        if type(payload).__qualname__ != expected:
             raise ConstraintError(
                 f"{family} v{version} holds a {found}, not a {expected}: retrain it with "
                 f"`lodestar train {family_of(family).train_command}`",

@@ -59,14 +59,6 @@ class ChampionRegistry:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def load_all(self) -> None:
-        """Load every family's champion that exists; a failure is logged, the rest still load."""
-        for family in FAMILIES:
-            try:
-                self.refresh(family)
-            except Exception:
-                log.exception("could not load the %s champion", family)
-
     def refresh(self, family: str) -> bool:
         """Load the champion if the alias moved; swap it in whole. True when it changed."""
         with self._load_lock:
@@ -129,7 +121,7 @@ class ChampionRegistry:
 
     # -- background refresh -----------------------------------------------------------------
     def poll_once(self) -> None:
-        """One pass over the families; errors are logged and the old champions keep serving."""
+        """Load each family's champion if its alias moved; a failure keeps what was loaded."""
         for family in FAMILIES:
             try:
                 self.refresh(family)

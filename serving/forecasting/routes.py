@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from engine.core.calendar import parse_quarters
 from engine.core.intervals import BAND_COLUMNS
-from engine.forecasting.answers import parse_level, quarter_rows, week_rows
+from engine.forecasting.answers import forecast_rows, parse_level
 from serving.core.csv_export import CSV_RESPONSE, tabular
 from serving.core.schemas import ErrorBody
 from serving.deps import SalesChampion, SettingsDep
@@ -65,9 +65,14 @@ def get_forecasts(
     filters = key_filters(request)
     forecast_set = champion.payload
     levels = parse_level(level, forecast_set.keys)
-    rows_for = week_rows if granularity is Granularity.week else quarter_rows
-    rows = rows_for(
-        forecast_set, champion.cache, periods, filters, levels, settings.fiscal_year_start_month
+    rows = forecast_rows(
+        forecast_set,
+        champion.cache,
+        periods,
+        filters,
+        levels,
+        settings.fiscal_year_start_month,
+        weekly=granularity is Granularity.week,
     )
     answer = ForecastResponse(
         model_version=champion.version,

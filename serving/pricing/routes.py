@@ -47,8 +47,14 @@ from serving.pricing.schemas import (
 router = APIRouter(prefix="/pricing", tags=["pricing"])
 
 _ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
-_PRICING = [Depends(require_role(Role.pricing))]
-_PLANNER = [Depends(require_role(Role.planner))]
+_PRICING: dict[str, Any] = {
+    "responses": _ERRORS,
+    "dependencies": [Depends(require_role(Role.pricing))],
+}
+_PLANNER: dict[str, Any] = {
+    "responses": _ERRORS,
+    "dependencies": [Depends(require_role(Role.planner))],
+}
 ScenarioName = Annotated[str, Path(pattern=SCENARIO_NAME, description="Saved scenario name.")]
 
 
@@ -78,7 +84,7 @@ def _scenarios(settings: Settings) -> ScenarioStore:
     return ScenarioStore(settings.home / "scenarios")
 
 
-@router.post("/scenarios", response_model=WhatIfResponse, responses=_ERRORS, dependencies=_PRICING)
+@router.post("/scenarios", response_model=WhatIfResponse, **_PRICING)
 def post_what_if(
     body: Scenario, sales: SalesChampion, pricing: PricingChampion, settings: SettingsDep
 ) -> Response:
@@ -96,12 +102,7 @@ def post_what_if(
     return Response(answer.model_dump_json(), media_type="application/json")
 
 
-@router.post(
-    "/demand-curve",
-    response_model=DemandCurveResponse,
-    responses=_ERRORS,
-    dependencies=_PRICING,
-)
+@router.post("/demand-curve", response_model=DemandCurveResponse, **_PRICING)
 def post_demand_curve(
     body: DemandCurveIn, sales: SalesChampion, pricing: PricingChampion
 ) -> DemandCurveResponse:
@@ -116,12 +117,7 @@ def post_demand_curve(
     )
 
 
-@router.post(
-    "/recommendations",
-    response_model=RecommendationResponse,
-    responses=_ERRORS,
-    dependencies=_PRICING,
-)
+@router.post("/recommendations", response_model=RecommendationResponse, **_PRICING)
 def post_recommendations(
     body: RecommendationRequest, pricing: PricingChampion, champions: ChampionsDep
 ) -> RecommendationResponse:
@@ -141,9 +137,7 @@ def post_recommendations(
     )
 
 
-@router.get(
-    "/elasticities", response_model=ElasticityResponse, responses=_ERRORS, dependencies=_PLANNER
-)
+@router.get("/elasticities", response_model=ElasticityResponse, **_PLANNER)
 def get_elasticities(
     pricing: PricingChampion,
     product: Annotated[
@@ -158,33 +152,20 @@ def get_elasticities(
     )
 
 
-@router.post(
-    "/saved-scenarios",
-    response_model=SavedScenario,
-    status_code=201,
-    responses=_ERRORS,
-    dependencies=_PRICING,
-)
+@router.post("/saved-scenarios", response_model=SavedScenario, status_code=201, **_PRICING)
 def save_scenario(body: SaveScenarioIn, settings: SettingsDep) -> SavedScenario:
     """Keep a named scenario."""
     record = _scenarios(settings).save(body.name, body.scenario, overwrite=body.overwrite)
     return SavedScenario(**record)
 
 
-@router.get(
-    "/saved-scenarios", response_model=SavedScenarioList, responses=_ERRORS, dependencies=_PRICING
-)
+@router.get("/saved-scenarios", response_model=SavedScenarioList, **_PRICING)
 def list_scenarios(settings: SettingsDep) -> SavedScenarioList:
     """Every saved scenario."""
     return SavedScenarioList(scenarios=[SavedScenario(**r) for r in _scenarios(settings).list()])
 
 
-@router.post(
-    "/saved-scenarios/compare",
-    response_model=CompareResponse,
-    responses=_ERRORS,
-    dependencies=_PRICING,
-)
+@router.post("/saved-scenarios/compare", response_model=CompareResponse, **_PRICING)
 def post_compare_scenarios(
     body: CompareIn, sales: SalesChampion, pricing: PricingChampion, settings: SettingsDep
 ) -> CompareResponse:
@@ -201,18 +182,13 @@ def post_compare_scenarios(
     )
 
 
-@router.get(
-    "/saved-scenarios/{name}",
-    response_model=SavedScenario,
-    responses=_ERRORS,
-    dependencies=_PRICING,
-)
+@router.get("/saved-scenarios/{name}", response_model=SavedScenario, **_PRICING)
 def get_scenario(name: ScenarioName, settings: SettingsDep) -> SavedScenario:
     """One saved scenario by name."""
     return SavedScenario(**_scenarios(settings).get(name))
 
 
-@router.delete("/saved-scenarios/{name}", status_code=204, responses=_ERRORS, dependencies=_PRICING)
+@router.delete("/saved-scenarios/{name}", status_code=204, **_PRICING)
 def delete_scenario(name: ScenarioName, settings: SettingsDep) -> Response:
     """Forget a saved scenario."""
     _scenarios(settings).delete(name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from engine.core.errors import NoChampionError
@@ -26,6 +27,13 @@ OutOption = Annotated[Path, typer.Option("--out", help="Output file (.csv, or .j
 ScenarioOption = Annotated[
     Path, typer.Option("--scenario", help="Scenario / request file (JSON or TOML).")
 ]
+
+
+def _write_and_show(table: pd.DataFrame, out: Path, shown: pd.DataFrame) -> None:
+    """Write the whole table, print the part people read first, and say where it went."""
+    write_table(table, out)
+    typer.echo(shown.to_string(index=False))
+    typer.echo(f"written to {out}")
 
 
 def register(app: typer.Typer, train_app: typer.Typer) -> None:
@@ -83,11 +91,9 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             forecast_set, pricing_set, request, get_settings().fiscal_year_start_month
         )
         table = answers.what_if_long_table(result)
-        write_table(table, out)
         total = table[(table["span"] == "total")]
         cols = ["product", "baseline_units", "units", "change_revenue", "change_margin"]
-        typer.echo(total[cols].round(1).to_string(index=False))
-        typer.echo(f"written to {out}")
+        _write_and_show(table, out, total[cols].round(1))
 
     @pricing_app.command("recommend")
     def recommend(scenario: ScenarioOption, out: OutOption) -> None:
@@ -101,7 +107,5 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             forecast_set = None  # without a sales champion, volumes are relative
         table, joint = answers.recommendation_table(pricing_set, request, forecast_set)
         table = table.assign(joint=joint)
-        write_table(table, out)
         cols = ["product", "current_price", "recommended_price", "change_pct", "binding"]
-        typer.echo(table[cols].round(2).to_string(index=False))
-        typer.echo(f"written to {out}")
+        _write_and_show(table, out, table[cols].round(2))

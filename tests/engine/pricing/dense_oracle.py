@@ -11,18 +11,19 @@ import numpy as np
 import pandas as pd
 
 from engine.core.calendar import quarter_label, quarter_weights
-from engine.core.errors import DataError, NotFoundError
+from engine.core.errors import NotFoundError
 from engine.core.series import select_series
 from engine.pricing.scenario import Scenario
 from engine.pricing.simulator import (
     MEASURES,
     TOTAL,
     WhatIf,
-    _codes,
     _date_mask,
+    apply_change,
     check_priceable,
+    scenario_columns,
 )
-from engine.pricing.sources import BaselineSource, PricingSource, market_keys, series_prices
+from engine.pricing.sources import BaselineSource, PricingSource, market_codes, series_prices
 
 
 def scenario_prices(
@@ -37,28 +38,15 @@ def scenario_prices(
         check_priceable(pricing, baseline.index["product"].astype(str).iloc[rows], k)
         cols = np.flatnonzero(_date_mask(dates, change.start, change.end))
         block = np.ix_(rows, cols)
-        if change.fraction is not None:
-            prices[block] = prices[block] * (1.0 + change.fraction)
-        else:
-            prices[block] = change.price
+        apply_change(prices, block, change)
     return p0, cost, prices
 
 
 def simulate_dense(
-    baseline: BaselineSource,
-    pricing: PricingSource,
-    scenario: Scenario,
-    fiscal_start_month: int = 1,
-    seed: int = 0,
+    baseline: BaselineSource, pricing: PricingSource, scenario: Scenario, fiscal: int = 1, seed=0
 ) -> WhatIf:
     """The dense what-if over every series and path: the fast path's oracle and peer."""
-    columns = np.flatnonzero(_date_mask(baseline.dates, scenario.start, scenario.end))
-    if columns.size == 0:
-        raise DataError(
-            f"the scenario's dates miss the forecast ({baseline.dates[0].date()} to "
-            f"{baseline.dates[-1].date()})",
-            "start",
-        )
+    columns = scenario_columns(baseline, scenario)
     dates = baseline.dates[columns]
     index = baseline.index
     p0, cost, prices = scenario_prices(baseline, pricing, scenario, columns)
@@ -75,15 +63,9 @@ def simulate_dense(
 
     dlog = np.log(prices / p0[:, None])
     dlog[~priced] = 0.0
-    mkeys = market_keys(index, baseline.keys)
-    market = (
-        index[mkeys].astype(str).agg("|".join, axis=1)
-        if mkeys
-        else pd.Series("all", index=index.index)
-    )
-    mk, markets = _codes(market)
+    mk, n_markets = market_codes(index, baseline.keys)
     pj = np.array([prod_pos.get(p, -1) for p in series_product])
-    grid = np.zeros((len(markets), len(products), len(dates)))
+    grid = np.zeros((n_markets, len(products), len(dates)))
     ok = pj >= 0
     grid[mk[ok], pj[ok]] = dlog[ok]
 
@@ -126,7 +108,7 @@ def simulate_dense(
         groups,
         dates,
         baseline.freq,
-        fiscal_start_month,
+        fiscal,
         mean,
         mean * mult,
         paths,

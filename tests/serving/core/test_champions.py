@@ -24,7 +24,7 @@ def _wait_for(condition, seconds: float = 20.0) -> bool:  # noqa: ANN001
 def test_refresh_thread_notices_a_moved_alias(serving_store: ModelStore) -> None:
     prepared: list[str] = []
     registry = ChampionRegistry(serving_store, {"sales": lambda p: prepared.append("x") or "cache"})
-    registry.load_all()
+    registry.poll_once()
     first = registry.get("sales")
     assert (first.version, first.cache) == ("1", "cache")
     registry.start(0.1)
@@ -41,7 +41,7 @@ def test_refresh_thread_notices_a_moved_alias(serving_store: ModelStore) -> None
 
 def test_readers_always_see_a_whole_model_during_swaps(serving_store: ModelStore) -> None:
     registry = ChampionRegistry(serving_store)
-    registry.load_all()
+    registry.poll_once()
     payloads = {"1": registry.get("sales").payload}
     payloads["2"] = registry.load_payload("sales", "2")
     seen: list[tuple[str, object]] = []
@@ -66,7 +66,7 @@ def test_a_failing_load_keeps_the_old_champion(
     serving_store: ModelStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     registry = ChampionRegistry(serving_store)
-    registry.load_all()
+    registry.poll_once()
     serving_store.set_champion("sales", "2")
 
     def broken(family: str, version: str) -> None:
@@ -82,7 +82,7 @@ def test_a_failing_load_keeps_the_old_champion(
 
 def test_a_family_without_champion_says_how_to_train_one(serving_store: ModelStore) -> None:
     registry = ChampionRegistry(serving_store)
-    registry.load_all()
+    registry.poll_once()
     assert registry.loaded_families() == ["sales"]
     with pytest.raises(NoChampionError) as err:
         registry.get("leads")

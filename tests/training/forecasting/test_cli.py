@@ -31,44 +31,15 @@ def ragged(freq: str, path) -> None:
 
 def test_weekly_demo_by_date_and_by_quarter(demo_paths, tmp_path) -> None:
     out = tmp_path / "weekly.csv"
-    assert (
-        run(
-            [
-                "forecast",
-                "--data",
-                str(demo_paths["sales"]),
-                "--horizon",
-                "26",
-                "--out",
-                str(out),
-                "--models",
-                "fast",
-            ]
-        )
-        == 0
-    )
+    forecast = ["forecast", "--data", str(demo_paths["sales"]), "--horizon", "26"]
+    forecast += ["--models", "fast"]
+    assert run([*forecast, "--out", str(out)]) == 0
     table = pd.read_csv(out)
     assert list(table.columns) == ["region", "store", "product", "date", *COLUMNS]
     assert len(table) == 16 * 26
     assert (table["lo_95"] <= table["lo_80"]).all() and (table["lo_80"] <= table["hi_80"]).all()
     quarters = tmp_path / "quarters.csv"
-    assert (
-        run(
-            [
-                "forecast",
-                "--data",
-                str(demo_paths["sales"]),
-                "--horizon",
-                "26",
-                "--out",
-                str(quarters),
-                "--by-quarter",
-                "--models",
-                "fast",
-            ]
-        )
-        == 0
-    )
+    assert run([*forecast, "--out", str(quarters), "--by-quarter"]) == 0
     qt = pd.read_csv(quarters)
     assert list(qt.columns) == ["region", "store", "product", "quarter", *COLUMNS]
     assert qt["quarter"].str.match(r"^\d{4}Q[1-4]$").all()

@@ -92,23 +92,21 @@ def test_train_then_answer_from_files(
     assert not bad_out.exists()
 
 
-def test_what_if_without_champions_is_a_clear_error(
-    cli_settings: Settings, tmp_path, capsys
+@pytest.mark.parametrize(
+    ("command", "name", "text", "expected"),
+    [
+        ("what-if", "s.json", "{}", "no champion"),
+        ("recommend", "s.toml", "this is = = not toml", "scenario"),
+    ],
+)
+def test_scenario_commands_fail_with_exit_2_and_one_line(
+    cli_settings: Settings, tmp_path, capsys, command: str, name: str, text: str, expected: str
 ) -> None:
-    scenario = tmp_path / "s.json"
-    scenario.write_text("{}")
+    scenario = tmp_path / name
+    scenario.write_text(text)
+    out = tmp_path / "o.csv"
     code, _, err = run_cli(
-        ["pricing", "what-if", "--scenario", str(scenario), "--out", str(tmp_path / "o.csv")],
-        capsys,
+        ["pricing", command, "--scenario", str(scenario), "--out", str(out)], capsys
     )
-    assert code == 2 and "no champion" in err
-
-
-def test_unreadable_scenario_file_is_exit_2(cli_settings: Settings, tmp_path, capsys) -> None:
-    scenario = tmp_path / "s.toml"
-    scenario.write_text("this is = = not toml")
-    code, _, err = run_cli(
-        ["pricing", "recommend", "--scenario", str(scenario), "--out", str(tmp_path / "o.csv")],
-        capsys,
-    )
-    assert code == 2 and "scenario" in err
+    assert code == 2 and expected in err and err.count("\n") == 1
+    assert not out.exists()
