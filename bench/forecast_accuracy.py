@@ -21,6 +21,7 @@ import pandas as pd
 
 from bench.results import write_section
 from engine.core.contracts import validate_sales
+from engine.core.panel import Panel, to_panel
 from engine.core.parallel import Runner
 from engine.core.settings import get_settings
 from engine.forecasting.metrics import (
@@ -34,7 +35,6 @@ from engine.forecasting.metrics import (
 from engine.forecasting.orchestrator import ForecastSettings, run_forecast
 from models.forecasting import GlobalGBM, SeasonalNaive
 from models.forecasting.local import clean_series
-from models.forecasting.panel import Panel, to_panel
 
 OJ_WEEK1 = pd.Timestamp("1989-09-14")
 PUBLISHED_TSPERF = {

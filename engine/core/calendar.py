@@ -151,3 +151,9 @@ def periods_to_cover(last: pd.Timestamp, until: pd.Period, freq: str) -> int:
         current = current + step
         count += 1
     return count
+
+
+def periods_for_quarters(last: pd.Timestamp, freq: str, quarters: int) -> int:
+    """Periods from `last` through the end of the `quarters`-th calendar quarter after it."""
+    target = quarter_of(pd.DatetimeIndex([last]))[0] + quarters
+    return periods_to_cover(last, target, freq)

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
+from engine.core.panel import Panel
 from engine.core.parallel import Runner, chunks
 from engine.forecasting.windows import Window
 from models.forecasting.catalog import ensemble_members, is_global
 from models.forecasting.ensemble import combine_forecasts
-from models.forecasting.panel import Panel
 
 
 def _fit_predict(

@@ -15,9 +15,11 @@ import pandas as pd
 
 from engine.core.calendar import future_dates
 from engine.core.calendar import season_length as season_length_for
+from engine.core.panel import Panel
 from engine.core.parallel import Runner
 from engine.forecasting.backtest import Backtester
 from engine.forecasting.metrics import coverage, mase_per_series, mase_scale, smape_per_series, wape
+from engine.forecasting.paths import PathSampler, log_errors, match_means
 from engine.forecasting.reconciliation import (
     Hierarchy,
     aggregate,
@@ -32,8 +34,6 @@ from engine.forecasting.selection import checked_bias_ratios, pick, select_per_s
 from engine.forecasting.windows import Window, make_windows
 from models.forecasting.catalog import candidate_specs, ensemble_members, is_global
 from models.forecasting.forecast_set import ForecastSet
-from models.forecasting.panel import Panel
-from models.forecasting.paths import PathSampler, log_errors, match_means
 from models.forecasting.seasonal_naive import SeasonalNaive
 
 log = logging.getLogger("lodestar.forecasting")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.forecasting.metrics import mase_per_series, wape
-from models.forecasting.paths import bias_ratios
+from engine.forecasting.paths import bias_ratios
 
 ENSEMBLE_MARGIN = 0.1
 """A single model must beat the ensemble's backtest MASE by 10% to be chosen over it: with a few

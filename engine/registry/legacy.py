@@ -19,7 +19,7 @@ RENAMED_MODULES = {
     "models.forecasters.forecast_set": "models.forecasting.forecast_set",
     "models.forecasters.global_gbm": "models.forecasting.global_gbm",
     "models.forecasters.local": "models.forecasting.local",
-    "models.forecasters.paths": "models.forecasting.paths",
+    "models.forecasters.paths": "engine.forecasting.paths",
     "models.forecasters.seasonal_naive": "models.forecasting.seasonal_naive",
     "models.forecasters.statistical": "models.forecasting.statistical",
 }

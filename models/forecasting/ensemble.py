@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
-from models.forecasting.panel import Panel
+from engine.core.panel import Panel
 
 
 class Ensemble(BaseEstimator):

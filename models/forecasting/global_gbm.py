@@ -16,8 +16,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from engine.core.calendar import future_dates
+from engine.core.panel import Panel, fill_exog, hold_last, is_promo
 from models.forecasting.catalog import register
-from models.forecasting.panel import Panel, fill_exog, hold_last, is_promo
 
 DEFAULT_LAGS = {
     "D": (1, 2, 3, 4, 5, 6, 7, 14, 28),

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from engine.core.calendar import season_length as season_length_for
-from models.forecasting.panel import Panel
+from engine.core.panel import Panel
 
 log = logging.getLogger("lodestar.models.forecasting")
 

@@ -6,9 +6,9 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from engine.core.calendar import season_length as season_length_for
+from engine.core.panel import Panel
 from models.forecasting.catalog import register
 from models.forecasting.local import clean_series, trailing_gap
-from models.forecasting.panel import Panel
 
 _Z80, _Z95 = 1.2815515655446004, 1.959963984540054
 

@@ -20,8 +20,8 @@ from sklearn.utils.estimator_checks import check_get_params_invariance, check_se
 
 import models
 from engine.core.contracts import validate_leads, validate_sales
+from engine.core.panel import to_panel
 from engine.demo import generate_leads, generate_sales
-from models.forecasting.panel import to_panel
 from models.forecasting.seasonal_naive import Naive, SeasonalNaive
 
 

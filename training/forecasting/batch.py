@@ -10,10 +10,10 @@ import pandas as pd
 from engine.core.contracts import read_sales
 from engine.core.errors import DataError
 from engine.core.files import write_table
+from engine.core.panel import to_panel
 from engine.core.parallel import Runner
 from engine.forecasting.answers import period_table, quarter_table
 from engine.forecasting.orchestrator import ForecastSettings, run_forecast
-from models.forecasting.panel import to_panel
 
 FREQS = ("D", "W", "M", "Q")
 

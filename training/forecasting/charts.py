@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from engine.core.panel import Panel  # noqa: E402
 from models.forecasting.forecast_set import ForecastSet  # noqa: E402
-from models.forecasting.panel import Panel  # noqa: E402
 
 HISTORY_PERIODS = 104
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import pandas as pd
 from mlflow.models import infer_signature
 
-from engine.core.calendar import periods_to_cover, quarter_of
+from engine.core.calendar import periods_for_quarters
 from engine.core.contracts import SalesHistory, read_sales
 from engine.core.families import SALES
+from engine.core.panel import Panel, to_panel
 from engine.core.parallel import Runner
 from engine.forecasting.backtest import Backtester
 from engine.forecasting.orchestrator import ForecastSettings, Outcome, run_forecast
@@ -18,18 +18,11 @@ from engine.registry import promotion
 from engine.registry.promotion import TrainResult
 from engine.registry.pyfunc import SalesForecastPyfunc
 from engine.registry.store import ModelStore
-from models.forecasting.panel import Panel, to_panel
 from training.forecasting.charts import close, fan_charts
 
 log = logging.getLogger("lodestar.training.forecasting")
 
 PROMOTION_METRIC = SALES.promotion_metric
-
-
-def horizon_for(last: pd.Timestamp, freq: str, quarters: int) -> int:
-    """Periods from the last date through the end of the `quarters`-th quarter after it."""
-    target = quarter_of(pd.DatetimeIndex([last]))[0] + quarters
-    return periods_to_cover(last, target, freq)
 
 
 def champion_score(
@@ -76,7 +69,7 @@ def train_forecast(
     )
     runner = Runner(n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress)
     backtester = Backtester(runner)
-    horizon = horizon_for(panel.dates[-1], panel.freq, horizon_quarters)
+    horizon = periods_for_quarters(panel.dates[-1], panel.freq, horizon_quarters)
     outcome = run_forecast(panel, settings, horizon, runner, backtester, series_keys)
     forecast_set = outcome.forecast_set
     metrics = outcome.metrics

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.forecasting.panel import Panel
+from engine.core.panel import Panel
 
 
 def make_panel(

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.core.panel import Panel
 from models.forecasting import ARIMA, ETS, Ensemble, GlobalGBM, Naive, SeasonalNaive, Theta
-from models.forecasting.panel import Panel
 
 MODELS = [
     Naive(),

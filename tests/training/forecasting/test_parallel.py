@@ -7,10 +7,10 @@ import pytest
 
 from engine.core.contracts import validate_sales
 from engine.core.errors import DataError
+from engine.core.panel import to_panel
 from engine.core.parallel import Runner, chunks
 from engine.demo import generate_sales
 from engine.forecasting.orchestrator import ForecastSettings, run_forecast
-from models.forecasting.panel import to_panel
 
 
 def square(x: int) -> int:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from engine.core.contracts import validate_sales
-from models.forecasting.panel import hold_last, to_panel
+from engine.core.panel import hold_last, to_panel
 
 
 def test_panel_carries_drivers_on_the_same_grid() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.forecasting.metrics import coverage
-from models.forecasting.paths import PathSampler, bias_ratios, log_errors, match_means
+from engine.forecasting.paths import PathSampler, bias_ratios, log_errors, match_means
 
 
 def simulate(rng, n_series, n_windows, h, mean):
