@@ -106,6 +106,7 @@ def demand_curve_chart(points: Sequence[dict[str, Any]], measure: str = "units")
 
 def change_bars(rows: Sequence[dict[str, Any]], measures: Sequence[str], x_key: str) -> Figure:
     """Scenario minus baseline per period for each measure, with 95% error bars."""
+    measures = [m for m in measures if all(r.get(f"change_{m}") is not None for r in rows)]
     data = []
     for k, measure in enumerate(measures):
         data.append({
