@@ -32,7 +32,11 @@ def plotly_bundle() -> tuple[bytes, bytes, str]:
 async def plotly_js(request: Request) -> Response:
     """The charting library, compressed when the browser accepts it, cached for a day."""
     raw, packed, etag = plotly_bundle()
-    headers = {"Cache-Control": "public, max-age=86400", "ETag": f'"{etag}"', "Vary": "Accept-Encoding"}
+    headers = {
+        "Cache-Control": "public, max-age=86400",
+        "ETag": f'"{etag}"',
+        "Vary": "Accept-Encoding",
+    }
     if request.headers.get("if-none-match") == f'"{etag}"':
         return Response(status_code=304, headers=headers)
     if "gzip" in request.headers.get("accept-encoding", ""):

@@ -84,7 +84,11 @@ async def signin(request: Request) -> Response:
         return RedirectResponse(next_path or "/", status_code=303)
     caller = keyring.identify(str(form.get("api_key") or "").strip())
     if caller is None:
-        error = {"error": "Unauthorized", "field": "api_key", "message": "this API key is not valid"}
+        error = {
+            "error": "Unauthorized",
+            "field": "api_key",
+            "message": "this API key is not valid",
+        }
         return _signin_page(request, next_path, error, 401)
     cookie, session = sessions(request).create(caller)
     response = RedirectResponse(next_path or first_page(caller.role), status_code=303)

@@ -32,11 +32,27 @@ def _layout(title: str, x_title: str, y_title: str, **extra: Any) -> dict[str, A
 def _band(x: list, lo: list, hi: list, name: str, alpha: float, rgb: str = BLUE) -> list[dict]:
     """Two traces filling between lo and hi."""
     return [
-        {"x": x, "y": hi, "mode": "lines", "line": {"width": 0}, "showlegend": False,
-         "hoverinfo": "skip", "type": "scatter", "name": f"{name} upper"},
-        {"x": x, "y": lo, "mode": "lines", "line": {"width": 0}, "fill": "tonexty",
-         "fillcolor": f"rgba({rgb},{alpha})", "name": name, "type": "scatter",
-         "hoverinfo": "skip"},
+        {
+            "x": x,
+            "y": hi,
+            "mode": "lines",
+            "line": {"width": 0},
+            "showlegend": False,
+            "hoverinfo": "skip",
+            "type": "scatter",
+            "name": f"{name} upper",
+        },
+        {
+            "x": x,
+            "y": lo,
+            "mode": "lines",
+            "line": {"width": 0},
+            "fill": "tonexty",
+            "fillcolor": f"rgba({rgb},{alpha})",
+            "name": name,
+            "type": "scatter",
+            "hoverinfo": "skip",
+        },
     ]
 
 
@@ -46,12 +62,28 @@ def fan_chart(
     """History line, forecast mean and its 80% and 95% bands, per period."""
     x = [r["date"] for r in forecast]
     data = [
-        *_band(x, [r["lo_95"] for r in forecast], [r["hi_95"] for r in forecast], "95% interval", 0.15),
-        *_band(x, [r["lo_80"] for r in forecast], [r["hi_80"] for r in forecast], "80% interval", 0.3),
-        {"x": x, "y": [r["mean"] for r in forecast], "mode": "lines", "type": "scatter",
-         "name": "forecast", "line": {"color": f"rgb({BLUE})", "width": 2}},
-        {"x": [r["date"] for r in history], "y": [r["units"] for r in history], "mode": "lines",
-         "type": "scatter", "name": "actual", "line": {"color": "#1d2330", "width": 2}},
+        *_band(
+            x, [r["lo_95"] for r in forecast], [r["hi_95"] for r in forecast], "95% interval", 0.15
+        ),
+        *_band(
+            x, [r["lo_80"] for r in forecast], [r["hi_80"] for r in forecast], "80% interval", 0.3
+        ),
+        {
+            "x": x,
+            "y": [r["mean"] for r in forecast],
+            "mode": "lines",
+            "type": "scatter",
+            "name": "forecast",
+            "line": {"color": f"rgb({BLUE})", "width": 2},
+        },
+        {
+            "x": [r["date"] for r in history],
+            "y": [r["units"] for r in history],
+            "mode": "lines",
+            "type": "scatter",
+            "name": "actual",
+            "line": {"color": "#1d2330", "width": 2},
+        },
     ]
     return {"data": data, "layout": _layout(title, "week", "units")}
 
@@ -59,28 +91,52 @@ def fan_chart(
 def elasticity_chart(rows: Sequence[dict[str, Any]]) -> Figure:
     """Own elasticities with their 95% CIs; implausible ones drawn hollow and red."""
     data = []
-    for plausible, name, color in ((True, "plausible", "#1f5fbf"), (False, "implausible", "#b3261e")):
-        chosen = [r for r in rows if bool(r["plausible"]) is plausible and r["elasticity"] is not None]
+    for plausible, name, color in (
+        (True, "plausible", "#1f5fbf"),
+        (False, "implausible", "#b3261e"),
+    ):
+        chosen = [
+            r for r in rows if bool(r["plausible"]) is plausible and r["elasticity"] is not None
+        ]
         if not chosen:
             continue
-        data.append({
-            "type": "scatter", "mode": "markers", "name": name,
-            "x": [r["elasticity"] for r in chosen],
-            "y": [r["label"] for r in chosen],
-            "error_x": {
-                "type": "data", "symmetric": False,
-                "array": [(r["hi_95"] or r["elasticity"]) - r["elasticity"] for r in chosen],
-                "arrayminus": [r["elasticity"] - (r["lo_95"] or r["elasticity"]) for r in chosen],
-                "color": color,
-            },
-            "marker": {"color": color, "size": 10,
-                       "symbol": "circle" if plausible else "circle-open"},
-        })
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": name,
+                "x": [r["elasticity"] for r in chosen],
+                "y": [r["label"] for r in chosen],
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [(r["hi_95"] or r["elasticity"]) - r["elasticity"] for r in chosen],
+                    "arrayminus": [
+                        r["elasticity"] - (r["lo_95"] or r["elasticity"]) for r in chosen
+                    ],
+                    "color": color,
+                },
+                "marker": {
+                    "color": color,
+                    "size": 10,
+                    "symbol": "circle" if plausible else "circle-open",
+                },
+            }
+        )
     layout = _layout("Own-price elasticities with 95% confidence intervals", "elasticity", "")
     layout["yaxis"] = {"automargin": True, "type": "category"}
     layout["hovermode"] = "closest"
-    layout["shapes"] = [{"type": "line", "x0": 0, "x1": 0, "yref": "paper", "y0": 0, "y1": 1,
-                         "line": {"color": "#888", "dash": "dot"}}]
+    layout["shapes"] = [
+        {
+            "type": "line",
+            "x0": 0,
+            "x1": 0,
+            "yref": "paper",
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": "#888", "dash": "dot"},
+        }
+    ]
     return {"data": data, "layout": layout}
 
 
@@ -95,10 +151,19 @@ def demand_curve_chart(points: Sequence[dict[str, Any]], measure: str = "units")
         lo, hi = f"{measure}_lo_95", f"{measure}_hi_95"
         if rows and lo in rows[0] and hi in rows[0]:
             rgb = ",".join(str(int(color[i : i + 2], 16)) for i in (1, 3, 5))
-            data.extend(_band(x, [r[lo] for r in rows], [r[hi] for r in rows],
-                              f"{product} 95%", 0.12, rgb))
-        data.append({"x": x, "y": [r[measure] for r in rows], "type": "scatter",
-                     "mode": "lines+markers", "name": product, "line": {"color": color}})
+            data.extend(
+                _band(x, [r[lo] for r in rows], [r[hi] for r in rows], f"{product} 95%", 0.12, rgb)
+            )
+        data.append(
+            {
+                "x": x,
+                "y": [r[measure] for r in rows],
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": product,
+                "line": {"color": color},
+            }
+        )
     layout = _layout(f"Demand curve: {measure} by price change", "price change (%)", measure)
     layout["xaxis"]["ticksuffix"] = "%"
     return {"data": data, "layout": layout}
@@ -109,24 +174,34 @@ def change_bars(rows: Sequence[dict[str, Any]], measures: Sequence[str], x_key: 
     measures = [m for m in measures if all(r.get(f"change_{m}") is not None for r in rows)]
     data = []
     for k, measure in enumerate(measures):
-        data.append({
-            "type": "bar", "name": measure,
-            "x": [r[x_key] for r in rows],
-            "y": [r[f"change_{measure}"] for r in rows],
-            "error_y": {
-                "type": "data", "symmetric": False,
-                "array": [r[f"change_{measure}_hi_95"] - r[f"change_{measure}"] for r in rows],
-                "arrayminus": [r[f"change_{measure}"] - r[f"change_{measure}_lo_95"] for r in rows],
-            },
-            "marker": {"color": PALETTE[k]},
-            "yaxis": "y" if k == 0 else "y2",
-            "offsetgroup": k,
-        })
+        data.append(
+            {
+                "type": "bar",
+                "name": measure,
+                "x": [r[x_key] for r in rows],
+                "y": [r[f"change_{measure}"] for r in rows],
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [r[f"change_{measure}_hi_95"] - r[f"change_{measure}"] for r in rows],
+                    "arrayminus": [
+                        r[f"change_{measure}"] - r[f"change_{measure}_lo_95"] for r in rows
+                    ],
+                },
+                "marker": {"color": PALETTE[k]},
+                "yaxis": "y" if k == 0 else "y2",
+                "offsetgroup": k,
+            }
+        )
     layout = _layout("Change against baseline (95% intervals)", x_key, measures[0])
     layout["barmode"] = "group"
     if len(measures) > 1:
-        layout["yaxis2"] = {"title": {"text": " / ".join(measures[1:])}, "overlaying": "y",
-                            "side": "right", "tickformat": ",~r"}
+        layout["yaxis2"] = {
+            "title": {"text": " / ".join(measures[1:])},
+            "overlaying": "y",
+            "side": "right",
+            "tickformat": ",~r",
+        }
     return {"data": data, "layout": layout}
 
 
@@ -136,12 +211,20 @@ def pipeline_chart(rows: Sequence[dict[str, Any]], segment: str | None) -> Figur
     quarters = list(dict.fromkeys(r["quarter"] for r in rows))
     data = []
     for k, group in enumerate(groups):
-        chosen = {r["quarter"]: r for r in rows if (str(r.get(segment, "all")) if segment else "all") == group}
-        data.append({
-            "type": "bar", "name": group, "x": quarters,
-            "y": [chosen[q]["expected_value"] if q in chosen else 0 for q in quarters],
-            "marker": {"color": PALETTE[k % len(PALETTE)]},
-        })
+        chosen = {
+            r["quarter"]: r
+            for r in rows
+            if (str(r.get(segment, "all")) if segment else "all") == group
+        }
+        data.append(
+            {
+                "type": "bar",
+                "name": group,
+                "x": quarters,
+                "y": [chosen[q]["expected_value"] if q in chosen else 0 for q in quarters],
+                "marker": {"color": PALETTE[k % len(PALETTE)]},
+            }
+        )
     layout = _layout("Expected pipeline value by quarter", "quarter", "expected value")
     layout["barmode"] = "stack"
     return {"data": data, "layout": layout}

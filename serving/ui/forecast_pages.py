@@ -139,9 +139,7 @@ def forecasts_page(request: Request, found: Annotated[Viewer, Depends(viewer)]) 
     try:
         champion = request.app.state.champions.get("sales")
         context["version"] = champion.version
-        context["available"] = [
-            quarter_label(q) for q in covered_quarters(champion, fiscal)
-        ]
+        context["available"] = [quarter_label(q) for q in covered_quarters(champion, fiscal)]
         view = read_view(request, champion, fiscal)
         context["view"] = view
         periods, rows, total = _forecast_answer(request, view, champion, fiscal)
@@ -163,7 +161,9 @@ def forecasts_page(request: Request, found: Annotated[Viewer, Depends(viewer)]) 
 
 @router.get("/forecasts/export")
 def forecasts_export(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], format: str = "csv"  # noqa: A002
+    request: Request,
+    found: Annotated[Viewer, Depends(viewer)],
+    format: str = "csv",  # noqa: A002
 ) -> Response:
     """The rows on screen (the API's columns) as CSV or XLSX."""
     require(found, Role.planner)
@@ -179,6 +179,10 @@ def forecasts_export(
         return export_response(rows, columns, name, format)
     except LodestarError as exc:
         return render(
-            request, found, "forecasts.html", status_code=exc.http_status,
-            view=None, error=error_body(exc),
+            request,
+            found,
+            "forecasts.html",
+            status_code=exc.http_status,
+            view=None,
+            error=error_body(exc),
         )

@@ -34,7 +34,17 @@ CARRIED = ("source", "owner", "region", "industry", "created_date", "deal_value"
 """Lead columns shown beside the score and offered as filters or segments when present."""
 SHOWN = 500
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-LEAD_COLUMNS = ["lead_id", "score", "probability", "tier", "source", "owner", "reason_1", "reason_2", "reason_3"]
+LEAD_COLUMNS = [
+    "lead_id",
+    "score",
+    "probability",
+    "tier",
+    "source",
+    "owner",
+    "reason_1",
+    "reason_2",
+    "reason_3",
+]
 
 
 class LeadBook:
@@ -92,7 +102,7 @@ class LeadBook:
         return len(frame)
 
     def scored(self, champion: Any) -> tuple[pd.DataFrame, list[Any]] | None:
-        """(scored leads with their carried columns, per-row errors), cached per file and version."""
+        """(scored leads with their carried columns, row errors), cached per file and version."""
         if not self.path.is_file():
             return None
         key = (self.path.stat().st_mtime_ns, champion.version)
@@ -149,7 +159,13 @@ def leads_page(
     """Leads sorted by score with tier badges and reasons; filters by tier, source and owner."""
     require(found, Role.planner)
     book = lead_book(request)
-    context: dict[str, Any] = {"tier": tier, "source": source, "owner": owner, "tiers": TIERS, "meta": book.meta()}
+    context: dict[str, Any] = {
+        "tier": tier,
+        "source": source,
+        "owner": owner,
+        "tiers": TIERS,
+        "meta": book.meta(),
+    }
     try:
         champion = request.app.state.champions.get("leads")
         context["version"] = champion.version
@@ -194,7 +210,14 @@ def leads_export(
         rows = chosen[columns].to_dict(orient="records")
         return export_response(rows, columns, f"leads_v{champion.version}", format)
     except LodestarError as exc:
-        return render(request, found, "leads.html", status_code=exc.http_status, error=error_body(exc), tiers=TIERS)
+        return render(
+            request,
+            found,
+            "leads.html",
+            status_code=exc.http_status,
+            error=error_body(exc),
+            tiers=TIERS,
+        )
 
 
 @router.post("/leads/upload")
@@ -211,8 +234,16 @@ async def leads_upload(request: Request, found: Annotated[Viewer, Depends(viewer
     except LodestarError as exc:
         book = lead_book(request)
         return render(
-            request, found, "leads.html", status_code=exc.http_status, error=error_body(exc),
-            tiers=TIERS, meta=book.meta(), tier="", source="", owner="",
+            request,
+            found,
+            "leads.html",
+            status_code=exc.http_status,
+            error=error_body(exc),
+            tiers=TIERS,
+            meta=book.meta(),
+            tier="",
+            source="",
+            owner="",
         )
     return RedirectResponse("/leads", status_code=303)
 
@@ -233,7 +264,9 @@ def pipeline_page(
         context["version"] = champion.version
         frame = book.frame()
         if frame is not None:
-            context["segments"] = [c for c in CARRIED if c in frame.columns and c not in ("created_date", "deal_value")]
+            context["segments"] = [
+                c for c in CARRIED if c in frame.columns and c not in ("created_date", "deal_value")
+            ]
             try:
                 when = pd.Timestamp(as_of) if as_of else pd.Timestamp.today().normalize()
             except ValueError:
@@ -241,10 +274,19 @@ def pipeline_page(
             context["as_of"] = str(when.date())
             segment = [by] if by else []
             table, errors, lag = pipeline_table(
-                champion.payload, frame, segment, when, request.app.state.settings.fiscal_year_start_month
+                champion.payload,
+                frame,
+                segment,
+                when,
+                request.app.state.settings.fiscal_year_start_month,
             )
             rows = table.to_dict(orient="records")
-            context.update(rows=rows, lag=lag, n_errors=len(errors), figure=charts.pipeline_chart(rows, by or None))
+            context.update(
+                rows=rows,
+                lag=lag,
+                n_errors=len(errors),
+                figure=charts.pipeline_chart(rows, by or None),
+            )
     except LodestarError as exc:
         context["error"] = error_body(exc)
     return render(request, found, "pipeline.html", **context)

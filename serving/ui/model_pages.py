@@ -8,6 +8,7 @@ with the server's champion loader, exactly as POST /v1/models/{family}/promote d
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -119,10 +120,14 @@ async def version_chart(
         content = await run_in_threadpool(store.chart_bytes, info.run_id, path)
     except LodestarError as exc:
         return Response(exc.message, status_code=exc.http_status, media_type="text/plain")
-    return Response(content, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+    return Response(
+        content, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"}
+    )
 
 
-def _move(request: Request, family: str, action: str, version: str | None, dry_run: bool) -> lifecycle.AliasMove:
+def _move(
+    request: Request, family: str, action: str, version: str | None, dry_run: bool
+) -> lifecycle.AliasMove:
     store = request.app.state.store
     champions = request.app.state.champions
     family_of(family)
@@ -137,7 +142,9 @@ def _move(request: Request, family: str, action: str, version: str | None, dry_r
 
 
 @router.post("/models/{family}/preview")
-async def move_preview(request: Request, found: Annotated[Viewer, Depends(viewer)], family: str) -> Response:
+async def move_preview(
+    request: Request, found: Annotated[Viewer, Depends(viewer)], family: str
+) -> Response:
     """The dry run: champion against the target, the decisive metric first; nothing moves."""
     require(found, Role.data_scientist)
     form = await checked_form(request, found)
@@ -148,19 +155,32 @@ async def move_preview(request: Request, found: Annotated[Viewer, Depends(viewer
         spec = family_of(family)
         rows = sorted(move.comparison, key=lambda r: r["metric"] != spec.promotion_metric)
         return render(
-            request, found, "move.html", move=move, rows=rows, metric=spec.promotion_metric,
-            higher_is_better=spec.higher_is_better, label=spec.label,
+            request,
+            found,
+            "move.html",
+            move=move,
+            rows=rows,
+            metric=spec.promotion_metric,
+            higher_is_better=spec.higher_is_better,
+            label=spec.label,
         )
     except LodestarError as exc:
         families = await run_in_threadpool(families_view, request)
         return render(
-            request, found, "models.html", status_code=exc.http_status, families=families,
-            error=error_body(exc), mlflow=mlflow_ui(request),
+            request,
+            found,
+            "models.html",
+            status_code=exc.http_status,
+            families=families,
+            error=error_body(exc),
+            mlflow=mlflow_ui(request),
         )
 
 
 @router.post("/models/{family}/move")
-async def move_confirm(request: Request, found: Annotated[Viewer, Depends(viewer)], family: str) -> Response:
+async def move_confirm(
+    request: Request, found: Annotated[Viewer, Depends(viewer)], family: str
+) -> Response:
     """Move the champion alias after the user saw the comparison; this server swaps at once."""
     require(found, Role.data_scientist)
     form = await checked_form(request, found)
@@ -172,11 +192,14 @@ async def move_confirm(request: Request, found: Annotated[Viewer, Depends(viewer
     except LodestarError as exc:
         families = await run_in_threadpool(families_view, request)
         return render(
-            request, found, "models.html", status_code=exc.http_status, families=families,
-            error=error_body(exc), mlflow=mlflow_ui(request),
+            request,
+            found,
+            "models.html",
+            status_code=exc.http_status,
+            families=families,
+            error=error_body(exc),
+            mlflow=mlflow_ui(request),
         )
-    from urllib.parse import quote
-
     return RedirectResponse(f"/models?notice={quote(move.message)}", status_code=303)
 
 
@@ -194,7 +217,12 @@ async def training_page(request: Request, found: Annotated[Viewer, Depends(viewe
     runs = [r.to_dict() for r in request.app.state.training_runs.all()][:20]
     defaults = {f: _demo_file(request, f) for f in FAMILIES}
     return render(
-        request, found, "training.html", runs=runs, defaults=defaults, families=FAMILIES,
+        request,
+        found,
+        "training.html",
+        runs=runs,
+        defaults=defaults,
+        families=FAMILIES,
         selections=SELECTIONS,
     )
 
@@ -216,9 +244,16 @@ async def training_start(request: Request, found: Annotated[Viewer, Depends(view
     except LodestarError as exc:
         runs = [r.to_dict() for r in request.app.state.training_runs.all()][:20]
         return render(
-            request, found, "training.html", status_code=exc.http_status, runs=runs,
-            defaults={f: _demo_file(request, f) for f in FAMILIES}, families=FAMILIES,
-            selections=SELECTIONS, error=error_body(exc), form=form,
+            request,
+            found,
+            "training.html",
+            status_code=exc.http_status,
+            runs=runs,
+            defaults={f: _demo_file(request, f) for f in FAMILIES},
+            families=FAMILIES,
+            selections=SELECTIONS,
+            error=error_body(exc),
+            form=form,
         )
     return RedirectResponse(f"/models/training/{run.id}", status_code=303)
 
@@ -233,4 +268,11 @@ async def training_run_page(
         run = request.app.state.training_runs.get(run_id).to_dict()
         return render(request, found, "training_run.html", run=run)
     except LodestarError as exc:
-        return render(request, found, "training_run.html", status_code=exc.http_status, run=None, error=error_body(exc))
+        return render(
+            request,
+            found,
+            "training_run.html",
+            status_code=exc.http_status,
+            run=None,
+            error=error_body(exc),
+        )

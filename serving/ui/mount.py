@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -38,16 +40,8 @@ def mount_ui(app: FastAPI, settings: Settings) -> None:
 
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, exc: SignInRequired) -> Response:
-        return RedirectResponse(f"/signin?next={_quote(exc.next_path)}", status_code=303)
+        return RedirectResponse(f"/signin?next={quote(exc.next_path, safe='/')}", status_code=303)
 
     @app.exception_handler(PageForbidden)
     async def forbidden(request: Request, exc: PageForbidden) -> Response:
-        return render(
-            request, exc.viewer, "forbidden.html", status_code=403, message=exc.message
-        )
-
-
-def _quote(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path, safe="/")
+        return render(request, exc.viewer, "forbidden.html", status_code=403, message=exc.message)

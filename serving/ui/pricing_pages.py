@@ -163,7 +163,9 @@ def scenario_from_form(form: dict[str, Any], fiscal: int) -> dict[str, Any]:
         try:
             number = float(value)
         except ValueError:
-            raise DataError(f"price change {i + 1}: '{value}' is not a number", f"change{i}_value") from None
+            raise DataError(
+                f"price change {i + 1}: '{value}' is not a number", f"change{i}_value"
+            ) from None
         kind = "price" if form.get(f"change{i}_kind") == "price" else "percent"
         changes.append({"filter": _filter(form, f"change{i}"), kind: number})
     promotions = []
@@ -206,7 +208,9 @@ def form_from_scenario(scenario: dict[str, Any]) -> dict[str, Any]:
         form[f"promo{j}_start"] = promo.get("start") or ""
         form[f"promo{j}_end"] = promo.get("end") or ""
     if scenario.get("start") or scenario.get("end"):
-        form.update(period="dates", start=scenario.get("start") or "", end=scenario.get("end") or "")
+        form.update(
+            period="dates", start=scenario.get("start") or "", end=scenario.get("end") or ""
+        )
     return form
 
 
@@ -252,7 +256,9 @@ def run_scenario(request: Request, scenario: Scenario) -> dict[str, Any]:
     out: dict[str, Any] = {
         "result_name": result.name,
         "versions": {"sales": sales.version, "pricing": pricing.version},
-        "quarterly": sorted(quarterly, key=lambda r: (r["quarter"], r["product"] != "TOTAL", r["product"])),
+        "quarterly": sorted(
+            quarterly, key=lambda r: (r["quarter"], r["product"] != "TOTAL", r["product"])
+        ),
         "summary": summary,
         "total": next(r for r in summary if r["product"] == "TOTAL"),
         "change_figure": charts.change_bars(total_by_quarter, MEASURES, "quarter"),
@@ -277,8 +283,14 @@ def _builder(request: Request, found: Viewer, form: dict[str, Any], **context: A
         options = {"products": [], "stores": [], "segments": [], "quarters": []}
         context.setdefault("error", error_body(exc))
     return render(
-        request, found, "scenarios.html", form=form, options=options,
-        change_rows=range(CHANGE_ROWS), promo_rows=range(PROMO_ROWS), **context,
+        request,
+        found,
+        "scenarios.html",
+        form=form,
+        options=options,
+        change_rows=range(CHANGE_ROWS),
+        promo_rows=range(PROMO_ROWS),
+        **context,
     )
 
 
@@ -293,7 +305,10 @@ def scenario_builder(
     try:
         saved = _store(request).get(load)["scenario"]
         return _builder(
-            request, found, form_from_scenario(saved), **run_scenario(request, parse_scenario(saved))
+            request,
+            found,
+            form_from_scenario(saved),
+            **run_scenario(request, parse_scenario(saved)),
         )
     except LodestarError as exc:
         return _builder(request, found, {}, error=error_body(exc))
@@ -317,7 +332,9 @@ def _posted_scenario(form: dict[str, Any]) -> Scenario:
     try:
         return Scenario.model_validate_json(str(form.get("scenario_json") or ""))
     except ValidationError as exc:
-        raise DataError(f"the scenario to save is not valid: {exc.errors()[0]['msg']}", "scenario") from None
+        raise DataError(
+            f"the scenario to save is not valid: {exc.errors()[0]['msg']}", "scenario"
+        ) from None
 
 
 @router.post("/pricing/scenarios/save")
@@ -345,7 +362,9 @@ async def scenario_export(request: Request, found: Annotated[Viewer, Depends(vie
         fiscal = request.app.state.settings.fiscal_year_start_month
         result = what_if(sales.payload, pricing.payload, scenario, fiscal)
         rows = records(result.quarterly)
-        return export_response(rows, WHAT_IF_COLUMNS, f"what_if_{scenario.name}", str(form.get("format")))
+        return export_response(
+            rows, WHAT_IF_COLUMNS, f"what_if_{scenario.name}", str(form.get("format"))
+        )
     except LodestarError as exc:
         return _builder(request, found, {}, error=error_body(exc))
 
@@ -372,8 +391,7 @@ def comparison_table(rows: list[dict[str, Any]], names: list[str]) -> list[dict[
     products = list(dict.fromkeys(r["product"] for r in rows if r["product"] != "TOTAL"))
     by_key = {(r["scenario"], r["product"]): r for r in rows}
     return [
-        {"product": p, "cells": [by_key.get((n, p)) for n in names]}
-        for p in [*products, "TOTAL"]
+        {"product": p, "cells": [by_key.get((n, p)) for n in names]} for p in [*products, "TOTAL"]
     ]
 
 
@@ -435,7 +453,9 @@ def recommendation_from_form(form: dict[str, Any]) -> dict[str, Any]:
         constraints["price_endings"] = endings
     above, below = str(form.get("ladder_above") or ""), str(form.get("ladder_below") or "")
     if above and below:
-        constraints["ladders"] = [{"above": above, "below": below, "pct": _number(form, "ladder_pct") or 0.0}]
+        constraints["ladders"] = [
+            {"above": above, "below": below, "pct": _number(form, "ladder_pct") or 0.0}
+        ]
     body: dict[str, Any] = {
         "filter": _filter(form, "rec"),
         "objective": form.get("objective") or "margin",
@@ -447,7 +467,9 @@ def recommendation_from_form(form: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _recommendations(request: Request, found: Viewer, form: dict[str, Any], **context: Any) -> Response:
+def _recommendations(
+    request: Request, found: Viewer, form: dict[str, Any], **context: Any
+) -> Response:
     try:
         options = builder_options(request)
     except LodestarError as exc:
@@ -464,7 +486,9 @@ def recommendations_page(request: Request, found: Annotated[Viewer, Depends(view
 
 
 @router.post("/pricing/recommendations")
-async def recommendations_run(request: Request, found: Annotated[Viewer, Depends(viewer)]) -> Response:
+async def recommendations_run(
+    request: Request, found: Annotated[Viewer, Depends(viewer)]
+) -> Response:
     """Recommended prices under the constraints, with the binding constraint per product."""
     require(found, Role.pricing)
     form = await checked_form(request, found)
@@ -478,7 +502,8 @@ async def recommendations_run(request: Request, found: Annotated[Viewer, Depends
         table, joint = recommendation_table(pricing.payload, body, sales.payload if sales else None)
         table["binding"] = table["binding"].map(lambda s: [b for b in str(s).split(";") if b])
         rows = records(table)
-        return _recommendations(request, found, form, rows=rows, joint=joint, objective=body.objective)
+        return _recommendations(
+            request, found, form, rows=rows, joint=joint, objective=body.objective
+        )
     except (LodestarError, ValidationError) as exc:
         return _recommendations(request, found, form, error=error_body(exc))
-

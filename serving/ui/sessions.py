@@ -57,7 +57,9 @@ def keys_fingerprint(settings: Settings) -> str:
 
 
 def _caller_record(caller: Caller) -> dict[str, Any]:
-    return {k: (v.value if isinstance(v, Role) else v) for k, v in dataclasses.asdict(caller).items()}
+    return {
+        k: (v.value if isinstance(v, Role) else v) for k, v in dataclasses.asdict(caller).items()
+    }
 
 
 def _caller_from(record: dict[str, Any]) -> Caller:
