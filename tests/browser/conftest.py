@@ -103,14 +103,18 @@ class Session:
     folder: Path
     blocked: list[str] = field(default_factory=list)
 
-    def shot(self, name: str, docs_name: str | None = None) -> Path:
-        """Screenshot the whole page as an artifact (and for the README when asked)."""
+    def shot(self, name: str, docs_name: str | None = None, docs_from: str | None = None) -> Path:
+        """Screenshot the whole page as an artifact; for the README (when asked) the window,
+        scrolled so that `docs_from` (a CSS selector) is at the top."""
         path = self.folder / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         target = os.environ.get("LODESTAR_DOCS_SCREENSHOTS")
         if target and docs_name:
             Path(target).mkdir(parents=True, exist_ok=True)
+            if docs_from:
+                self.page.locator(docs_from).first.evaluate("el => el.scrollIntoView()")
             self.page.screenshot(path=str(Path(target) / f"{docs_name}.png"), full_page=False)
+            self.page.evaluate("window.scrollTo(0, 0)")
         return path
 
     def csrf(self) -> str:

@@ -85,7 +85,7 @@ def test_pricing_analyst_builds_a_minus_5_scenario(
     page.get_by_test_id("run-scenario").click()
     page.get_by_test_id("kpis").wait_for()
     page.locator("#curve-chart .main-svg").first.wait_for()
-    analyst.shot("01-scenario-result", "scenario")
+    analyst.shot("01-scenario-result", "scenario", "#result-title")
     scenario = {
         "name": "P01 minus 5",
         "price_changes": [{"filter": {"product": "P01"}, "percent": -5}],
