@@ -101,6 +101,9 @@ def current_viewer(request: Request) -> Viewer | None:
 async def viewer(request: Request) -> Viewer:
     """Dependency: the signed-in viewer, else a trip to the sign-in page."""
     found = current_viewer(request)
+    if found is not None:  # the access log names who asked, as for API calls
+        request.state.role = found.role.value
+        request.state.key_id = found.caller.key_id
     if found is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(target if request.method == "GET" else request.url.path)
