@@ -141,8 +141,8 @@ def elasticity_chart(rows: Sequence[dict[str, Any]]) -> Figure:
 
 
 def demand_curve_chart(points: Sequence[dict[str, Any]], measure: str = "units") -> Figure:
-    """Units (or revenue, margin) per product against the uniform price change, 95% bands."""
-    products = list(dict.fromkeys(p["product"] for p in points))
+    """Units (or revenue, margin) per product (not the total) by uniform price change, 95% bands."""
+    products = list(dict.fromkeys(p["product"] for p in points if p["product"] != "TOTAL"))
     data: list[dict[str, Any]] = []
     for k, product in enumerate(products):
         rows = sorted((p for p in points if p["product"] == product), key=lambda p: p["percent"])

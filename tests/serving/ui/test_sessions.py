@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from engine.core.settings import Settings
+from engine.registry.store import ModelStore
+from serving.app import create_app
 from serving.core.auth import Role
 from tests.serving.api_keys import KEYS, headers_for
 from tests.serving.ui.conftest import csrf_of
@@ -117,3 +122,24 @@ def test_pages_a_role_may_not_use_are_not_offered_and_refused(
         assert refused.status_code == 403 and "needs the" in refused.text
     scientist = sign_in(Role.data_scientist).get("/models").text
     assert 'href="/pricing/scenarios"' in scientist and 'href="/models/training"' in scientist
+
+
+def test_without_keys_the_workbench_is_open_and_forms_still_need_a_token(
+    tmp_path: Path, sales_template: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(sales_template, home / "mlflow.db")
+    settings = Settings(home=home, auth_enabled=True)
+    with TestClient(create_app(settings, ModelStore.from_settings(settings))) as client:
+        assert client.get("/", follow_redirects=False).headers["location"] == "/forecasts"
+        page = client.get("/forecasts")
+        assert page.status_code == 200 and "open access" in page.text
+        assert "Sign out" not in page.text
+        refused = client.post("/models/training", data={"family": "sales", "data": "x"})
+        assert refused.status_code == 403
+        token = csrf_of(client.get("/models/training").text)
+        missing = client.post(
+            "/models/training", data={"csrf_token": token, "family": "sales", "data": "/nope.csv"}
+        )
+        assert missing.status_code == 422 and "does not exist on the server" in missing.text
