@@ -54,6 +54,26 @@ class ForecastView:
         rest = [lvl for lvl in order[order.index(self.level) + 1 :] if lvl not in self.filters]
         return rest[0] if rest else None
 
+    def crumbs(self) -> list[tuple[str, str]]:
+        """(label, query) per drill step taken, each opening the level below that step."""
+        out: list[tuple[str, str]] = []
+        kept: dict[str, list[str]] = {}
+        for key, values in self.filters.items():
+            kept = {**kept, key: values}
+            order = [TOTAL, *self.drill_order]
+            below = (
+                [lvl for lvl in order[order.index(key) + 1 :] if lvl not in kept]
+                if key in order
+                else []
+            )
+            out.append(
+                (
+                    f"{key} {', '.join(values)}",
+                    self.query(filters=kept, level=below[0] if below else self.level),
+                )
+            )
+        return out
+
     def query(self, **changes: Any) -> str:
         """This view's query string with some parts changed."""
         params: list[tuple[str, str]] = [("level", changes.get("level", self.level))]

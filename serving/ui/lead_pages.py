@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from engine.core.contracts.readers import read_table
@@ -230,7 +231,8 @@ async def leads_upload(request: Request, found: Annotated[Viewer, Depends(viewer
         if upload is None or not hasattr(upload, "read"):
             raise DataError("choose a CSV file of leads to upload", "file")
         content = await upload.read(MAX_UPLOAD_BYTES + 1)
-        lead_book(request).replace(content, str(upload.filename or "leads.csv"), found.name)
+        filename = str(upload.filename or "leads.csv")
+        await run_in_threadpool(lead_book(request).replace, content, filename, found.name)
     except LodestarError as exc:
         book = lead_book(request)
         return render(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -322,7 +323,8 @@ async def scenario_run(request: Request, found: Annotated[Viewer, Depends(viewer
     fiscal = request.app.state.settings.fiscal_year_start_month
     try:
         scenario = Scenario.model_validate(scenario_from_form(form, fiscal))
-        return _builder(request, found, form, **run_scenario(request, scenario))
+        result = await run_in_threadpool(run_scenario, request, scenario)
+        return _builder(request, found, form, **result)
     except (LodestarError, ValidationError) as exc:
         body = error_body(exc)
         return _builder(request, found, form, error=body)
@@ -360,7 +362,7 @@ async def scenario_export(request: Request, found: Annotated[Viewer, Depends(vie
         scenario = _posted_scenario(form)
         sales, pricing = _champions(request)
         fiscal = request.app.state.settings.fiscal_year_start_month
-        result = what_if(sales.payload, pricing.payload, scenario, fiscal)
+        result = await run_in_threadpool(what_if, sales.payload, pricing.payload, scenario, fiscal)
         rows = records(result.quarterly)
         return export_response(
             rows, WHAT_IF_COLUMNS, f"what_if_{scenario.name}", str(form.get("format"))
@@ -408,7 +410,10 @@ async def saved_compare(request: Request, found: Annotated[Viewer, Depends(viewe
         scenarios = {name: parse_scenario(store.get(name)["scenario"]) for name in names}
         sales, pricing = _champions(request)
         fiscal = request.app.state.settings.fiscal_year_start_month
-        rows = records(compare_scenarios(sales.payload, pricing.payload, scenarios, fiscal))
+        table = await run_in_threadpool(
+            compare_scenarios, sales.payload, pricing.payload, scenarios, fiscal
+        )
+        rows = records(table)
         return await _saved_page(
             request, found, compared=names, comparison=comparison_table(rows, names)
         )
@@ -499,7 +504,9 @@ async def recommendations_run(
             sales = request.app.state.champions.get("sales")
         except NoChampionError:
             sales = None
-        table, joint = recommendation_table(pricing.payload, body, sales.payload if sales else None)
+        table, joint = await run_in_threadpool(
+            recommendation_table, pricing.payload, body, sales.payload if sales else None
+        )
         table["binding"] = table["binding"].map(lambda s: [b for b in str(s).split(";") if b])
         rows = records(table)
         return _recommendations(
