@@ -26,6 +26,7 @@ from serving.leads import routes as leads
 from serving.pricing import routes as pricing
 from serving.registry import model_routes, training_routes
 from serving.registry.training_runs import TrainingRuns, child_env
+from serving.ui.mount import mount_ui
 
 log = logging.getLogger("lodestar.serving")
 
@@ -144,4 +145,5 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         prefix="/v1",
         dependencies=[Depends(require_role(Role.data_scientist))],
     )
+    mount_ui(app, settings)
     return app

@@ -11,6 +11,7 @@ from engine.core.settings import Settings
 from engine.registry.store import ModelStore
 from serving.core.auth import Caller, KeyRing, Role
 from serving.core.champions import ChampionRegistry, LoadedModel
+from serving.ui.api_auth import session_caller
 
 __all__ = ["Role", "require_role", "champion_of", "Caller"]
 
@@ -50,11 +51,11 @@ def require_role(role: Role):  # noqa: ANN201 - returns a FastAPI dependency
             caller = Caller(Role.data_scientist, "open")
         else:
             presented = api_key or (bearer.credentials if bearer is not None else None)
-            if not presented:
+            found = keyring.identify(presented) if presented else session_caller(request)
+            if found is None and not presented:
                 raise _unauthorized(
                     "send an API key in the X-API-Key header (or as a Bearer token)"
                 )
-            found = keyring.identify(presented)
             if found is None:
                 raise _unauthorized("this API key is not valid")
             caller = found

@@ -42,6 +42,21 @@ def write_atomic(target: str | Path, write: Callable[[Path], Any]) -> Path:
     return target
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a text cell as a formula."""
+
+
+def formula_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe; other values pass.
+
+    Exports users open in Excel or LibreOffice (CSV, XLSX) pass every text cell through here,
+    so a product or lead name like `=HYPERLINK(...)` is shown as text, never evaluated.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def write_table(frame: pd.DataFrame, path: str | Path, float_format: str | None = None) -> Path:
     """A table as CSV (or JSON records when the name ends in .json), written atomically."""
     path = Path(path)

@@ -43,7 +43,8 @@ def pipeline_table(
     missing = [c for c in by if c not in frame.columns]
     if missing:
         raise DataError(f"cannot group by '{missing[0]}': no lead has that column", "by")
-    scored, errors = scorer.score_batch(frame, reasons=False, keep=by)
+    used = [c for c in ("deal_value", "created_date") if c in frame.columns and c not in by]
+    scored, errors = scorer.score_batch(frame, reasons=False, keep=[*by, *used])
     lag = float(scorer.info.get("lag_days", 0.0))
     table = pipeline_summary(scored, by, lag, as_of, fiscal_start_month)
     return table, errors, lag

@@ -327,6 +327,32 @@ class ModelStore:
     def run_metrics(self, run_id: str) -> dict[str, float]:
         return dict(self.client.get_run(run_id).data.metrics)
 
+    # -- artifacts ------------------------------------------------------------------------
+    def chart_paths(self, run_id: str) -> list[str]:
+        """A run's PNG charts (fan charts, calibration, demand curves), never the model's files."""
+        found: list[str] = []
+        folders = [""]
+        while folders:
+            folder = folders.pop()
+            try:
+                items = self.client.list_artifacts(run_id, folder or None)
+            except MlflowException:
+                return []
+            for item in items:
+                if item.is_dir and item.path != "model":
+                    folders.append(item.path)
+                elif not item.is_dir and item.path.lower().endswith(".png"):
+                    found.append(item.path)
+        return sorted(found)
+
+    def chart_bytes(self, run_id: str, path: str) -> bytes:
+        """One of the run's charts; a path that is not among `chart_paths` is a NotFoundError."""
+        if path not in self.chart_paths(run_id):
+            raise NotFoundError(f"run {run_id} has no chart {path}", "path")
+        with tempfile.TemporaryDirectory() as tmp:
+            local = self.client.download_artifacts(run_id, path, tmp)
+            return Path(local).read_bytes()
+
     def _version(self, family: str, version: str) -> None:
         try:
             self.client.get_model_version(registered_name(family), str(version))

@@ -1,0 +1,83 @@
+"""Numbers for people: thousands separators, currency, percentages, signed changes.
+
+Registered as Jinja filters; the raw values stay in data attributes and exports.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+CURRENCY = "$"
+"""Symbol put before money figures (the demo data and the API carry no currency code)."""
+MISSING = "—"
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def num(value: Any, digits: int = 0) -> str:
+    """12345.6 -> '12,346' (or with `digits` decimals)."""
+    number = _number(value)
+    return MISSING if number is None else f"{number:,.{digits}f}"
+
+
+def signed(value: Any, digits: int = 0) -> str:
+    """A change with its sign: '+1,234', '−56'."""
+    number = _number(value)
+    if number is None:
+        return MISSING
+    text = f"{abs(number):,.{digits}f}"
+    if round(number, digits) == 0:
+        return text
+    return ("+" if number > 0 else "\u2212") + text
+
+
+def money(value: Any, digits: int = 0) -> str:
+    """12345.6 -> '$12,346'; negatives as '−$56'."""
+    number = _number(value)
+    if number is None:
+        return MISSING
+    sign = "\u2212" if round(number, digits) < 0 else ""
+    return f"{sign}{CURRENCY}{abs(number):,.{digits}f}"
+
+
+def signed_money(value: Any, digits: int = 0) -> str:
+    """A money change with its sign: '+$1,234', '−$56'."""
+    number = _number(value)
+    if number is None:
+        return MISSING
+    if round(number, digits) == 0:
+        return money(0.0, digits)
+    return ("+" if number > 0 else "\u2212") + money(abs(number), digits)
+
+
+def pct(value: Any, digits: int = 1) -> str:
+    """A fraction as a percentage: 0.123 -> '12.3%'."""
+    number = _number(value)
+    return MISSING if number is None else f"{number * 100:,.{digits}f}%"
+
+
+def pct_points(value: Any, digits: int = 1) -> str:
+    """A number already in percent: -5 -> '−5.0%'."""
+    number = _number(value)
+    if number is None:
+        return MISSING
+    return signed(number, digits) + "%"
+
+
+FILTERS = {
+    "num": num,
+    "signed": signed,
+    "money": money,
+    "signed_money": signed_money,
+    "pct": pct,
+    "pct_points": pct_points,
+}

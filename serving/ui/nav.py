@@ -1,0 +1,48 @@
+"""The Workbench menu: each page, the section it sits in and the least role that may use it.
+
+A page a role may not use is not offered; the page itself and the API still check the role.
+The plan pages join here (section "Planning", role planner) once /v1/plans exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from serving.core.auth import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One menu entry."""
+
+    section: str
+    title: str
+    path: str
+    role: Role
+
+
+NAV: list[NavItem] = [
+    NavItem("Planning", "Forecasts", "/forecasts", Role.planner),
+    NavItem("Sales & marketing", "Leads", "/leads", Role.planner),
+    NavItem("Sales & marketing", "Pipeline", "/leads/pipeline", Role.planner),
+    NavItem("Pricing", "Elasticities", "/pricing/elasticities", Role.planner),
+    NavItem("Pricing", "Scenarios", "/pricing/scenarios", Role.pricing),
+    NavItem("Pricing", "Saved scenarios", "/pricing/saved", Role.pricing),
+    NavItem("Pricing", "Recommendations", "/pricing/recommendations", Role.pricing),
+    NavItem("Models", "Champions", "/models", Role.data_scientist),
+    NavItem("Models", "Training", "/models/training", Role.data_scientist),
+]
+
+
+def menu(role: Role) -> list[tuple[str, list[NavItem]]]:
+    """Sections and the entries this role may use, in menu order."""
+    sections: dict[str, list[NavItem]] = {}
+    for item in NAV:
+        if role.allows(item.role):
+            sections.setdefault(item.section, []).append(item)
+    return list(sections.items())
+
+
+def first_page(role: Role) -> str:
+    """Where a signed-in user lands: the first page their role may use."""
+    return next(item.path for item in NAV if role.allows(item.role))

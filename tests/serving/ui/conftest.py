@@ -1,0 +1,61 @@
+"""Workbench fixtures: one app with every family's champion behind keyed auth, signed-in clients."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from engine.core.settings import Settings
+from engine.registry.store import ModelStore
+from serving.app import create_app
+from serving.core.auth import Role
+from tests.serving.api_keys import KEYS, keys_setting
+from training.leads.job import train_leads
+from training.pricing.job import train_pricing
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    found = _CSRF.search(html)
+    assert found, "page has no CSRF token"
+    return found.group(1)
+
+
+@pytest.fixture(scope="module")
+def ui_app(
+    tmp_path_factory: pytest.TempPathFactory, sales_template: Path, demo_paths: dict[str, Path]
+) -> Iterator[TestClient]:
+    """Sales v1 (v2 a challenger), leads v1 and pricing v1 champions; lifespan ran once."""
+    home = tmp_path_factory.mktemp("workbench")
+    shutil.copy(sales_template, home / "mlflow.db")
+    settings = Settings(home=home, api_keys=keys_setting(), auth_enabled=True)
+    store = ModelStore.from_settings(settings)
+    assert train_leads(store, demo_paths["leads"], events=demo_paths["lead_events"]).promoted
+    assert train_pricing(store, demo_paths["sales"]).promoted
+    with TestClient(create_app(settings, store)) as client:
+        yield client
+
+
+@pytest.fixture
+def sign_in(ui_app: TestClient) -> Callable[[Role], TestClient]:
+    """A fresh browser-like client on the shared app, signed in with a role's key."""
+
+    def signed_in(role: Role) -> TestClient:
+        client = TestClient(ui_app.app)
+        page = client.get("/signin")
+        answer = client.post(
+            "/signin",
+            data={"api_key": KEYS[role], "csrf_token": csrf_of(page.text), "next": ""},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+        return client
+
+    return signed_in
