@@ -50,13 +50,15 @@ def compare_scenarios(
     pricing: PricingSource,
     scenarios: dict[str, Scenario],
     fiscal_start_month: int,
-) -> pd.DataFrame:
-    """Whole-range totals per product of several scenarios, side by side (`scenario` column)."""
-    frames = [
-        what_if(baseline, pricing, scenario, fiscal_start_month).summary.assign(scenario=name)
+) -> tuple[pd.DataFrame, list[str]]:
+    """(whole-range totals per product of several scenarios side by side, their notes)."""
+    results = {
+        name: what_if(baseline, pricing, scenario, fiscal_start_month)
         for name, scenario in scenarios.items()
-    ]
-    return pd.concat(frames, ignore_index=True)
+    }
+    frames = [result.summary.assign(scenario=name) for name, result in results.items()]
+    notes = list(dict.fromkeys(note for result in results.values() for note in result.notes))
+    return pd.concat(frames, ignore_index=True), notes
 
 
 def demand_curve(

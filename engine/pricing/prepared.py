@@ -51,7 +51,10 @@ def bands(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class BaselineView:
-    """The baseline of one scope over one date range, summed into products and TOTAL."""
+    """The baseline of one scope over one date range, summed into products and TOTAL.
+
+    Margin is absent from `mean`, `paths`, `lo` and `hi` when the pricing model has no cost.
+    """
 
     labels: list[str]  # products in scope (sorted) then TOTAL
     group: np.ndarray  # per scope series: its product's position in labels
@@ -71,6 +74,8 @@ class Prepared:
         index = baseline.index
         self.lookup = SeriesLookup(index)
         self.p0, self.cost = series_prices(baseline, pricing)
+        self.has_cost = pricing.has_cost
+        self.measures = MEASURES if self.has_cost else MEASURES[:2]  # no margin without cost
         self.products = list(pricing.products)
         prod_pos = {p: k for k, p in enumerate(self.products)}
         self.series_product = index["product"].astype(str).to_numpy()
@@ -130,7 +135,7 @@ def _build_view(
         "summary": (np.ones((len(dates), 1)), ["all"]),
     }
     agg_mean, agg_paths, lo, hi = {}, {}, {}, {}
-    for m in MEASURES:
+    for m in prep.measures:
         weighted = onehot * factor[m]  # price is constant over the baseline
         # units per series, priced per series: same sums as pricing each series' array
         wm = onehot @ (mean * factor[m][:, None]) if m != "units" else onehot @ mean

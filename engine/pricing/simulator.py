@@ -20,7 +20,13 @@ from engine.core.errors import DataError, NotFoundError
 from engine.core.series import select_series
 from engine.pricing.prepared import MEASURES, TOTAL, BaselineView, Prepared, bands, prepared
 from engine.pricing.scenario import PriceChange, Scenario
-from engine.pricing.sources import BaselineSource, PricingSource, market_codes, series_prices
+from engine.pricing.sources import (
+    NO_COST_NOTE,
+    BaselineSource,
+    PricingSource,
+    market_codes,
+    series_prices,
+)
 
 __all__ = ["MEASURES", "TOTAL", "WhatIf", "check_priceable", "simulate", "sweep"]
 
@@ -33,6 +39,7 @@ class WhatIf:
     weekly: pd.DataFrame
     quarterly: pd.DataFrame
     summary: pd.DataFrame  # one row per product over the whole range
+    notes: tuple[str, ...] = ()  # what a reader must know (e.g. why margin is absent)
 
 
 def _date_mask(dates: pd.DatetimeIndex, start: dt.date | None, end: dt.date | None) -> np.ndarray:
@@ -234,8 +241,9 @@ def simulate(
         "groups": groups,
         "units": (onehot @ d_units, summed["units"]),
         "revenue": (onehot @ d_rev, summed["revenue"]),
-        "margin": (onehot @ (d_rev - d_units * cost[:, None]), summed["margin"]),
     }
+    if prep.has_cost:
+        delta["margin"] = (onehot @ (d_rev - d_units * cost[:, None]), summed["margin"])
     return _result(scenario.name, view, delta, prices, prep, scope)
 
 
@@ -332,6 +340,10 @@ def _result(
         elif key is not None:
             columns[key] = np.tile(np.array(period_labels, dtype=object), len(labels))
         for m in MEASURES:
+            if (span, m) not in view.mean:  # margin without cost: absent, never invented
+                for col in _measure_columns(m):
+                    columns[col] = np.full(len(columns["product"]), np.nan)
+                continue
             base = view.mean[span, m]
             scen, lo, hi = base.copy(), view.lo[span, m].copy(), view.hi[span, m].copy()
             dlo, dhi = np.zeros_like(base), np.zeros_like(base)
@@ -347,15 +359,25 @@ def _result(
                 scen[groups] = base[groups] + d_mean
                 lo[groups], hi[groups] = bands(base_paths + d_paths)
                 dlo[groups], dhi[groups] = bands(d_paths)
-            columns[f"baseline_{m}"] = base.ravel()
-            columns[m] = scen.ravel()
-            columns[f"{m}_lo_95"] = lo.ravel()
-            columns[f"{m}_hi_95"] = hi.ravel()
-            columns[f"change_{m}"] = (scen - base).ravel()
-            columns[f"change_{m}_lo_95"] = dlo.ravel()
-            columns[f"change_{m}_hi_95"] = dhi.ravel()
+            values = (base, scen, lo, hi, scen - base, dlo, dhi)
+            for col, value in zip(_measure_columns(m), values, strict=True):
+                columns[col] = value.ravel()
         out[span] = pd.DataFrame(columns)
-    return WhatIf(name, out["weekly"], out["quarterly"], out["summary"])
+    notes = () if prep.has_cost else (NO_COST_NOTE,)
+    return WhatIf(name, out["weekly"], out["quarterly"], out["summary"], notes)
+
+
+def _measure_columns(m: str) -> list[str]:
+    """The output columns of one measure, in their order."""
+    return [
+        f"baseline_{m}",
+        m,
+        f"{m}_lo_95",
+        f"{m}_hi_95",
+        f"change_{m}",
+        f"change_{m}_lo_95",
+        f"change_{m}_hi_95",
+    ]
 
 
 def sweep(
@@ -412,7 +434,7 @@ def sweep(
         float,
     )
     out = []
-    for m in MEASURES:
+    for m in MEASURES if pricing.has_cost else MEASURES[:2]:
         factor = {"units": 1.0, "revenue": price, "margin": price - cost[keep][None]}[m]
         point = (units * factor) @ onehot.T  # points x groups
         sampled = (units_s * (factor[:, None] if m != "units" else 1.0)) @ onehot.T
@@ -432,4 +454,7 @@ def sweep(
         frame[m] = point.ravel()
         frame[f"{m}_lo_95"] = lo.ravel()
         frame[f"{m}_hi_95"] = hi.ravel()
+    if not pricing.has_cost:  # margin without cost: absent, never invented
+        for col in ("baseline_margin", "margin", "margin_lo_95", "margin_hi_95"):
+            frame[col] = np.nan
     return frame

@@ -20,6 +20,9 @@ class PricingSource(Protocol):
     def products(self) -> list[str]: ...
 
     @property
+    def has_cost(self) -> bool: ...
+
+    @property
     def elasticities(self) -> pd.DataFrame: ...
 
     def matrix(self, products: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
@@ -38,6 +41,22 @@ class BaselineSource(Protocol):
     dates: pd.DatetimeIndex
     mean: np.ndarray
     paths: np.ndarray
+
+
+NO_COST_NOTE = (
+    "margin is not reported: the pricing model was trained on history without a 'cost' column "
+    "(retrain with cost to see margins)"
+)
+
+
+def require_cost(pricing: PricingSource, what: str, instead: str) -> None:
+    """Refuse `what` (a margin objective or floor) when the pricing model knows no unit costs."""
+    if not pricing.has_cost:
+        raise DataError(
+            f"{what} needs unit costs, but the pricing model was trained on history without a "
+            f"'cost' column: {instead}, or retrain with a cost column",
+            "cost",
+        )
 
 
 def market_keys(index: pd.DataFrame, keys: list[str]) -> list[str]:

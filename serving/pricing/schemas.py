@@ -11,7 +11,10 @@ from engine.pricing.scenario import KeyFilter, Scenario
 
 
 class WhatIfRow(BaseModel):
-    """One product (or TOTAL) over one week, quarter or the whole range: baseline vs scenario."""
+    """One product (or TOTAL) over one week, quarter or the whole range: baseline vs scenario.
+
+    Margin fields are null when the pricing model has no unit costs (the answer's notes say so).
+    """
 
     model_config = ConfigDict(extra="allow")  # date / quarter ride along
 
@@ -30,13 +33,13 @@ class WhatIfRow(BaseModel):
     change_revenue: float
     change_revenue_lo_95: float
     change_revenue_hi_95: float
-    baseline_margin: float
-    margin: float
-    margin_lo_95: float
-    margin_hi_95: float
-    change_margin: float
-    change_margin_lo_95: float
-    change_margin_hi_95: float
+    baseline_margin: float | None
+    margin: float | None
+    margin_lo_95: float | None
+    margin_hi_95: float | None
+    change_margin: float | None
+    change_margin_lo_95: float | None
+    change_margin_hi_95: float | None
 
 
 class WhatIfResponse(BaseModel):
@@ -48,6 +51,10 @@ class WhatIfResponse(BaseModel):
     summary: list[WhatIfRow]
     quarterly: list[WhatIfRow]
     weekly: list[WhatIfRow]
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What to know before acting (e.g. why margin is null); absent when none.",
+    )
 
 
 class RecommendationRow(BaseModel):
@@ -57,7 +64,7 @@ class RecommendationRow(BaseModel):
     current_price: float
     recommended_price: float
     change_pct: float
-    cost: float
+    cost: float | None = Field(description="Unit cost; null when the history had no cost.")
     baseline_units: float
     units_change: float
     units_change_lo_95: float
@@ -65,9 +72,9 @@ class RecommendationRow(BaseModel):
     revenue_change: float
     revenue_change_lo_95: float
     revenue_change_hi_95: float
-    margin_change: float
-    margin_change_lo_95: float
-    margin_change_hi_95: float
+    margin_change: float | None
+    margin_change_lo_95: float | None
+    margin_change_hi_95: float | None
     binding: list[str] = Field(description="Constraints the price sits on.")
     note: str = ""
 
@@ -144,6 +151,7 @@ class CompareResponse(BaseModel):
     sales_model_version: str
     pricing_model_version: str
     rows: list[ComparisonRow]
+    notes: list[str] = Field(default_factory=list, description="What to know before acting.")
 
 
 class DemandCurveIn(BaseModel):

@@ -146,3 +146,18 @@ def test_saved_scenarios_list_get_compare(pricing_client: TestClient) -> None:
         "/v1/pricing/saved-scenarios", json={"name": "../x", "scenario": {}}, headers=PRICING
     )
     assert r.status_code == 422
+
+
+def test_item3_answers_with_cost_carry_margins_and_no_notes(pricing_client: TestClient) -> None:
+    scenario = {"price_changes": [{"filter": {"product": "P01"}, "percent": -10}]}
+    body = pricing_client.post("/v1/pricing/scenarios", json=scenario, headers=PRICING).json()
+    assert "notes" not in body  # answers with cost are unchanged by the no-cost handling
+    total = next(row for row in body["summary"] if row["product"] == "TOTAL")
+    assert total["change_margin"] is not None
+    assert total["change_margin"] != pytest.approx(total["change_revenue"], rel=1e-3)
+    request = {"objective": "margin", "constraints": {"min_margin_pct": 20}}
+    answer = pricing_client.post("/v1/pricing/recommendations", json=request, headers=PRICING)
+    rows = answer.json()["recommendations"]
+    for row in rows:
+        assert row["cost"] > 0
+        assert (row["recommended_price"] - row["cost"]) / row["recommended_price"] >= 0.20 - 1e-9
