@@ -9,7 +9,7 @@ from engine.core.errors import NotFoundError
 from engine.core.series import select_series
 from engine.pricing.optimizer import PricingProblem, recommend
 from engine.pricing.scenario import RecommendationRequest
-from engine.pricing.sources import BaselineSource, PricingSource, require_cost
+from engine.pricing.sources import BaselineSource, PricingSource, expected_units, require_cost
 
 
 def build_problem(
@@ -20,7 +20,7 @@ def build_problem(
     current["product"] = current["product"].astype(str)
     join = [k for k in (baseline.keys if baseline is not None else []) if k in current.columns]
     if baseline is not None and "product" in join:
-        volume = baseline.mean[:, : request.weeks].sum(axis=1)
+        volume = expected_units(baseline)[:, : request.weeks].sum(axis=1)
         series = baseline.index[join].astype(str).assign(volume=volume)
         current = current.assign(**{k: current[k].astype(str) for k in join})
         current = current.merge(series, on=join, how="left")

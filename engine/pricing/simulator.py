@@ -1,15 +1,17 @@
 """What-if simulator: baseline forecast x price response, per week and quarter, with intervals.
 
 The baseline is the sales champion's forecast, read as demand with prices held at their last
-observed level. A scenario multiplies it by exp(sum_j e_ij * dlog p_j + promo lift), so the
-price effect is applied once (never on top of a forecast that already moved prices). A
-scenario without changes returns the baseline exactly. Intervals combine the forecast's sample
-paths with one draw of the elasticities per path.
+observed level: its sample paths, and their mean as the expected units (the planner's quarter
+totals add up the same paths). A scenario multiplies it by exp(sum_j e_ij * dlog p_j + promo
+lift), so the price effect is applied once (never on top of a forecast that already moved
+prices). A scenario without changes returns the baseline exactly. Intervals combine the
+forecast's sample paths with one draw of the elasticities per path. The scenario's range and
+its plans work by day: periods are cut into segments (`engine.pricing.segments`), so a week
+half inside the range counts half, as in the planner's quarters.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +20,22 @@ import pandas as pd
 
 from engine.core.errors import DataError, NotFoundError
 from engine.core.series import select_series
-from engine.pricing.prepared import MEASURES, TOTAL, BaselineView, Prepared, bands, prepared
+from engine.pricing.prepared import (
+    MEASURES,
+    TOTAL,
+    BaselineView,
+    Prepared,
+    bands,
+    prepared,
+    segment_values,
+)
 from engine.pricing.scenario import PriceChange, Scenario
+from engine.pricing.segments import Segments, scenario_segments, segments
 from engine.pricing.sources import (
     NO_COST_NOTE,
     BaselineSource,
     PricingSource,
+    expected_units,
     market_codes,
     series_prices,
 )
@@ -40,16 +52,6 @@ class WhatIf:
     quarterly: pd.DataFrame
     summary: pd.DataFrame  # one row per product over the whole range
     notes: tuple[str, ...] = ()  # what a reader must know (e.g. why margin is absent)
-
-
-def _date_mask(dates: pd.DatetimeIndex, start: dt.date | None, end: dt.date | None) -> np.ndarray:
-    """Periods whose start date lies in start..end (either end open)."""
-    mask = np.ones(len(dates), dtype=bool)
-    if start is not None:
-        mask &= dates >= pd.Timestamp(start)
-    if end is not None:
-        mask &= dates <= pd.Timestamp(end)
-    return mask
 
 
 def _refuse_implausible(pricing: PricingSource, product: str, k: int) -> None:
@@ -102,35 +104,23 @@ def apply_change(prices: np.ndarray, block: Any, change: PriceChange) -> None:
         prices[block] = change.price
 
 
-def scenario_columns(baseline: BaselineSource, scenario: Scenario) -> np.ndarray:
-    """Forecast periods inside the scenario's date range; none is an error naming the range."""
-    columns = np.flatnonzero(_date_mask(baseline.dates, scenario.start, scenario.end))
-    if columns.size == 0:
-        raise DataError(
-            f"the scenario's dates miss the forecast ({baseline.dates[0].date()} to "
-            f"{baseline.dates[-1].date()})",
-            "start",
-        )
-    return columns
-
-
 def scenario_prices(
     prep: Prepared,
     pricing: PricingSource,
     scenario: Scenario,
-    dates: pd.DatetimeIndex,
+    seg: Segments,
     usable: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(scenario price series x periods, which series' price moves) over the chosen periods."""
+    """(scenario price series x segments, which series' price moves) over the scenario's range."""
     own_ok = np.zeros(len(prep.pj), dtype=bool)
     known = prep.pj >= 0
     own_ok[known] = np.diag(usable)[prep.pj[known]]
-    prices = np.repeat(prep.p0[:, None], len(dates), axis=1)
+    prices = np.repeat(prep.p0[:, None], len(seg.period), axis=1)
     touched = np.zeros(len(prep.pj), dtype=bool)
     for k, change in enumerate(scenario.price_changes):
         rows = prep.lookup.mask(change.filters)
         _check_rows(pricing, prep, own_ok, rows, k)
-        cols = _date_mask(dates, change.start, change.end)
+        cols = seg.select(change.start, change.end)
         if not cols.any():
             continue
         block = rows if cols.all() else np.ix_(np.flatnonzero(rows), np.flatnonzero(cols))
@@ -151,32 +141,34 @@ def simulate(
     Only the series the scenario moves are priced path by path; every other series (and every
     product with none of them) is the cached baseline, so a no-change scenario is it exactly.
     """
-    columns = scenario_columns(baseline, scenario)
+    seg, notes = scenario_segments(baseline.dates, baseline.freq, scenario, fiscal_start_month)
     prep = prepared(baseline, pricing)
-    dates = baseline.dates[columns]
+    n_seg = len(seg.period)
     products = prep.products
     est, se, usable = pricing.matrix(products)
     est, se = np.where(usable, est, 0.0), np.where(usable, se, 0.0)
-    prices, touched = scenario_prices(prep, pricing, scenario, dates, usable)
+    prices, touched = scenario_prices(prep, pricing, scenario, seg, usable)
     pj, priced = prep.pj, prep.priced
     scope = prep.lookup.rows(scenario.scope_filters) if scenario.scope else np.arange(len(pj))
     scope = scope[priced[scope]]
     if scope.size == 0:
         raise NotFoundError("no priced series in the scenario's scope", "scope")
-    view = prep.view(baseline, scope, columns, fiscal_start_month)
+    view = prep.view(baseline, scope, seg)
+    if not prep.has_cost:
+        notes.append(NO_COST_NOTE)
 
     # log price changes per market x product x period (all zero where nothing moves)
     moved = touched & priced
-    grid = np.zeros((prep.n_markets, len(products), len(dates)))
+    grid = np.zeros((prep.n_markets, len(products), n_seg))
     grid[prep.mk[moved], pj[moved]] = np.log(prices[moved] / prep.p0[moved, None])
-    promo = np.zeros((scope.size, len(dates)))
+    promo = np.zeros((scope.size, n_seg))
     lift = np.zeros(scope.size)
     lift_se = np.zeros(scope.size)
     where = np.full(len(pj), -1)
     where[scope] = np.arange(scope.size)
     for plan in scenario.promotions:
         rows = prep.lookup.rows(plan.filters)
-        cols = np.flatnonzero(_date_mask(dates, plan.start, plan.end))
+        cols = np.flatnonzero(seg.select(plan.start, plan.end))
         rows = where[rows][where[rows] >= 0]  # positions within the scope
         promo[np.ix_(rows, cols)] = 1.0
         l_est, l_se = pricing.promo_lift(products, plan.column)
@@ -187,7 +179,7 @@ def simulate(
     live_market = np.asarray(grid.any(axis=(1, 2)))
     candidates = np.flatnonzero(live_market[prep.mk[scope]] | promo.any(axis=1))
     if candidates.size == 0:
-        return _result(scenario.name, view, {}, prices, prep, scope)
+        return _result(scenario.name, view, {}, prep, notes)
     rng = np.random.default_rng(seed)
     draws = est[None] + se[None] * rng.standard_normal((baseline.paths.shape[1], *est.shape))
     lift_draws = lift[candidates][None] + lift_se[candidates][None] * rng.standard_normal(
@@ -203,14 +195,12 @@ def simulate(
     )
     live = np.flatnonzero(responds | promoted | touched[scope[candidates]])
     if live.size == 0:
-        return _result(scenario.name, view, {}, prices, prep, scope)
+        return _result(scenario.name, view, {}, prep, notes)
     series = scope[candidates[live]]
     x, rows_pj = x[live], rows_pj[live]
     promo_l = promo[candidates[live]]
     effect = np.einsum("nj,njh->nh", est[rows_pj], x) + lift[candidates[live], None] * promo_l
-    whole = columns.size == len(baseline.dates)
-    mean = baseline.mean[series] if whole else baseline.mean[series][:, columns]
-    paths = baseline.paths[series] if whole else baseline.paths[series][:, :, columns]
+    mean, paths = segment_values(prep.units, baseline.paths, series, seg)
     # scenario plans change on few dates: price the distinct period columns, then spread
     n, n_prod, h = x.shape
     stacked = np.concatenate([x.reshape(n * n_prod, h), promo_l], axis=0)
@@ -244,7 +234,7 @@ def simulate(
     }
     if prep.has_cost:
         delta["margin"] = (onehot @ (d_rev - d_units * cost[:, None]), summed["margin"])
-    return _result(scenario.name, view, delta, prices, prep, scope)
+    return _result(scenario.name, view, delta, prep, notes)
 
 
 def _distinct_columns(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -320,25 +310,24 @@ def _path_sums(
     return {m: out[i].reshape(shape) for i, m in enumerate(MEASURES)}
 
 
-def _result(
-    name: str,
-    view: BaselineView,
-    delta: dict,
-    prices: np.ndarray,
-    prep: Prepared,
-    scope: np.ndarray,
-) -> WhatIf:
-    """Baseline view plus the moved groups' changes, as weekly, quarterly and summary frames."""
+def _result(name: str, view: BaselineView, delta: dict, prep: Prepared, notes: list[str]) -> WhatIf:
+    """Baseline view plus the moved groups' changes, as weekly, quarterly and summary frames.
+
+    Each row also carries its days inside the range, the volume-weighted average price
+    (revenue / units) and the margin as a percent of revenue, for the baseline and the scenario.
+    """
     groups = delta.get("groups", np.zeros(0, dtype=int))
     labels = view.labels
     out = {}
-    for span, (w, period_labels) in view.spans.items():
+    for span, rows in view.spans.items():
         key = {"weekly": "date", "quarterly": "quarter", "summary": None}[span]
-        columns = {"product": np.repeat(np.array(labels, dtype=object), len(period_labels))}
+        n_rows = len(rows.labels)
+        columns = {"product": np.repeat(np.array(labels, dtype=object), n_rows)}
         if key == "date":
             columns[key] = np.tile(view.dates.values, len(labels))
         elif key is not None:
-            columns[key] = np.tile(np.array(period_labels, dtype=object), len(labels))
+            columns[key] = np.tile(np.array(rows.labels, dtype=object), len(labels))
+        columns["days"] = np.tile(rows.days, len(labels))
         for m in MEASURES:
             if (span, m) not in view.mean:  # margin without cost: absent, never invented
                 for col in _measure_columns(m):
@@ -349,6 +338,7 @@ def _result(
             dlo, dhi = np.zeros_like(base), np.zeros_like(base)
             if groups.size:
                 d_mean, d_paths = delta[m]
+                w = rows.from_segments
                 if w is not None:
                     d_mean, d_paths = d_mean @ w, d_paths @ w
                 # groups x periods x paths, float32 scratch that bands() sorts in place
@@ -362,9 +352,15 @@ def _result(
             values = (base, scen, lo, hi, scen - base, dlo, dhi)
             for col, value in zip(_measure_columns(m), values, strict=True):
                 columns[col] = value.ravel()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for prefix in ("baseline_", ""):
+                units, revenue = columns[f"{prefix}units"], columns[f"{prefix}revenue"]
+                columns[f"{prefix}price"] = np.where(units > 0, revenue / units, np.nan)
+                columns[f"{prefix}margin_pct"] = np.where(
+                    revenue > 0, 100.0 * columns[f"{prefix}margin"] / revenue, np.nan
+                )
         out[span] = pd.DataFrame(columns)
-    notes = () if prep.has_cost else (NO_COST_NOTE,)
-    return WhatIf(name, out["weekly"], out["quarterly"], out["summary"], notes)
+    return WhatIf(name, out["weekly"], out["quarterly"], out["summary"], tuple(notes))
 
 
 def _measure_columns(m: str) -> list[str]:
@@ -395,9 +391,7 @@ def sweep(
     Vectorised over the points (a 50-point demand curve is one pass); intervals come from
     elasticity draws around the baseline mean, so use `simulate` for full forecast bands.
     """
-    columns = np.flatnonzero(_date_mask(baseline.dates, start, end))
-    if columns.size == 0:
-        raise DataError("the sweep's dates miss the forecast", "start")
+    seg = segments(baseline.dates, baseline.freq, start, end)
     index = baseline.index
     products = list(pricing.products)
     prod_pos = {p: k for k, p in enumerate(products)}
@@ -417,7 +411,7 @@ def sweep(
     x = hit[mk[keep]]  # series x products: which prices move in the series' market
     est, se, usable = pricing.matrix(products)
     est, se = np.where(usable, est, 0.0), np.where(usable, se, 0.0)
-    base_units = baseline.mean[keep][:, columns].sum(axis=1)
+    base_units = segment_values(expected_units(baseline), baseline.paths, keep, seg)[0].sum(axis=1)
     a = np.einsum("nj,nj->n", est[pj[keep]], x)
     rng = np.random.default_rng(seed)
     draws = est[None] + se[None] * rng.standard_normal((n_draws, *est.shape))

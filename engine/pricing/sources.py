@@ -59,6 +59,16 @@ def require_cost(pricing: PricingSource, what: str, instead: str) -> None:
         )
 
 
+def expected_units(baseline: BaselineSource) -> np.ndarray:
+    """Expected units per series and period at current prices: the mean of the sample paths.
+
+    The planner's quarter totals are sums of these paths too, so a what-if without changes adds
+    up to the planner's numbers (the paths carry the forecast's bias correction; the point
+    forecast `mean` does not).
+    """
+    return np.asarray(baseline.paths.mean(axis=1, dtype=np.float64))
+
+
 def market_keys(index: pd.DataFrame, keys: list[str]) -> list[str]:
     """Keys that locate where a product sells (series keys other than product and category)."""
     return [k for k in keys if k not in ("product", "category")]

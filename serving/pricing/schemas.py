@@ -13,12 +13,15 @@ from engine.pricing.scenario import KeyFilter, Scenario
 class WhatIfRow(BaseModel):
     """One product (or TOTAL) over one week, quarter or the whole range: baseline vs scenario.
 
-    Margin fields are null when the pricing model has no unit costs (the answer's notes say so).
+    A week straddling the scenario's range counts the days inside it (`days`), as the planner's
+    quarters split weeks by day. Margin fields are null when the pricing model has no unit costs
+    (the answer's notes say so).
     """
 
     model_config = ConfigDict(extra="allow")  # date / quarter ride along
 
     product: str = Field(examples=["P01"])
+    days: int = Field(description="Days of this week, quarter or range inside the scenario.")
     baseline_units: float
     units: float
     units_lo_95: float
@@ -40,6 +43,14 @@ class WhatIfRow(BaseModel):
     change_margin: float | None
     change_margin_lo_95: float | None
     change_margin_hi_95: float | None
+    baseline_price: float | None = Field(
+        description="Volume-weighted average price at current prices (revenue / units)."
+    )
+    price: float | None = Field(description="Volume-weighted average scenario price.")
+    baseline_margin_pct: float | None = Field(
+        description="Margin as % of revenue; null without cost."
+    )
+    margin_pct: float | None = Field(description="Scenario margin as % of revenue.")
 
 
 class WhatIfResponse(BaseModel):

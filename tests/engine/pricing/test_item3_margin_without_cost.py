@@ -28,6 +28,8 @@ MARGIN_COLUMNS = [
     "change_margin",
     "change_margin_lo_95",
     "change_margin_hi_95",
+    "baseline_margin_pct",
+    "margin_pct",
 ]
 
 
@@ -42,7 +44,8 @@ def _by_hand(baseline, pricing: PricingSet, product: str, fraction: float) -> di
     """Whole-range units, revenue and margin changes of one product's uniform price change.
 
     Every series of the scenario's product moves its price; every series in the same market
-    answers through its row of the elasticity matrix; summed over series and weeks.
+    answers through its row of the elasticity matrix; summed over series and weeks. Units at
+    current prices are the mean of the forecast's sample paths (what planners' totals add up).
     """
     products = list(pricing.products)
     est, _, usable = pricing.matrix(products)
@@ -52,7 +55,7 @@ def _by_hand(baseline, pricing: PricingSet, product: str, fraction: float) -> di
     for i, row in baseline.index.iterrows():
         p0 = price.loc[(row["region"], row["store"], row["product"]), "price"]
         cost = price.loc[(row["region"], row["store"], row["product"]), "cost"]
-        units = float(baseline.mean[i].sum())
+        units = float(baseline.paths[i].astype(float).mean(axis=0).sum())
         response = est[products.index(row["product"]), products.index(product)]
         new_units = units * (1.0 + fraction) ** response
         new_price = p0 * (1.0 + fraction) if row["product"] == product else p0
@@ -74,7 +77,7 @@ def test_item3_what_if_without_cost_has_no_margin_and_says_why(baseline, pricing
     for frame in (without.weekly, without.quarterly, without.summary):
         assert frame[MARGIN_COLUMNS].isna().all().all()
         assert frame["change_revenue"].notna().all()
-    assert without.notes == (NO_COST_NOTE,) and "cost" in NO_COST_NOTE
+    assert NO_COST_NOTE in without.notes and "cost" in NO_COST_NOTE
     # units and revenue do not depend on cost: identical with and without it
     for span in ("weekly", "quarterly", "summary"):
         a, b = getattr(with_cost, span), getattr(without, span)
@@ -89,7 +92,7 @@ def test_item3_what_if_with_cost_reports_margin_from_units_price_and_cost(baseli
     total = result.summary.set_index("product").loc["TOTAL"]
     assert total["change_margin"] == pytest.approx(truth["margin"], rel=1e-9)
     assert total["change_margin"] != pytest.approx(total["change_revenue"], rel=1e-3)
-    assert result.notes == ()
+    assert NO_COST_NOTE not in result.notes
 
 
 def test_item3_pricing_set_knows_when_cost_is_unknown(pricing_set, no_cost) -> None:
