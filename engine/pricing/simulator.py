@@ -138,6 +138,74 @@ def simulate(
 ) -> WhatIf:
     """Run a scenario against the baseline; see the module docstring for the model.
 
+    A scenario whose prices move so far that units or revenue overflow (a price of 1e-13, or
+    hundreds of stacked cuts) is refused, naming the change that breaks it: no infinite or
+    missing number is ever answered.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        result = _simulate(baseline, pricing, scenario, fiscal_start_month, seed)
+        if _finite(result):
+            return result
+        raise _breaking_change(baseline, pricing, scenario, fiscal_start_month, seed)
+
+
+def _finite(result: WhatIf) -> bool:
+    """Every units, revenue and (with cost) margin figure of the result is a finite number."""
+    for frame in (result.weekly, result.quarterly, result.summary):
+        for m in MEASURES:
+            values = frame[_measure_columns(m)].to_numpy(dtype=float)
+            if m == "margin" and np.isnan(values).all():
+                continue  # absent without cost
+            if not np.isfinite(values).all():
+                return False
+    return True
+
+
+def _breaking_change(
+    baseline: BaselineSource,
+    pricing: PricingSource,
+    scenario: Scenario,
+    fiscal_start_month: int,
+    seed: int,
+) -> DataError:
+    """The error naming a change k such that changes[:k] give finite results and [:k+1] do not.
+
+    Found by bisection over the number of changes kept (a few re-runs, on the error path only).
+    """
+
+    def breaks(n: int) -> bool:
+        head = scenario.model_copy(update={"price_changes": scenario.price_changes[:n]})
+        return not _finite(_simulate(baseline, pricing, head, fiscal_start_month, seed))
+
+    if breaks(0):
+        return DataError(
+            "promotions: the promotion lifts make units overflow; check the promotion plan",
+            "promotions",
+        )
+    good, bad = 0, len(scenario.price_changes)
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        good, bad = (good, middle) if breaks(middle) else (middle, bad)
+    k = good
+    change = scenario.price_changes[k]
+    what = f"price {change.price:g}" if change.price is not None else f"percent {change.percent:g}"
+    return DataError(
+        f"price_changes[{k}] ({what}): with this change the prices move so far from the current "
+        "ones that units or revenue are no longer finite numbers; the elasticities cannot be "
+        "extrapolated that far",
+        f"price_changes[{k}]",
+    )
+
+
+def _simulate(
+    baseline: BaselineSource,
+    pricing: PricingSource,
+    scenario: Scenario,
+    fiscal_start_month: int,
+    seed: int,
+) -> WhatIf:
+    """`simulate` without the finiteness check.
+
     Only the series the scenario moves are priced path by path; every other series (and every
     product with none of them) is the cached baseline, so a no-change scenario is it exactly.
     """
@@ -391,6 +459,29 @@ def sweep(
     Vectorised over the points (a 50-point demand curve is one pass); intervals come from
     elasticity draws around the baseline mean, so use `simulate` for full forecast bands.
     """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        frame = _sweep(baseline, pricing, target, percents, start, end, n_draws, seed)
+    absent = {"product"} if pricing.has_cost else {"product", *(c for c in frame if "margin" in c)}
+    if not np.isfinite(frame.drop(columns=list(absent)).to_numpy(dtype=float)).all():
+        raise DataError(
+            "percents: a price change this large makes units or revenue overflow; the "
+            "elasticities cannot be extrapolated that far",
+            "percents",
+        )
+    return frame
+
+
+def _sweep(
+    baseline: BaselineSource,
+    pricing: PricingSource,
+    target: dict[str, list[str]],
+    percents: np.ndarray,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    n_draws: int = 500,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """`sweep` without the overflow check."""
     seg = segments(baseline.dates, baseline.freq, start, end)
     index = baseline.index
     products = list(pricing.products)

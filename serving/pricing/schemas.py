@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -178,7 +178,9 @@ class DemandCurveIn(BaseModel):
     filter: KeyFilter = Field(
         description="Series whose price moves.", examples=[{"product": "P01"}]
     )
-    percents: list[float] = Field(min_length=1, max_length=101, description="Price changes, %.")
+    percents: list[Annotated[float, Field(gt=-100, le=1000, allow_inf_nan=False)]] = Field(
+        min_length=1, max_length=101, description="Price changes, % (-5 is a 5% cut)."
+    )
 
 
 class DemandCurveRow(BaseModel):

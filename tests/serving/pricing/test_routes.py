@@ -186,3 +186,39 @@ def test_item6_quarter_what_if_adds_up_to_the_planners_quarter(
     both = {"quarters": [quarter], "start": "2027-01-01"}
     r = pricing_client.post("/v1/pricing/scenarios", json=both, headers=PRICING)
     assert r.status_code == 422 and r.json()["field"] == "body.quarters"
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ([{"filter": {"product": "P01"}, "price": 1e-300}], "price_changes[0]"),
+        (
+            [{"filter": {"product": "P02"}, "percent": -5}]
+            + [{"filter": {"product": "P01"}, "percent": -50}] * 150,
+            "price_changes[",
+        ),
+    ],
+)
+def test_item18_what_if_that_overflows_is_a_422_naming_the_change(
+    pricing_client: TestClient, changes: list[dict], named: str
+) -> None:
+    r = pricing_client.post(
+        "/v1/pricing/scenarios", json={"price_changes": changes}, headers=PRICING
+    )
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["field"].startswith(named) and body["message"].startswith(body["field"])
+    assert "finite" in body["message"]
+
+
+def test_item18_too_many_changes_and_impossible_percents_are_422(
+    pricing_client: TestClient,
+) -> None:
+    changes = [{"filter": {"product": "P01"}, "percent": -10}] * 300
+    r = pricing_client.post(
+        "/v1/pricing/scenarios", json={"price_changes": changes}, headers=PRICING
+    )
+    assert r.status_code == 422
+    curve = {"filter": {"product": "P01"}, "percents": [-100]}
+    r = pricing_client.post("/v1/pricing/demand-curve", json=curve, headers=PRICING)
+    assert r.status_code == 422 and "percents" in r.json()["field"]
