@@ -122,3 +122,21 @@ def test_no_champion_is_409(settings: Settings, store: ModelStore) -> None:
         answer = fresh.post("/v1/leads/score", json={"leads": [{"lead_id": "a"}]})
     assert answer.status_code == 409
     assert "lodestar train leads" in answer.json()["message"]
+
+
+def test_item4_scores_split_into_base_reasons_and_other_points(
+    client: TestClient, leads_csv: Path
+) -> None:
+    rows = _rows(leads_csv, 800)
+    body = client.post("/v1/leads/score", json={"leads": rows}).json()
+    tiers = body["tiers"]
+    assert all(isinstance(v, int) for v in tiers.values())
+    order = ["cold", "warm", "hot", "sales-qualified"]
+    for lead in body["scored"]:
+        shown = sum(r["points"] for r in lead["reasons"])
+        assert lead["base_score"] + shown + lead["other_points"] == pytest.approx(
+            lead["score"], abs=1e-9
+        )
+        assert all("typical" not in r["text"] for r in lead["reasons"])
+        reached = sum(lead["score"] >= tiers[t] for t in ("warm", "hot", "sales-qualified"))
+        assert lead["tier"] == order[reached]
