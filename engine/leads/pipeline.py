@@ -16,6 +16,8 @@ from engine.core.calendar import quarter_label, quarter_of
 from engine.core.errors import DataError
 from engine.core.intervals import BANDS
 
+PIPELINE_COLUMNS = ("deal_value", "created_date")
+"""Lead columns the pipeline reads besides the probability: value and creation date."""
 N_SIMS = 2000
 MAX_SIM_DRAWS = 4_000_000
 """Above leads x simulations per group, the normal approximation is used instead."""
@@ -97,6 +99,8 @@ def pipeline_summary(
         if "deal_value" in frame.columns
         else pd.Series(0.0, index=frame.index)
     )
+    if not np.isfinite(value.to_numpy(dtype=float)).all():
+        raise DataError("deal_value must be a finite amount for every lead", "deal_value")
     frame["_value"] = value.to_numpy(dtype=float)
     for col in by:
         frame[col] = frame[col].astype(object).where(frame[col].notna(), "(missing)").astype(str)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,3 +141,47 @@ def test_item4_scores_split_into_base_reasons_and_other_points(
         assert all("typical" not in r["text"] for r in lead["reasons"])
         reached = sum(lead["score"] >= tiers[t] for t in ("warm", "hot", "sales-qualified"))
         assert lead["tier"] == order[reached]
+
+
+def test_item5_pipeline_values_deals_in_their_quarters(client: TestClient, leads_csv: Path) -> None:
+    rows = _rows(leads_csv, 300)
+    rng = np.random.default_rng(0)
+    for row in rows:
+        row["deal_value"] = float(rng.choice([42000.0, 1500.0, 0.0]))
+    as_of = "2026-01-01"
+    body = client.post(
+        "/v1/leads/pipeline", json={"leads": rows, "by": ["source"], "as_of": as_of}
+    ).json()
+    table = pd.DataFrame(body["pipeline"])
+    assert body["errors"] == []
+    scored = client.post("/v1/leads/score", json={"leads": rows}).json()["scored"]
+    # by hand: p x deal value, landing in the quarter of created + lag (never before as_of)
+    frame = pd.DataFrame(rows)
+    frame["p"] = [s["probability"] for s in scored]
+    when = pd.to_datetime(frame["created_date"]) + pd.Timedelta(days=body["lag_days"])
+    when = when.where(when >= pd.Timestamp(as_of), pd.Timestamp(as_of))
+    frame["quarter"] = [f"{d.year}Q{d.quarter}" for d in when]
+    frame["value"] = frame["p"] * frame["deal_value"]
+    expected = frame.groupby(["source", "quarter"])["value"].sum()
+    got = table.set_index(["source", "quarter"])["expected_value"]
+    assert len(set(frame["quarter"])) > 1  # created dates spread leads over quarters
+    pd.testing.assert_series_equal(
+        got.sort_index(), expected.sort_index(), check_names=False, rtol=1e-4
+    )
+    assert table["expected_value"].sum() > 0  # the issue: 0.0 with deal_value 42000
+
+
+def test_item5_non_finite_deal_value_is_refused_per_row(client: TestClient, leads_csv: Path):
+    rows = _rows(leads_csv, 3)
+    for row in rows:
+        row["deal_value"] = 1000.0
+    text = json.dumps({"leads": rows, "as_of": "2026-01-01"})
+    text = text.replace('"deal_value": 1000.0', '"deal_value": Infinity', 1)
+    answer = client.post(
+        "/v1/leads/pipeline", content=text, headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert [(e["row"], e["field"]) for e in body["errors"]] == [(0, "deal_value")]
+    assert sum(r["leads"] for r in body["pipeline"]) == 2
+    assert all(np.isfinite(r["expected_value"]) for r in body["pipeline"])
