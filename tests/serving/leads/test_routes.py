@@ -185,3 +185,21 @@ def test_item5_non_finite_deal_value_is_refused_per_row(client: TestClient, lead
     assert [(e["row"], e["field"]) for e in body["errors"]] == [(0, "deal_value")]
     assert sum(r["leads"] for r in body["pipeline"]) == 2
     assert all(np.isfinite(r["expected_value"]) for r in body["pipeline"])
+
+
+def test_item18_a_batch_of_only_bad_leads_gets_row_errors(
+    client: TestClient, leads_csv: Path
+) -> None:
+    rows = _rows(leads_csv, 3)
+    for row in rows:
+        row["site_visits"] = "many"
+    answer = client.post("/v1/leads/score", json={"leads": rows})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["scored"] == []
+    assert [(e["row"], e["field"]) for e in body["errors"]] == [
+        (i, "site_visits") for i in range(3)
+    ]
+    answer = client.post("/v1/leads/pipeline", json={"leads": rows, "by": ["source"]})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["pipeline"] == [] and len(answer.json()["errors"]) == 3
