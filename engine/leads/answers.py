@@ -12,7 +12,7 @@ import pandas as pd
 from engine.core.contracts.leads import RowError
 from engine.core.errors import DataError
 from engine.leads.features import activity_counts
-from engine.leads.pipeline import PIPELINE_COLUMNS, pipeline_summary
+from engine.leads.pipeline import pipeline_summary
 
 
 def with_event_counts(
@@ -43,8 +43,8 @@ def pipeline_table(
     missing = [c for c in by if c not in frame.columns]
     if missing:
         raise DataError(f"cannot group by '{missing[0]}': no lead has that column", "by")
-    # the pipeline needs each lead's deal value and creation date, model features or not
-    scored, errors = scorer.score_batch(frame, reasons=False, keep=[*by, *PIPELINE_COLUMNS])
+    used = [c for c in ("deal_value", "created_date") if c in frame.columns and c not in by]
+    scored, errors = scorer.score_batch(frame, reasons=False, keep=[*by, *used])
     lag = float(scorer.info.get("lag_days", 0.0))
     table = pipeline_summary(scored, by, lag, as_of, fiscal_start_month)
     return table, errors, lag

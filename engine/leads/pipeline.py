@@ -16,8 +16,6 @@ from engine.core.calendar import quarter_label, quarter_of
 from engine.core.errors import DataError
 from engine.core.intervals import BANDS
 
-PIPELINE_COLUMNS = ("deal_value", "created_date")
-"""Lead columns the pipeline reads besides the probability: value and creation date."""
 N_SIMS = 2000
 MAX_SIM_DRAWS = 4_000_000
 """Above leads x simulations per group, the normal approximation is used instead."""

@@ -13,7 +13,7 @@ from engine.core.errors import NotFoundError
 from engine.pricing.recommendations import recommend_prices
 from engine.pricing.scenario import RecommendationRequest, Scenario, as_timestamp
 from engine.pricing.simulator import WhatIf, simulate, sweep
-from engine.pricing.sources import BaselineSource, PricingSource
+from engine.pricing.sources import NO_COST_NOTE, BaselineSource, PricingSource
 
 
 def elasticity_table(pricing: PricingSource, products: list[str] | None = None) -> pd.DataFrame:
@@ -50,15 +50,18 @@ def compare_scenarios(
     pricing: PricingSource,
     scenarios: dict[str, Scenario],
     fiscal_start_month: int,
-) -> tuple[pd.DataFrame, list[str]]:
-    """(whole-range totals per product of several scenarios side by side, their notes)."""
-    results = {
-        name: what_if(baseline, pricing, scenario, fiscal_start_month)
+) -> pd.DataFrame:
+    """Whole-range totals per product of several scenarios, side by side (`scenario` column)."""
+    frames = [
+        what_if(baseline, pricing, scenario, fiscal_start_month).summary.assign(scenario=name)
         for name, scenario in scenarios.items()
-    }
-    frames = [result.summary.assign(scenario=name) for name, result in results.items()]
-    notes = list(dict.fromkeys(note for result in results.values() for note in result.notes))
-    return pd.concat(frames, ignore_index=True), notes
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def comparison_notes(pricing: PricingSource) -> list[str]:
+    """What a reader of whole-range totals must know: why margin is absent, if it is."""
+    return [] if pricing.has_cost else [NO_COST_NOTE]
 
 
 def demand_curve(

@@ -14,6 +14,7 @@ from engine.core.series import normalise_filter
 from engine.core.settings import Settings
 from engine.pricing.answers import (
     compare_scenarios,
+    comparison_notes,
     demand_curve,
     elasticity_table,
     recommendation_table,
@@ -181,14 +182,14 @@ def post_compare_scenarios(
     """Run saved scenarios side by side: whole-range totals per product and scenario."""
     store = _scenarios(settings)
     scenarios = {name: parse_scenario(store.get(name)["scenario"]) for name in body.names}
-    table, notes = compare_scenarios(
+    table = compare_scenarios(
         sales.payload, pricing.payload, scenarios, settings.fiscal_year_start_month
     )
     answer = CompareResponse(
         sales_model_version=sales.version,
         pricing_model_version=pricing.version,
         rows=_records(table),
-        notes=notes,
+        notes=comparison_notes(pricing.payload),
     )
     return _json(answer)
 
