@@ -22,7 +22,7 @@ from engine.core.settings import Settings
 from engine.leads.features import leak_warnings
 from engine.leads.metrics import classification_report
 from models.leads import LeadConversionModel, LeadScorer, thresholds_from_precision
-from models.leads.reasons import typical_values
+from models.leads.reasons import score_of
 from training.leads.job import split_leads
 
 THROUGHPUT_ROWS = 100_000
@@ -83,11 +83,8 @@ def evaluate(name: str, table: LeadTable) -> tuple[list[dict], LeadScorer, LeadC
         )
         fitted[label] = (model, p)
     lodestar, p = fitted["Lodestar (HGB, calibrated)"]
-    tiers = thresholds_from_precision(y_val, p)
-    reference = typical_values(
-        train[features], lodestar.numeric_features_, lodestar.categorical_features_
-    )
-    return rows, LeadScorer(lodestar, tiers, reference, {}), fitted["logistic baseline"][0]
+    tiers = thresholds_from_precision(y_val, score_of(p))
+    return rows, LeadScorer(lodestar, tiers, {}), fitted["logistic baseline"][0]
 
 
 def throughput(table: LeadTable, scorer: LeadScorer, baseline: LeadConversionModel) -> list[dict]:

@@ -97,6 +97,8 @@ def pipeline_summary(
         if "deal_value" in frame.columns
         else pd.Series(0.0, index=frame.index)
     )
+    if not np.isfinite(value.to_numpy(dtype=float)).all():
+        raise DataError("deal_value must be a finite amount for every lead", "deal_value")
     frame["_value"] = value.to_numpy(dtype=float)
     for col in by:
         frame[col] = frame[col].astype(object).where(frame[col].notna(), "(missing)").astype(str)

@@ -13,7 +13,7 @@ from engine.core.errors import NotFoundError
 from engine.pricing.recommendations import recommend_prices
 from engine.pricing.scenario import RecommendationRequest, Scenario, as_timestamp
 from engine.pricing.simulator import WhatIf, simulate, sweep
-from engine.pricing.sources import BaselineSource, PricingSource
+from engine.pricing.sources import NO_COST_NOTE, BaselineSource, PricingSource
 
 
 def elasticity_table(pricing: PricingSource, products: list[str] | None = None) -> pd.DataFrame:
@@ -57,6 +57,11 @@ def compare_scenarios(
         for name, scenario in scenarios.items()
     ]
     return pd.concat(frames, ignore_index=True)
+
+
+def comparison_notes(pricing: PricingSource) -> list[str]:
+    """What a reader of whole-range totals must know: why margin is absent, if it is."""
+    return [] if pricing.has_cost else [NO_COST_NOTE]
 
 
 def demand_curve(

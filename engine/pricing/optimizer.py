@@ -342,13 +342,23 @@ def recommend(
             q_draw * (prices - problem.cost) - q_now * (problem.price - problem.cost),
         ),
     }
+    known_cost = not np.isnan(problem.cost).any()
     for name, (point, sampled) in measures.items():
-        lo, hi = np.quantile(sampled, [0.025, 0.975], axis=0)
+        if name == "margin" and not known_cost:  # absent, never computed from a made-up cost
+            point = lo = hi = np.full(len(prices), np.nan)
+        else:
+            lo, hi = np.quantile(sampled, [0.025, 0.975], axis=0)
         rows[f"{name}_change"] = point
         rows[f"{name}_change_lo_95"] = lo
         rows[f"{name}_change_hi_95"] = hi
     rows["binding"] = [";".join(b) for b in binding]
     rows["note"] = [
-        "held at current price: implausible elasticity" if h else "" for h in problem.held
+        "; ".join(
+            [
+                *(["held at current price: implausible elasticity"] if h else []),
+                *([] if known_cost else ["margin unknown: the history had no cost column"]),
+            ]
+        )
+        for h in problem.held
     ]
     return pd.DataFrame(rows)

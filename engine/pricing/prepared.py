@@ -16,10 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.core.calendar import quarter_label, quarter_weights
 from engine.core.intervals import BANDS
 from engine.core.series import SeriesLookup
-from engine.pricing.sources import BaselineSource, PricingSource, market_codes, series_prices
+from engine.pricing.segments import Segments
+from engine.pricing.sources import (
+    BaselineSource,
+    PricingSource,
+    expected_units,
+    market_codes,
+    series_prices,
+)
 
 MEASURES = ("units", "revenue", "margin")
 TOTAL = "TOTAL"
@@ -50,14 +56,71 @@ def bands(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass(frozen=True)
+class Span:
+    """How period and segment values add up into one span's rows (weeks, quarters, the range).
+
+    `from_periods` weights the touched forecast periods (None: each period is one row, whole),
+    `from_segments` the scenario's segments (None: likewise); `days` counts each row's days.
+    """
+
+    from_periods: np.ndarray | None
+    from_segments: np.ndarray | None
+    labels: list
+    days: np.ndarray
+
+
+def span_rows(seg: Segments) -> dict[str, Span]:
+    """Weekly, quarterly and summary rows of a scenario's segments (see `Span`)."""
+    to_periods = seg.to_periods()  # segments x touched periods
+    weighted = seg.share[:, None] * to_periods
+    period_share = weighted.sum(axis=0)
+    whole = bool(np.all(period_share == 1.0))
+    ones = np.ones((len(seg.period), 1))
+    return {
+        "weekly": Span(
+            None if whole else np.diag(period_share),
+            None if seg.aligned else to_periods,
+            list(seg.periods()),
+            np.rint(seg.days @ to_periods),
+        ),
+        "quarterly": Span(
+            weighted.T @ seg.quarter_weights,
+            seg.quarter_weights,
+            seg.quarter_labels,
+            np.rint(seg.days @ seg.quarter_weights),  # whole days, split at quarter bounds
+        ),
+        "summary": Span(period_share[:, None], ones, ["all"], seg.days @ ones),
+    }
+
+
+def segment_values(
+    units: np.ndarray, paths: np.ndarray, series: np.ndarray, seg: Segments
+) -> tuple[np.ndarray, np.ndarray]:
+    """(expected units, paths) of some series over the segments: their period's times the share.
+
+    `units` is series x periods (`expected_units`), `paths` series x paths x periods.
+    """
+    if seg.aligned and len(seg.period) == units.shape[1]:
+        return units[series], paths[series]
+    mean = units[series][:, seg.period]
+    paths = paths[series][:, :, seg.period]
+    if np.all(seg.share == 1.0):
+        return mean, paths
+    return mean * seg.share, paths * seg.share
+
+
+@dataclass(frozen=True)
 class BaselineView:
-    """The baseline of one scope over one date range, summed into products and TOTAL."""
+    """The baseline of one scope over one date range, summed into products and TOTAL.
+
+    Margin is absent from `mean`, `paths`, `lo` and `hi` when the pricing model has no cost.
+    """
 
     labels: list[str]  # products in scope (sorted) then TOTAL
     group: np.ndarray  # per scope series: its product's position in labels
     onehot: np.ndarray  # labels x scope series
-    dates: pd.DatetimeIndex
-    spans: dict[str, tuple[np.ndarray | None, list]]  # span -> (period weights, period labels)
+    dates: pd.DatetimeIndex  # the forecast periods the range touches
+    spans: dict[str, Span]  # weekly, quarterly, summary
     mean: dict[tuple[str, str], np.ndarray]  # (span, measure) -> labels x periods
     paths: dict[tuple[str, str], np.ndarray]  # (span, measure) -> labels x periods x paths, f32
     lo: dict[tuple[str, str], np.ndarray]
@@ -71,6 +134,9 @@ class Prepared:
         index = baseline.index
         self.lookup = SeriesLookup(index)
         self.p0, self.cost = series_prices(baseline, pricing)
+        self.units = expected_units(baseline)  # series x periods
+        self.has_cost = pricing.has_cost
+        self.measures = MEASURES if self.has_cost else MEASURES[:2]  # no margin without cost
         self.products = list(pricing.products)
         prod_pos = {p: k for k, p in enumerate(self.products)}
         self.series_product = index["product"].astype(str).to_numpy()
@@ -79,18 +145,18 @@ class Prepared:
         self.mk, self.n_markets = market_codes(index, baseline.keys)
         self._views: OrderedDict[tuple, BaselineView] = OrderedDict()
 
-    def view(
-        self,
-        baseline: BaselineSource,
-        scope: np.ndarray,
-        columns: np.ndarray,
-        fiscal_start_month: int,
-    ) -> BaselineView:
-        """The baseline aggregates of `scope` over `columns`, built on first use."""
-        key = (scope.tobytes(), columns.tobytes(), fiscal_start_month)
+    def view(self, baseline: BaselineSource, scope: np.ndarray, seg: Segments) -> BaselineView:
+        """The baseline aggregates of `scope` over the segments' range, built on first use."""
+        key = (
+            scope.tobytes(),
+            seg.period.tobytes(),
+            seg.share.tobytes(),
+            seg.quarter_weights.tobytes(),
+            tuple(seg.quarter_labels),
+        )
         view = self._views.get(key)
         if view is None:
-            view = _build_view(self, baseline, scope, columns, fiscal_start_month)
+            view = _build_view(self, baseline, scope, seg)
             self._views[key] = view
             while len(self._views) > _VIEWS:
                 self._views.popitem(last=False)
@@ -102,9 +168,9 @@ def _build_view(
     prep: Prepared,
     baseline: BaselineSource,
     scope: np.ndarray,
-    columns: np.ndarray,
-    fiscal_start_month: int,
+    seg: Segments,
 ) -> BaselineView:
+    columns = seg.periods()
     dates = baseline.dates[columns]
     groups = prep.series_product[scope]
     labels = [*sorted(set(groups)), TOTAL]
@@ -115,7 +181,7 @@ def _build_view(
     onehot[-1] = 1.0
     every = scope.size == len(baseline.index) and np.array_equal(scope, np.arange(scope.size))
     whole = columns.size == len(baseline.dates)
-    mean = baseline.mean if every else baseline.mean[scope]
+    mean = prep.units if every else prep.units[scope]
     mean = mean if whole else mean[:, columns]
     paths = baseline.paths if every else baseline.paths[scope]
     paths = paths if whole else paths[:, :, columns]
@@ -123,19 +189,15 @@ def _build_view(
     flat = paths.reshape(n, n_paths * h)  # a view when the paths are contiguous
     p0, cost = prep.p0[scope], prep.cost[scope]
     factor = {"units": 1.0, "revenue": p0, "margin": p0 - cost}
-    weights = quarter_weights(dates, baseline.freq, fiscal_start_month)
-    spans = {
-        "weekly": (None, list(dates)),
-        "quarterly": (weights.to_numpy(), [quarter_label(q) for q in weights.columns]),
-        "summary": (np.ones((len(dates), 1)), ["all"]),
-    }
+    spans = span_rows(seg)
     agg_mean, agg_paths, lo, hi = {}, {}, {}, {}
-    for m in MEASURES:
+    for m in prep.measures:
         weighted = onehot * factor[m]  # price is constant over the baseline
         # units per series, priced per series: same sums as pricing each series' array
         wm = onehot @ (mean * factor[m][:, None]) if m != "units" else onehot @ mean
         wp = (weighted @ flat).reshape(len(labels), n_paths, h)
-        for span, (w, _) in spans.items():
+        for span, rows in spans.items():
+            w = rows.from_periods
             span_mean = wm if w is None else wm @ w
             span_paths = wp if w is None else wp @ w
             # labels x periods x paths in float32: the layout and precision bands sort in

@@ -9,7 +9,7 @@ from engine.core.errors import NotFoundError
 from engine.core.series import select_series
 from engine.pricing.optimizer import PricingProblem, recommend
 from engine.pricing.scenario import RecommendationRequest
-from engine.pricing.sources import BaselineSource, PricingSource
+from engine.pricing.sources import BaselineSource, PricingSource, expected_units, require_cost
 
 
 def build_problem(
@@ -20,7 +20,7 @@ def build_problem(
     current["product"] = current["product"].astype(str)
     join = [k for k in (baseline.keys if baseline is not None else []) if k in current.columns]
     if baseline is not None and "product" in join:
-        volume = baseline.mean[:, : request.weeks].sum(axis=1)
+        volume = expected_units(baseline)[:, : request.weeks].sum(axis=1)
         series = baseline.index[join].astype(str).assign(volume=volume)
         current = current.assign(**{k: current[k].astype(str) for k in join})
         current = current.merge(series, on=join, how="left")
@@ -40,10 +40,11 @@ def build_problem(
     est, se = np.where(usable, est, 0.0), np.where(usable, se, 0.0)
     held = ~np.diag(usable)
     units = agg["volume"].to_numpy(dtype=float) if "product" in join else np.ones(len(agg))
+    nan_cost = np.full(len(agg), np.nan)  # unknown, not zero: sums would read it as free
     return PricingProblem(
         products=products,
         price=(agg["wp"] / agg["w"]).to_numpy(dtype=float),
-        cost=(agg["wc"] / agg["w"]).to_numpy(dtype=float),
+        cost=(agg["wc"] / agg["w"]).to_numpy(dtype=float) if pricing.has_cost else nan_cost,
         units=np.maximum(units, 1e-9),
         elasticity=est,
         se=se,
@@ -54,7 +55,14 @@ def build_problem(
 def recommend_prices(
     pricing: PricingSource, request: RecommendationRequest, baseline: BaselineSource | None
 ) -> tuple[pd.DataFrame, bool]:
-    """(recommendations, whether products were priced jointly) for a request."""
+    """(recommendations, whether products were priced jointly) for a request.
+
+    Without unit costs a margin objective or floor cannot be honoured: both are refused.
+    """
+    if request.objective == "margin":
+        require_cost(pricing, "objective 'margin'", "choose objective 'revenue' or 'units'")
+    if request.constraints.min_margin_pct is not None:
+        require_cost(pricing, "constraints.min_margin_pct", "leave out the margin floor")
     problem = build_problem(pricing, request, baseline)
     off_diagonal = problem.elasticity - np.diag(np.diag(problem.elasticity))
     joint = request.joint

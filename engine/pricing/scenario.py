@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from engine.core.calendar import parse_quarter, quarter_label
 from engine.core.errors import DataError
 from engine.core.series import Filters, normalise_filter
 
@@ -113,6 +114,13 @@ class Scenario(BaseModel):
     promotions: list[Promotion] = Field(default_factory=list, max_length=200)
     start: dt.date | None = None
     end: dt.date | None = None
+    quarters: list[str] = Field(
+        default_factory=list,
+        max_length=40,
+        description="Instead of start/end: consecutive quarters, e.g. ['2027Q1'] (fiscal "
+        "quarters when the fiscal year does not start in January).",
+        examples=[["2027Q1"]],
+    )
     scope: KeyFilter = Field(default_factory=dict, description="Series reported (default all).")
 
     @model_validator(mode="after")
@@ -120,6 +128,19 @@ class Scenario(BaseModel):
         if self.start is not None and self.end is not None and self.end < self.start:
             raise ValueError("end is before start")
         return self
+
+    @field_validator("quarters")
+    @classmethod
+    def _consecutive_quarters(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if value and (info.data.get("start") is not None or info.data.get("end") is not None):
+            raise ValueError("give quarters or start/end, not both")
+        try:
+            periods = [parse_quarter(q) for q in value]
+        except DataError as exc:
+            raise ValueError(exc.message) from None
+        if any(b != a + 1 for a, b in zip(periods, periods[1:], strict=False)):
+            raise ValueError("quarters must be consecutive and in order, e.g. ['2027Q1', '2027Q2']")
+        return [quarter_label(p) for p in periods]
 
     @property
     def scope_filters(self) -> Filters:

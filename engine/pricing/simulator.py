@@ -1,15 +1,17 @@
 """What-if simulator: baseline forecast x price response, per week and quarter, with intervals.
 
 The baseline is the sales champion's forecast, read as demand with prices held at their last
-observed level. A scenario multiplies it by exp(sum_j e_ij * dlog p_j + promo lift), so the
-price effect is applied once (never on top of a forecast that already moved prices). A
-scenario without changes returns the baseline exactly. Intervals combine the forecast's sample
-paths with one draw of the elasticities per path.
+observed level: its sample paths, and their mean as the expected units (the planner's quarter
+totals add up the same paths). A scenario multiplies it by exp(sum_j e_ij * dlog p_j + promo
+lift), so the price effect is applied once (never on top of a forecast that already moved
+prices). A scenario without changes returns the baseline exactly. Intervals combine the
+forecast's sample paths with one draw of the elasticities per path. The scenario's range and
+its plans work by day: periods are cut into segments (`engine.pricing.segments`), so a week
+half inside the range counts half, as in the planner's quarters.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +20,25 @@ import pandas as pd
 
 from engine.core.errors import DataError, NotFoundError
 from engine.core.series import select_series
-from engine.pricing.prepared import MEASURES, TOTAL, BaselineView, Prepared, bands, prepared
+from engine.pricing.prepared import (
+    MEASURES,
+    TOTAL,
+    BaselineView,
+    Prepared,
+    bands,
+    prepared,
+    segment_values,
+)
 from engine.pricing.scenario import PriceChange, Scenario
-from engine.pricing.sources import BaselineSource, PricingSource, market_codes, series_prices
+from engine.pricing.segments import Segments, scenario_segments, segments
+from engine.pricing.sources import (
+    NO_COST_NOTE,
+    BaselineSource,
+    PricingSource,
+    expected_units,
+    market_codes,
+    series_prices,
+)
 
 __all__ = ["MEASURES", "TOTAL", "WhatIf", "check_priceable", "simulate", "sweep"]
 
@@ -33,16 +51,7 @@ class WhatIf:
     weekly: pd.DataFrame
     quarterly: pd.DataFrame
     summary: pd.DataFrame  # one row per product over the whole range
-
-
-def _date_mask(dates: pd.DatetimeIndex, start: dt.date | None, end: dt.date | None) -> np.ndarray:
-    """Periods whose start date lies in start..end (either end open)."""
-    mask = np.ones(len(dates), dtype=bool)
-    if start is not None:
-        mask &= dates >= pd.Timestamp(start)
-    if end is not None:
-        mask &= dates <= pd.Timestamp(end)
-    return mask
+    notes: tuple[str, ...] = ()  # what a reader must know (e.g. why margin is absent)
 
 
 def _refuse_implausible(pricing: PricingSource, product: str, k: int) -> None:
@@ -95,35 +104,23 @@ def apply_change(prices: np.ndarray, block: Any, change: PriceChange) -> None:
         prices[block] = change.price
 
 
-def scenario_columns(baseline: BaselineSource, scenario: Scenario) -> np.ndarray:
-    """Forecast periods inside the scenario's date range; none is an error naming the range."""
-    columns = np.flatnonzero(_date_mask(baseline.dates, scenario.start, scenario.end))
-    if columns.size == 0:
-        raise DataError(
-            f"the scenario's dates miss the forecast ({baseline.dates[0].date()} to "
-            f"{baseline.dates[-1].date()})",
-            "start",
-        )
-    return columns
-
-
 def scenario_prices(
     prep: Prepared,
     pricing: PricingSource,
     scenario: Scenario,
-    dates: pd.DatetimeIndex,
+    seg: Segments,
     usable: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(scenario price series x periods, which series' price moves) over the chosen periods."""
+    """(scenario price series x segments, which series' price moves) over the scenario's range."""
     own_ok = np.zeros(len(prep.pj), dtype=bool)
     known = prep.pj >= 0
     own_ok[known] = np.diag(usable)[prep.pj[known]]
-    prices = np.repeat(prep.p0[:, None], len(dates), axis=1)
+    prices = np.repeat(prep.p0[:, None], len(seg.period), axis=1)
     touched = np.zeros(len(prep.pj), dtype=bool)
     for k, change in enumerate(scenario.price_changes):
         rows = prep.lookup.mask(change.filters)
         _check_rows(pricing, prep, own_ok, rows, k)
-        cols = _date_mask(dates, change.start, change.end)
+        cols = seg.select(change.start, change.end)
         if not cols.any():
             continue
         block = rows if cols.all() else np.ix_(np.flatnonzero(rows), np.flatnonzero(cols))
@@ -141,35 +138,105 @@ def simulate(
 ) -> WhatIf:
     """Run a scenario against the baseline; see the module docstring for the model.
 
+    A scenario whose prices move so far that units or revenue overflow (a price of 1e-13, or
+    hundreds of stacked cuts) is refused, naming the change that breaks it: no infinite or
+    missing number is ever answered.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        result = _simulate(baseline, pricing, scenario, fiscal_start_month, seed)
+        if _finite(result):
+            return result
+        raise _breaking_change(baseline, pricing, scenario, fiscal_start_month, seed)
+
+
+def _finite(result: WhatIf) -> bool:
+    """Every units, revenue and (with cost) margin figure of the result is a finite number."""
+    for frame in (result.weekly, result.quarterly, result.summary):
+        for m in MEASURES:
+            values = frame[_measure_columns(m)].to_numpy(dtype=float)
+            if m == "margin" and np.isnan(values).all():
+                continue  # absent without cost
+            if not np.isfinite(values).all():
+                return False
+    return True
+
+
+def _breaking_change(
+    baseline: BaselineSource,
+    pricing: PricingSource,
+    scenario: Scenario,
+    fiscal_start_month: int,
+    seed: int,
+) -> DataError:
+    """The error naming a change k such that changes[:k] give finite results and [:k+1] do not.
+
+    Found by bisection over the number of changes kept (a few re-runs, on the error path only).
+    """
+
+    def breaks(n: int) -> bool:
+        head = scenario.model_copy(update={"price_changes": scenario.price_changes[:n]})
+        return not _finite(_simulate(baseline, pricing, head, fiscal_start_month, seed))
+
+    if breaks(0):
+        return DataError(
+            "promotions: the promotion lifts make units overflow; check the promotion plan",
+            "promotions",
+        )
+    good, bad = 0, len(scenario.price_changes)
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        good, bad = (good, middle) if breaks(middle) else (middle, bad)
+    k = good
+    change = scenario.price_changes[k]
+    what = f"price {change.price:g}" if change.price is not None else f"percent {change.percent:g}"
+    return DataError(
+        f"price_changes[{k}] ({what}): with this change the prices move so far from the current "
+        "ones that units or revenue are no longer finite numbers; the elasticities cannot be "
+        "extrapolated that far",
+        f"price_changes[{k}]",
+    )
+
+
+def _simulate(
+    baseline: BaselineSource,
+    pricing: PricingSource,
+    scenario: Scenario,
+    fiscal_start_month: int,
+    seed: int,
+) -> WhatIf:
+    """`simulate` without the finiteness check.
+
     Only the series the scenario moves are priced path by path; every other series (and every
     product with none of them) is the cached baseline, so a no-change scenario is it exactly.
     """
-    columns = scenario_columns(baseline, scenario)
+    seg, notes = scenario_segments(baseline.dates, baseline.freq, scenario, fiscal_start_month)
     prep = prepared(baseline, pricing)
-    dates = baseline.dates[columns]
+    n_seg = len(seg.period)
     products = prep.products
     est, se, usable = pricing.matrix(products)
     est, se = np.where(usable, est, 0.0), np.where(usable, se, 0.0)
-    prices, touched = scenario_prices(prep, pricing, scenario, dates, usable)
+    prices, touched = scenario_prices(prep, pricing, scenario, seg, usable)
     pj, priced = prep.pj, prep.priced
     scope = prep.lookup.rows(scenario.scope_filters) if scenario.scope else np.arange(len(pj))
     scope = scope[priced[scope]]
     if scope.size == 0:
         raise NotFoundError("no priced series in the scenario's scope", "scope")
-    view = prep.view(baseline, scope, columns, fiscal_start_month)
+    view = prep.view(baseline, scope, seg)
+    if not prep.has_cost:
+        notes.append(NO_COST_NOTE)
 
     # log price changes per market x product x period (all zero where nothing moves)
     moved = touched & priced
-    grid = np.zeros((prep.n_markets, len(products), len(dates)))
+    grid = np.zeros((prep.n_markets, len(products), n_seg))
     grid[prep.mk[moved], pj[moved]] = np.log(prices[moved] / prep.p0[moved, None])
-    promo = np.zeros((scope.size, len(dates)))
+    promo = np.zeros((scope.size, n_seg))
     lift = np.zeros(scope.size)
     lift_se = np.zeros(scope.size)
     where = np.full(len(pj), -1)
     where[scope] = np.arange(scope.size)
     for plan in scenario.promotions:
         rows = prep.lookup.rows(plan.filters)
-        cols = np.flatnonzero(_date_mask(dates, plan.start, plan.end))
+        cols = np.flatnonzero(seg.select(plan.start, plan.end))
         rows = where[rows][where[rows] >= 0]  # positions within the scope
         promo[np.ix_(rows, cols)] = 1.0
         l_est, l_se = pricing.promo_lift(products, plan.column)
@@ -180,7 +247,7 @@ def simulate(
     live_market = np.asarray(grid.any(axis=(1, 2)))
     candidates = np.flatnonzero(live_market[prep.mk[scope]] | promo.any(axis=1))
     if candidates.size == 0:
-        return _result(scenario.name, view, {}, prices, prep, scope)
+        return _result(scenario.name, view, {}, prep, notes)
     rng = np.random.default_rng(seed)
     draws = est[None] + se[None] * rng.standard_normal((baseline.paths.shape[1], *est.shape))
     lift_draws = lift[candidates][None] + lift_se[candidates][None] * rng.standard_normal(
@@ -196,14 +263,12 @@ def simulate(
     )
     live = np.flatnonzero(responds | promoted | touched[scope[candidates]])
     if live.size == 0:
-        return _result(scenario.name, view, {}, prices, prep, scope)
+        return _result(scenario.name, view, {}, prep, notes)
     series = scope[candidates[live]]
     x, rows_pj = x[live], rows_pj[live]
     promo_l = promo[candidates[live]]
     effect = np.einsum("nj,njh->nh", est[rows_pj], x) + lift[candidates[live], None] * promo_l
-    whole = columns.size == len(baseline.dates)
-    mean = baseline.mean[series] if whole else baseline.mean[series][:, columns]
-    paths = baseline.paths[series] if whole else baseline.paths[series][:, :, columns]
+    mean, paths = segment_values(prep.units, baseline.paths, series, seg)
     # scenario plans change on few dates: price the distinct period columns, then spread
     n, n_prod, h = x.shape
     stacked = np.concatenate([x.reshape(n * n_prod, h), promo_l], axis=0)
@@ -234,9 +299,10 @@ def simulate(
         "groups": groups,
         "units": (onehot @ d_units, summed["units"]),
         "revenue": (onehot @ d_rev, summed["revenue"]),
-        "margin": (onehot @ (d_rev - d_units * cost[:, None]), summed["margin"]),
     }
-    return _result(scenario.name, view, delta, prices, prep, scope)
+    if prep.has_cost:
+        delta["margin"] = (onehot @ (d_rev - d_units * cost[:, None]), summed["margin"])
+    return _result(scenario.name, view, delta, prep, notes)
 
 
 def _distinct_columns(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -312,31 +378,35 @@ def _path_sums(
     return {m: out[i].reshape(shape) for i, m in enumerate(MEASURES)}
 
 
-def _result(
-    name: str,
-    view: BaselineView,
-    delta: dict,
-    prices: np.ndarray,
-    prep: Prepared,
-    scope: np.ndarray,
-) -> WhatIf:
-    """Baseline view plus the moved groups' changes, as weekly, quarterly and summary frames."""
+def _result(name: str, view: BaselineView, delta: dict, prep: Prepared, notes: list[str]) -> WhatIf:
+    """Baseline view plus the moved groups' changes, as weekly, quarterly and summary frames.
+
+    Each row also carries its days inside the range, the volume-weighted average price
+    (revenue / units) and the margin as a percent of revenue, for the baseline and the scenario.
+    """
     groups = delta.get("groups", np.zeros(0, dtype=int))
     labels = view.labels
     out = {}
-    for span, (w, period_labels) in view.spans.items():
+    for span, rows in view.spans.items():
         key = {"weekly": "date", "quarterly": "quarter", "summary": None}[span]
-        columns = {"product": np.repeat(np.array(labels, dtype=object), len(period_labels))}
+        n_rows = len(rows.labels)
+        columns = {"product": np.repeat(np.array(labels, dtype=object), n_rows)}
         if key == "date":
             columns[key] = np.tile(view.dates.values, len(labels))
         elif key is not None:
-            columns[key] = np.tile(np.array(period_labels, dtype=object), len(labels))
+            columns[key] = np.tile(np.array(rows.labels, dtype=object), len(labels))
+        columns["days"] = np.tile(rows.days, len(labels))
         for m in MEASURES:
+            if (span, m) not in view.mean:  # margin without cost: absent, never invented
+                for col in _measure_columns(m):
+                    columns[col] = np.full(len(columns["product"]), np.nan)
+                continue
             base = view.mean[span, m]
             scen, lo, hi = base.copy(), view.lo[span, m].copy(), view.hi[span, m].copy()
             dlo, dhi = np.zeros_like(base), np.zeros_like(base)
             if groups.size:
                 d_mean, d_paths = delta[m]
+                w = rows.from_segments
                 if w is not None:
                     d_mean, d_paths = d_mean @ w, d_paths @ w
                 # groups x periods x paths, float32 scratch that bands() sorts in place
@@ -347,15 +417,31 @@ def _result(
                 scen[groups] = base[groups] + d_mean
                 lo[groups], hi[groups] = bands(base_paths + d_paths)
                 dlo[groups], dhi[groups] = bands(d_paths)
-            columns[f"baseline_{m}"] = base.ravel()
-            columns[m] = scen.ravel()
-            columns[f"{m}_lo_95"] = lo.ravel()
-            columns[f"{m}_hi_95"] = hi.ravel()
-            columns[f"change_{m}"] = (scen - base).ravel()
-            columns[f"change_{m}_lo_95"] = dlo.ravel()
-            columns[f"change_{m}_hi_95"] = dhi.ravel()
+            values = (base, scen, lo, hi, scen - base, dlo, dhi)
+            for col, value in zip(_measure_columns(m), values, strict=True):
+                columns[col] = value.ravel()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for prefix in ("baseline_", ""):
+                units, revenue = columns[f"{prefix}units"], columns[f"{prefix}revenue"]
+                columns[f"{prefix}price"] = np.where(units > 0, revenue / units, np.nan)
+                columns[f"{prefix}margin_pct"] = np.where(
+                    revenue > 0, 100.0 * columns[f"{prefix}margin"] / revenue, np.nan
+                )
         out[span] = pd.DataFrame(columns)
-    return WhatIf(name, out["weekly"], out["quarterly"], out["summary"])
+    return WhatIf(name, out["weekly"], out["quarterly"], out["summary"], tuple(notes))
+
+
+def _measure_columns(m: str) -> list[str]:
+    """The output columns of one measure, in their order."""
+    return [
+        f"baseline_{m}",
+        m,
+        f"{m}_lo_95",
+        f"{m}_hi_95",
+        f"change_{m}",
+        f"change_{m}_lo_95",
+        f"change_{m}_hi_95",
+    ]
 
 
 def sweep(
@@ -373,9 +459,30 @@ def sweep(
     Vectorised over the points (a 50-point demand curve is one pass); intervals come from
     elasticity draws around the baseline mean, so use `simulate` for full forecast bands.
     """
-    columns = np.flatnonzero(_date_mask(baseline.dates, start, end))
-    if columns.size == 0:
-        raise DataError("the sweep's dates miss the forecast", "start")
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        frame = _sweep(baseline, pricing, target, percents, start, end, n_draws, seed)
+    absent = {"product"} if pricing.has_cost else {"product", *(c for c in frame if "margin" in c)}
+    if not np.isfinite(frame.drop(columns=list(absent)).to_numpy(dtype=float)).all():
+        raise DataError(
+            "percents: a price change this large makes units or revenue overflow; the "
+            "elasticities cannot be extrapolated that far",
+            "percents",
+        )
+    return frame
+
+
+def _sweep(
+    baseline: BaselineSource,
+    pricing: PricingSource,
+    target: dict[str, list[str]],
+    percents: np.ndarray,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    n_draws: int = 500,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """`sweep` without the overflow check."""
+    seg = segments(baseline.dates, baseline.freq, start, end)
     index = baseline.index
     products = list(pricing.products)
     prod_pos = {p: k for k, p in enumerate(products)}
@@ -395,7 +502,7 @@ def sweep(
     x = hit[mk[keep]]  # series x products: which prices move in the series' market
     est, se, usable = pricing.matrix(products)
     est, se = np.where(usable, est, 0.0), np.where(usable, se, 0.0)
-    base_units = baseline.mean[keep][:, columns].sum(axis=1)
+    base_units = segment_values(expected_units(baseline), baseline.paths, keep, seg)[0].sum(axis=1)
     a = np.einsum("nj,nj->n", est[pj[keep]], x)
     rng = np.random.default_rng(seed)
     draws = est[None] + se[None] * rng.standard_normal((n_draws, *est.shape))
@@ -412,7 +519,7 @@ def sweep(
         float,
     )
     out = []
-    for m in MEASURES:
+    for m in MEASURES if pricing.has_cost else MEASURES[:2]:
         factor = {"units": 1.0, "revenue": price, "margin": price - cost[keep][None]}[m]
         point = (units * factor) @ onehot.T  # points x groups
         sampled = (units_s * (factor[:, None] if m != "units" else 1.0)) @ onehot.T
@@ -432,4 +539,7 @@ def sweep(
         frame[m] = point.ravel()
         frame[f"{m}_lo_95"] = lo.ravel()
         frame[f"{m}_hi_95"] = hi.ravel()
+    if not pricing.has_cost:  # margin without cost: absent, never invented
+        for col in ("baseline_margin", "margin", "margin_lo_95", "margin_hi_95"):
+            frame[col] = np.nan
     return frame

@@ -20,6 +20,9 @@ class PricingSource(Protocol):
     def products(self) -> list[str]: ...
 
     @property
+    def has_cost(self) -> bool: ...
+
+    @property
     def elasticities(self) -> pd.DataFrame: ...
 
     def matrix(self, products: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
@@ -38,6 +41,32 @@ class BaselineSource(Protocol):
     dates: pd.DatetimeIndex
     mean: np.ndarray
     paths: np.ndarray
+
+
+NO_COST_NOTE = (
+    "margin is not reported: the pricing model was trained on history without a 'cost' column "
+    "(retrain with cost to see margins)"
+)
+
+
+def require_cost(pricing: PricingSource, what: str, instead: str) -> None:
+    """Refuse `what` (a margin objective or floor) when the pricing model knows no unit costs."""
+    if not pricing.has_cost:
+        raise DataError(
+            f"{what} needs unit costs, but the pricing model was trained on history without a "
+            f"'cost' column: {instead}, or retrain with a cost column",
+            "cost",
+        )
+
+
+def expected_units(baseline: BaselineSource) -> np.ndarray:
+    """Expected units per series and period at current prices: the mean of the sample paths.
+
+    The planner's quarter totals are sums of these paths too, so a what-if without changes adds
+    up to the planner's numbers (the paths carry the forecast's bias correction; the point
+    forecast `mean` does not).
+    """
+    return np.asarray(baseline.paths.mean(axis=1, dtype=np.float64))
 
 
 def market_keys(index: pd.DataFrame, keys: list[str]) -> list[str]:

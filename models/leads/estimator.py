@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -19,6 +20,8 @@ from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+from models.leads.shapley import expected_margin, shapley_values
 
 LEARNERS = ("hgb", "logistic")
 CALIBRATIONS = ("auto", "isotonic", "sigmoid", "none")
@@ -94,6 +97,17 @@ _CALIBRATORS: dict[str, type[_Isotonic] | type[_Sigmoid] | type[_Identity]] = {
     "sigmoid": _Sigmoid,
     "none": _Identity,
 }
+
+
+def _encoded_inputs(transformer: object, columns: list[str]) -> list[str]:
+    """The input column behind each output column of one of our column transformers."""
+    if not isinstance(transformer, Pipeline):  # boosting: one output column per input
+        return columns
+    first, last = transformer.steps[0][1], transformer.steps[-1][1]
+    if isinstance(last, OneHotEncoder):
+        return [c for c, n in zip(columns, last._n_features_outs, strict=True) for _ in range(n)]
+    indicated = first.indicator_.features_ if getattr(first, "indicator_", None) else []
+    return [*columns, *(columns[i] for i in indicated)]
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -243,6 +257,8 @@ class LeadConversionModel(ClassifierMixin, BaseEstimator):
             )
             self.calibrator_ = _CALIBRATORS[self.calibration_]().fit(oof, y_idx)
         self.pipeline_ = clone(base).fit(data, y_idx)
+        if self.learner == "logistic":  # the background of its (linear) Shapley values
+            self.encoded_mean_ = np.asarray(self.pipeline_[0].transform(data)).mean(axis=0)
         return self
 
     def _out_of_fold(self, base: Pipeline, data: pd.DataFrame, y: np.ndarray) -> np.ndarray:
@@ -271,19 +287,50 @@ class LeadConversionModel(ClassifierMixin, BaseEstimator):
         """Uncalibrated learner score of class 1."""
         return self.pipeline_.predict_proba(self._prepare(as_frame(X)))[:, 1]
 
-    def encode(self, X: object) -> np.ndarray | None:
-        """Imputed and encoded features for the boosting learner (None for the logistic one)."""
-        if self.learner != "hgb":
-            return None
-        return np.asarray(self.pipeline_[0].transform(self._prepare(as_frame(X))), dtype=float)
+    def margin(self, X: object) -> np.ndarray:
+        """The learner's raw score as log-odds (its probability is the logistic of it)."""
+        return np.asarray(
+            self.pipeline_.decision_function(self._prepare(as_frame(X))), dtype=float
+        ).ravel()
 
-    def encoded_names(self) -> list[str]:
-        """Feature name of each encoded column (one column per feature for boosting)."""
-        return list(self.pipeline_[0].get_feature_names_out())
+    def probability_of_margin(self, margin: np.ndarray) -> np.ndarray:
+        """Calibrated P(convert) of raw margins: the calibrator applied to their logistic."""
+        return self.calibrator_.predict(expit(np.asarray(margin, dtype=float)))
 
-    def proba_encoded(self, Z: np.ndarray) -> np.ndarray:
-        """Calibrated P(convert) from already encoded rows (boosting learner only)."""
-        return self.calibrator_.predict(self.pipeline_[-1].predict_proba(Z)[:, 1])
+    def margin_contributions(self, X: object) -> tuple[float, np.ndarray]:
+        """(expected margin, leads x features): exact Shapley values of each lead's margin.
+
+        Boosting: path-dependent TreeSHAP over the training cover (`models.leads.shapley`);
+        logistic: each feature's share of the linear margin against the training mean (the
+        margin is a sum of per-feature terms, so that is its exact Shapley value). Columns follow
+        `feature_names_in_`; each row adds up to the lead's `margin` minus the expected margin.
+        """
+        frame = self._prepare(as_frame(X))
+        Z = np.asarray(self.pipeline_[0].transform(frame), dtype=float)
+        owner = self._encoded_owner()
+        if self.learner == "hgb":
+            model = self.pipeline_[-1]
+            per_column = shapley_values(model, Z)
+            base = expected_margin(model)
+        else:
+            model = self.pipeline_[-1]
+            per_column = (Z - self.encoded_mean_) * model.coef_[0]
+            base = float(self.encoded_mean_ @ model.coef_[0] + model.intercept_[0])
+        phi = np.zeros((len(Z), self.n_features_in_))
+        np.add.at(phi.T, owner, per_column.T)
+        return base, phi
+
+    def _encoded_owner(self) -> np.ndarray:
+        """Per encoded column, the position in `feature_names_in_` of the feature it encodes."""
+        pre = self.pipeline_[0]
+        position = {name: k for k, name in enumerate(self.feature_names_in_)}
+        owner = np.empty(sum(s.stop - s.start for s in pre.output_indices_.values()), np.intp)
+        for name, transformer, columns in pre.transformers_:
+            if name not in ("num", "cat") or not len(columns):
+                continue
+            span = pre.output_indices_[name]
+            owner[span] = [position[c] for c in _encoded_inputs(transformer, list(columns))]
+        return owner
 
     def predict_proba(self, X: object) -> np.ndarray:
         """Calibrated [P(no), P(convert)] per row."""

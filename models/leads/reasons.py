@@ -1,90 +1,63 @@
-"""Faithful reasons: how much each feature moves this lead's calibrated probability.
+"""Reasons in score points that add up: base score + every feature's points = the lead's score.
 
-A feature's contribution is p(lead) - p(lead with that feature set to a typical value), computed
-by re-scoring the model itself (occlusion), so "raises" and "lowers" are true statements: moving
-the feature to its typical value changes the score by exactly the stated amount.
+The learner's margin (log-odds) splits exactly into Shapley values, one per feature
+(`LeadConversionModel.margin_contributions`). The score is g(margin) = 100 x the calibrated
+probability, a monotone function of the margin, so the points are found by walking from the
+expected margin to the lead's margin one feature at a time, largest |Shapley value| first: each
+feature's points are the change of g over its step. The steps telescope, so
+
+    base score g(expected margin) + sum of all features' points = 100 x probability
+
+exactly; each feature's points have the sign of its Shapley value (g is non-decreasing) and are
+zero when it is, and no feature's points exceed the score's whole range. The top three by size
+are the reasons; "other factors" is the rest, including the score's rounding to a whole
+number, so base + reasons + other factors = the score shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from models.leads.estimator import LeadConversionModel
+
 TOP_REASONS = 3
 MIN_POINTS = 0.05
 """Contributions smaller than this many score points are not worth a reason."""
+DECIMALS = 2
+"""Points are stated to this many decimals (base, reasons and other factors alike)."""
 
 
-def typical_values(frame: pd.DataFrame, numeric: list[str], categorical: list[str]) -> dict:
-    """Reference lead: the median of each number, the most common value of each category."""
-    ref: dict[str, object] = {}
-    for col in numeric:
-        values = pd.to_numeric(frame[col], errors="coerce")
-        ref[col] = float(values.median()) if values.notna().any() else 0.0
-    for col in categorical:
-        values = frame[col].dropna().astype(str)
-        ref[col] = values.mode().iloc[0] if len(values) else None
-    return ref
+@dataclass(frozen=True)
+class ScorePoints:
+    """Per lead: 100 x probability, split into a common base and points per feature."""
+
+    exact: np.ndarray  # leads: 100 x calibrated probability
+    base: float  # the score at the expected margin
+    points: np.ndarray  # leads x features
 
 
-def contributions(
-    predict: Callable[[pd.DataFrame], np.ndarray],
-    frame: pd.DataFrame,
-    reference: dict,
-    model: object | None = None,
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """(p, contributions): p per row and, per feature, p - p(with the feature made typical).
-
-    With a model that exposes its encoded features (the boosting learner), the occlusion runs
-    on the encoded matrix: same answer, without re-encoding the batch once per feature.
-    """
-    encoded = model.encode(frame) if model is not None and hasattr(model, "encode") else None
-    if encoded is not None:
-        return _contributions_encoded(model, frame, encoded, reference)
-    p = predict(frame)
-    out = {}
-    for col, ref in reference.items():
-        values = frame[col]
-        if ref is None:
-            out[col] = np.zeros(len(frame))
-            continue
-        if isinstance(ref, float):
-            differs = ~np.isclose(pd.to_numeric(values, errors="coerce").to_numpy(float), ref)
-        else:
-            differs = (values.astype(object).where(values.notna(), None) != ref).to_numpy()
-        delta = np.zeros(len(frame))
-        rows = np.flatnonzero(differs)
-        if rows.size:
-            changed = frame.iloc[rows].copy()
-            changed[col] = ref
-            delta[rows] = p[rows] - predict(changed)
-        out[col] = delta
-    return p, pd.DataFrame(out, index=frame.index)
+def score_of(probability: np.ndarray) -> np.ndarray:
+    """The 0-100 score people see: the probability in percent, rounded to a whole number."""
+    return np.clip(np.round(np.asarray(probability, dtype=float) * 100), 0, 100).astype(int)
 
 
-def _contributions_encoded(
-    model: Any, frame: pd.DataFrame, Z: np.ndarray, reference: dict
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """Occlusion on encoded rows: replace one encoded column by the typical lead's code."""
-    names = model.encoded_names()
-    typical = pd.DataFrame([reference], columns=list(model.feature_names_in_))
-    z_ref = model.encode(typical)[0]
-    p = model.proba_encoded(Z)
-    out = {}
-    for col, ref in reference.items():
-        delta = np.zeros(len(frame))
-        j = names.index(col)
-        if ref is not None and not np.isnan(z_ref[j]):
-            rows = np.flatnonzero(~(Z[:, j] == z_ref[j]))
-            if rows.size:
-                changed = Z[rows].copy()
-                changed[:, j] = z_ref[j]
-                delta[rows] = p[rows] - model.proba_encoded(changed)
-        out[col] = delta
-    return p, pd.DataFrame(out, index=frame.index)
+def score_points(model: LeadConversionModel, frame: pd.DataFrame) -> ScorePoints:
+    """Split each lead's score into the base and per-feature points (module docstring)."""
+    base_margin, phi = model.margin_contributions(frame)
+    margin = model.margin(frame)
+    order = np.argsort(-np.abs(phi), axis=1, kind="stable")
+    steps = np.take_along_axis(phi, order, axis=1)
+    path = base_margin + np.cumsum(steps, axis=1)
+    path[:, -1] = margin  # end exactly at the lead's margin (no floating drift)
+    g = 100.0 * model.probability_of_margin(path.ravel()).reshape(path.shape)
+    base = float(100.0 * model.probability_of_margin(np.array([base_margin]))[0])
+    moved = np.diff(np.column_stack([np.full(len(path), base), g]), axis=1)
+    points = np.empty_like(moved)
+    np.put_along_axis(points, order, moved, axis=1)
+    return ScorePoints(g[:, -1], base, points)
 
 
 def _show(value: object) -> str:
@@ -95,66 +68,46 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def reason_text(feature: str, value: object, typical: object, delta: float) -> str:
-    """'form_fills = 3 (typical 0) raises the score by 12.4 points' style sentence."""
-    verb = "raises" if delta > 0 else "lowers"
-    return (
-        f"{feature} = {_show(value)} (typical {_show(typical)}) {verb} the score by "
-        f"{abs(delta) * 100:.1f} points"
-    )
+def reason_text(feature: str, value: object, points: float) -> str:
+    """'form_fills = 3 raises the score by 12.4 points' style sentence."""
+    verb = "raises" if points > 0 else "lowers"
+    return f"{feature} = {_show(value)} {verb} the score by {abs(points):.2f} points"
 
 
 def top_reasons(
-    frame: pd.DataFrame, contrib: pd.DataFrame, reference: dict, k: int = TOP_REASONS
-) -> list[list[dict]]:
-    """Per row, the k largest |contributions| as feature, value, typical, direction, points."""
-    values = contrib.to_numpy()
-    names = list(contrib.columns)
-    order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :k]
-    rows: list[list[dict]] = []
-    raw = frame[names].to_numpy(dtype=object)
+    frame: pd.DataFrame, split: ScorePoints, scores: np.ndarray, k: int = TOP_REASONS
+) -> tuple[list[list[dict]], np.ndarray]:
+    """(per lead, its k largest reasons; per lead, the points of all other factors).
+
+    A reason is feature, value, direction, points and text; other factors are the score shown
+    minus the base minus the reasons' points, all as stated (rounded to DECIMALS).
+    """
+    names = list(frame.columns)
+    order = np.argsort(-np.abs(split.points), axis=1, kind="stable")[:, :k]
+    raw = frame.to_numpy(dtype=object)
+    base = round(split.base, DECIMALS)
+    found, other = [], np.empty(len(frame))
     for i in range(len(frame)):
-        found = []
+        shown = []
         for j in order[i]:
-            delta = float(values[i, j])
-            if abs(delta) * 100 < MIN_POINTS:
+            points = round(float(split.points[i, j]), DECIMALS)
+            if abs(split.points[i, j]) < MIN_POINTS:
                 break
             value = raw[i, j]
-            found.append(
+            shown.append(
                 {
                     "feature": names[j],
                     "value": None if _show(value) == "missing" else value,
-                    "typical": reference[names[j]],
-                    "direction": "raises" if delta > 0 else "lowers",
-                    "points": round(delta * 100, 2),
-                    "text": reason_text(names[j], value, reference[names[j]], delta),
+                    "direction": "raises" if points > 0 else "lowers",
+                    "points": points,
+                    "text": reason_text(names[j], value, points),
                 }
             )
-        rows.append(found)
-    return rows
+        found.append(shown)
+        other[i] = round(float(scores[i]) - base - sum(r["points"] for r in shown), DECIMALS)
+    return found, other
 
 
-def reason_texts(
-    frame: pd.DataFrame, contrib: pd.DataFrame, reference: dict, k: int = TOP_REASONS
-) -> list[list[str]]:
-    """The k reason sentences per row (empty when a feature barely matters), built column-wise."""
-    values = contrib.to_numpy()
-    names = list(contrib.columns)
-    order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :k]
-    raw = frame[names].to_numpy(dtype=object)
-    rows = np.arange(len(frame))
-    columns = []
-    for rank in range(min(k, len(names))):
-        j = order[:, rank]
-        deltas, shown = values[rows, j], raw[rows, j]
-        columns.append(
-            [
-                reason_text(names[c], v, reference[names[c]], d)
-                if abs(d) * 100 >= MIN_POINTS
-                else ""
-                for c, v, d in zip(j, shown, deltas, strict=True)
-            ]
-        )
-    while len(columns) < k:
-        columns.append([""] * len(frame))
-    return columns
+def reason_columns(found: list[list[dict]], k: int = TOP_REASONS) -> list[list[str]]:
+    """The reasons' sentences as k columns (empty where a lead has fewer reasons)."""
+    return [[r[rank]["text"] if rank < len(r) else "" for r in found] for rank in range(k)]

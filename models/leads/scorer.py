@@ -10,19 +10,34 @@ import pandas as pd
 from engine.core.contracts.leads import RowError, screen_rows
 from engine.core.errors import DataError
 from models.leads.estimator import LeadConversionModel
-from models.leads.reasons import TOP_REASONS, contributions, reason_texts, top_reasons
+from models.leads.reasons import (
+    TOP_REASONS,
+    reason_columns,
+    score_of,
+    score_points,
+    top_reasons,
+)
 from models.leads.tiers import TierThresholds
 
-OUTPUT_COLUMNS = ["lead_id", "probability", "score", "tier", "reason_1", "reason_2", "reason_3"]
+REASON_COLUMNS = [f"reason_{k + 1}" for k in range(TOP_REASONS)]
+OUTPUT_COLUMNS = [
+    "lead_id",
+    "probability",
+    "score",
+    "tier",
+    *REASON_COLUMNS,
+    "base_score",
+    "other_points",
+]
+"""base_score + the points in reason_1..3 + other_points = score."""
 
 
 @dataclass
 class LeadScorer:
-    """Scores leads: calibrated probability, 0-100 score, tier and top-3 faithful reasons."""
+    """Scores leads: calibrated probability, 0-100 score, tier and top-3 reasons in points."""
 
     model: LeadConversionModel
     tiers: TierThresholds
-    reference: dict
     info: dict = field(default_factory=dict)
 
     @property
@@ -43,43 +58,53 @@ class LeadScorer:
         """Score every clean row; bad rows come back as per-row errors instead of failing all.
 
         `reasons=False` skips the reasons (planning needs only probabilities); `detail=True`
-        adds a `reasons` column of structured reasons (feature, value, typical, direction).
+        adds a `reasons` column of structured reasons (feature, value, direction, points).
+        `keep` carries other columns of the input along (e.g. deal_value, created_date).
         """
         clean, errors = screen_rows(
             frame, self.model.numeric_features_, self.model.categorical_features_
         )
-        extra = [c for c in (keep or []) if c in frame.columns and c not in clean.columns]
-        for col in extra:
+        for col in [c for c in (keep or []) if c in frame.columns and c not in clean.columns]:
             clean[col] = frame[col].reset_index(drop=True).iloc[clean["row"]].to_numpy()
+        columns = [*OUTPUT_COLUMNS, "row", *(["reasons"] if reasons and detail else [])]
+        kept = [c for c in keep or [] if c in clean.columns and c not in columns]
         if clean.empty:
-            return pd.DataFrame(columns=[*OUTPUT_COLUMNS, "row", *(keep or [])]), errors
+            return pd.DataFrame(columns=[*columns, *kept]), errors
         features = clean[self.features]
         if reasons:
-            p, contrib = contributions(self.probability, features, self.reference, self.model)
-            texts = reason_texts(features, contrib, self.reference)
+            split = score_points(self.model, features)
+            p = split.exact / 100.0
         else:
             p = self.probability(features)
-            texts = [[""] * len(clean) for _ in range(TOP_REASONS)]
+        score = score_of(p)
         out = pd.DataFrame(
             {
                 "lead_id": clean["lead_id"].to_numpy(),
                 "probability": np.round(p, 6),
-                "score": np.clip(np.round(p * 100), 0, 100).astype(int),
-                "tier": self.tiers.assign(p),
+                "score": score,
+                "tier": self.tiers.assign(score),
             }
         )
-        for k in range(TOP_REASONS):
-            out[f"reason_{k + 1}"] = texts[k]
+        if reasons:
+            found, other = top_reasons(features, split, score)
+            for name, texts in zip(REASON_COLUMNS, reason_columns(found), strict=True):
+                out[name] = texts
+            out["base_score"] = round(split.base, 2)
+            out["other_points"] = other
+        else:
+            for name in REASON_COLUMNS:
+                out[name] = ""
+            out["base_score"] = np.nan
+            out["other_points"] = np.nan
         out["row"] = clean["row"].to_numpy()
         if reasons and detail:
-            out["reasons"] = top_reasons(features, contrib, self.reference)
-        for col in keep or []:
-            if col in clean.columns:
-                out[col] = clean[col].to_numpy()
+            out["reasons"] = found
+        for col in kept:
+            out[col] = clean[col].to_numpy()
         return out, errors
 
     def predict_frame(self, model_input: pd.DataFrame) -> pd.DataFrame:
-        """The pyfunc answer: lead_id, probability, score, tier, reason_1..3; a bad row raises."""
+        """The pyfunc answer: OUTPUT_COLUMNS per lead; a bad row raises."""
         scored, errors = self.score_batch(pd.DataFrame(model_input))
         if errors:
             first = errors[0]

@@ -1,13 +1,17 @@
-"""Lead tiers both departments agree on: thresholds on the calibrated probability.
+"""Lead tiers both departments agree on: thresholds on the 0-100 score people see.
 
-Defaults come from precision targets on validation leads: a tier's threshold is the lowest
-probability at which the leads at or above it convert at least at the target rate. Targets sit a
-fixed share of the way from the base rate to certainty, so they suit any base rate.
+A tier is a function of the displayed (whole-number) score only, so two leads with the same score
+always share a tier and a higher score never has a lower tier. Defaults come from precision
+targets on validation leads: a tier's threshold is the lowest score at which the leads scoring at
+or above it convert at least at the target rate. Targets sit a fixed share of the way from the
+base rate to certainty, so they suit any base rate.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -28,31 +32,38 @@ MIN_SUPPORT = 30
 
 @dataclass(frozen=True)
 class TierThresholds:
-    """Probability thresholds for warm, hot and sales-qualified, and how they were chosen."""
+    """Scores (0-100) at which a lead becomes warm, hot and sales-qualified, and why."""
 
-    warm: float
-    hot: float
-    sales_qualified: float
+    warm: int
+    hot: int
+    sales_qualified: int
     source: str = "given"
     targets: dict[str, float] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, float]:
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Payloads saved before thresholds were scores held probabilities: convert them."""
+        if isinstance(state.get("warm"), float):
+            for name in ("warm", "hot", "sales_qualified"):
+                state[name] = points_of(state[name])
+        self.__dict__.update(state)
+
+    def as_dict(self) -> dict[str, int]:
         return {"warm": self.warm, "hot": self.hot, "sales-qualified": self.sales_qualified}
 
-    def assign(self, probability: np.ndarray) -> np.ndarray:
-        """Tier name per probability."""
-        p = np.asarray(probability, dtype=float)
+    def assign(self, score: np.ndarray) -> np.ndarray:
+        """Tier name per whole-number score: monotone in the score, equal scores alike."""
+        s = np.asarray(score)
         idx = (
-            (p >= self.warm).astype(int)
-            + (p >= self.hot).astype(int)
-            + (p >= self.sales_qualified).astype(int)
+            (s >= self.warm).astype(int)
+            + (s >= self.hot).astype(int)
+            + (s >= self.sales_qualified).astype(int)
         )
         return np.asarray(TIERS, dtype=object)[idx]
 
     def describe(self) -> str:
         """One line for the run and the CLI: thresholds and the targets behind them."""
-        parts = [f"{k} >= {v:.1%}" for k, v in self.as_dict().items()]
-        text = "tiers: " + ", ".join(parts) + f" ({self.source}"
+        parts = [f"{k} >= {v}" for k, v in self.as_dict().items()]
+        text = "tiers by score: " + ", ".join(parts) + f" ({self.source}"
         if self.targets:
             text += "; precision targets " + ", ".join(
                 f"{k} {v:.0%}" for k, v in self.targets.items()
@@ -60,8 +71,13 @@ class TierThresholds:
         return text + ")"
 
 
+def points_of(probability: float) -> int:
+    """A probability threshold as a score threshold: the lowest whole score that reaches it."""
+    return int(math.ceil(round(probability * 100, 9)))
+
+
 def parse_thresholds(spec: str) -> TierThresholds:
-    """'warm=0.2,hot=0.4,sales-qualified=0.6' (fractions or percents) -> thresholds."""
+    """'warm=0.2,hot=0.4,sales-qualified=0.6' (fractions or percents) -> score thresholds."""
     values: dict[str, float] = {}
     for part in spec.split(","):
         if not part.strip():
@@ -76,38 +92,45 @@ def parse_thresholds(spec: str) -> TierThresholds:
             value = float(raw.rstrip("%")) / (100.0 if raw.endswith("%") else 1.0)
         except ValueError:
             raise DataError(f"tier threshold '{raw}' is not a number", "tiers") from None
+        if not 0.0 <= value <= 1.0:
+            raise DataError(f"tier threshold {name}={raw} must be between 0 and 1", "tiers")
         values[name] = value
     missing = [t for t in TIERS[1:] if t not in values]
     if missing:
         raise DataError(f"tier '{missing[0]}' has no threshold", "tiers")
-    return make_thresholds(values["warm"], values["hot"], values["sales-qualified"], "given")
+    return make_thresholds(
+        points_of(values["warm"]),
+        points_of(values["hot"]),
+        points_of(values["sales-qualified"]),
+        "given",
+    )
 
 
 def make_thresholds(
-    warm: float, hot: float, sales_qualified: float, source: str = "given", **kw: dict
+    warm: int, hot: int, sales_qualified: int, source: str = "given", **kw: Any
 ) -> TierThresholds:
-    """Checked thresholds: each in [0, 1] and warm <= hot <= sales-qualified."""
+    """Checked score thresholds: each in 0..100 and warm <= hot <= sales-qualified."""
     for name, value in (("warm", warm), ("hot", hot), ("sales-qualified", sales_qualified)):
-        if not 0.0 <= value <= 1.0:
-            raise DataError(f"tier threshold {name}={value} must be between 0 and 1", "tiers")
+        if not 0 <= value <= 100:
+            raise DataError(f"tier threshold {name}={value} must be a score from 0 to 100", "tiers")
     if not warm <= hot <= sales_qualified:
         raise DataError("tier thresholds must rise: warm <= hot <= sales-qualified", "tiers")
-    return TierThresholds(float(warm), float(hot), float(sales_qualified), source, **kw)
+    return TierThresholds(int(warm), int(hot), int(sales_qualified), source, **kw)
 
 
 def thresholds_from_precision(
-    y: np.ndarray, p: np.ndarray, shares: dict[str, float] | None = None
+    y: np.ndarray, score: np.ndarray, shares: dict[str, float] | None = None
 ) -> TierThresholds:
-    """Default thresholds: lowest probability whose leads at or above meet each precision target."""
+    """Default thresholds: lowest score whose leads at or above meet each precision target."""
     y = np.asarray(y, dtype=float)
-    p = np.asarray(p, dtype=float)
+    score = np.asarray(score)
     shares = shares or TARGET_SHARE
     base = float(y.mean())
-    order = np.argsort(-p, kind="stable")
-    ps, ys = p[order], y[order]
+    order = np.argsort(-score, kind="stable")
+    ss, ys = score[order], y[order]
     precision = np.cumsum(ys) / np.arange(1, len(ys) + 1)
-    # only cut where the probability changes, so tied leads fall in the same tier
-    last_of_tie = np.r_[ps[1:] != ps[:-1], True]
+    # only cut where the score changes, so tied leads fall in the same tier
+    last_of_tie = np.r_[ss[1:] != ss[:-1], True]
     targets, chosen, fell_back = {}, {}, []
     for name in TIERS[1:]:
         target = base + shares[name] * (1.0 - base)
@@ -115,10 +138,10 @@ def thresholds_from_precision(
         ok = np.flatnonzero(last_of_tie & (precision >= target))
         ok = ok[ok + 1 >= MIN_SUPPORT]
         if ok.size:
-            chosen[name] = float(ps[ok[-1]])
+            chosen[name] = int(ss[ok[-1]])
         else:
-            k = max(1, int(np.ceil(FALLBACK_TOP[name] * len(ps))))
-            chosen[name] = float(ps[min(k, len(ps)) - 1])
+            k = max(1, int(np.ceil(FALLBACK_TOP[name] * len(ss))))
+            chosen[name] = int(ss[min(k, len(ss)) - 1])
             fell_back.append(name)
     warm = chosen["warm"]
     hot = max(chosen["hot"], warm)

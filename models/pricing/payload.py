@@ -34,6 +34,17 @@ class PricingSet:
     info: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def has_cost(self) -> bool:
+        """Whether unit costs are known (trained on history with a `cost` column).
+
+        Models trained without cost once stored cost 0.0; their `info` says so, and they are
+        read as having no cost too, so a margin is never computed from an invented cost.
+        """
+        if not self.info.get("has_cost", True) or "cost" not in self.current.columns:
+            return False
+        return bool(self.current["cost"].notna().all())
+
+    @property
     def elasticities(self) -> pd.DataFrame:
         return self.model.elasticities_
 

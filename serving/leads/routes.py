@@ -17,7 +17,7 @@ router = APIRouter(
 
 _ERRORS = {409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 _SCORED = ["row", "lead_id", "probability", "score", "tier", "reasons"]
-_SCORED += [f"reason_{k}" for k in (1, 2, 3)]
+_SCORED += [f"reason_{k}" for k in (1, 2, 3)] + ["base_score", "other_points"]
 
 
 @router.post("/score", response_model=ScoreResponse, responses=_ERRORS)

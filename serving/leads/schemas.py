@@ -43,18 +43,21 @@ class ScoreRequest(BaseModel):
 
 
 class Reason(BaseModel):
-    """One faithful reason: setting the feature to its typical value moves the score by -points."""
+    """One reason: the score points this feature's value adds (its share of the score)."""
 
     feature: str = Field(examples=["form_fills"])
     value: Any = Field(default=None, examples=[2])
-    typical: Any = Field(default=None, examples=[0])
     direction: Literal["raises", "lowers"]
     points: float = Field(description="Score points this value adds (negative: removes).")
-    text: str = Field(examples=["form_fills = 2 (typical 0) raises the score by 12.3 points"])
+    text: str = Field(examples=["form_fills = 2 raises the score by 12.30 points"])
 
 
 class ScoredLead(BaseModel):
-    """A lead's calibrated probability, 0-100 score, tier and top three reasons."""
+    """A lead's calibrated probability, 0-100 score, tier and top three reasons.
+
+    base_score + the reasons' points + other_points = score: the points are an exact additive
+    split of the score (Shapley values of the model's log-odds, carried through the calibration).
+    """
 
     row: int = Field(description="Position of the lead in the request.")
     lead_id: str
@@ -65,6 +68,10 @@ class ScoredLead(BaseModel):
     reason_2: str
     reason_3: str
     reasons: list[Reason]
+    base_score: float = Field(description="The score of a lead at the model's average.")
+    other_points: float = Field(
+        description="Points of every feature not named, and the score's rounding to a whole."
+    )
 
 
 class RowErrorBody(BaseModel):
@@ -80,9 +87,9 @@ class ScoreResponse(BaseModel):
     """Scores for every valid lead, and an error for every invalid one."""
 
     model_version: str
-    tiers: dict[str, float] = Field(
-        description="Probability at or above which a lead enters each tier.",
-        examples=[{"warm": 0.1, "hot": 0.25, "sales-qualified": 0.35}],
+    tiers: dict[str, int] = Field(
+        description="Score (0-100) at or above which a lead enters each tier.",
+        examples=[{"warm": 10, "hot": 25, "sales-qualified": 35}],
     )
     scored: list[ScoredLead]
     errors: list[RowErrorBody]

@@ -14,6 +14,7 @@ from engine.core.series import normalise_filter
 from engine.core.settings import Settings
 from engine.pricing.answers import (
     compare_scenarios,
+    comparison_notes,
     demand_curve,
     elasticity_table,
     recommendation_table,
@@ -80,6 +81,15 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
+def _json(answer: WhatIfResponse | CompareResponse) -> Response:
+    """An answer validated once, serialised directly (not re-validated by response_model).
+
+    `notes` appear only when there is something to say, so answers without any stay as they were.
+    """
+    body = answer.model_dump_json(exclude=None if answer.notes else {"notes"})
+    return Response(body, media_type="application/json")
+
+
 def _scenarios(settings: Settings) -> ScenarioStore:
     return ScenarioStore(settings.home / "scenarios")
 
@@ -97,9 +107,9 @@ def post_what_if(
         summary=_records(result.summary),
         quarterly=_records(result.quarterly),
         weekly=_records(result.weekly),
+        notes=list(result.notes),
     )
-    # validated once above; serialised directly rather than re-validated by response_model
-    return Response(answer.model_dump_json(), media_type="application/json")
+    return _json(answer)
 
 
 @router.post("/demand-curve", response_model=DemandCurveResponse, **_PRICING)
@@ -168,18 +178,20 @@ def list_scenarios(settings: SettingsDep) -> SavedScenarioList:
 @router.post("/saved-scenarios/compare", response_model=CompareResponse, **_PRICING)
 def post_compare_scenarios(
     body: CompareIn, sales: SalesChampion, pricing: PricingChampion, settings: SettingsDep
-) -> CompareResponse:
+) -> Response:
     """Run saved scenarios side by side: whole-range totals per product and scenario."""
     store = _scenarios(settings)
     scenarios = {name: parse_scenario(store.get(name)["scenario"]) for name in body.names}
     table = compare_scenarios(
         sales.payload, pricing.payload, scenarios, settings.fiscal_year_start_month
     )
-    return CompareResponse(
+    answer = CompareResponse(
         sales_model_version=sales.version,
         pricing_model_version=pricing.version,
         rows=_records(table),
+        notes=comparison_notes(pricing.payload),
     )
+    return _json(answer)
 
 
 @router.get("/saved-scenarios/{name}", response_model=SavedScenario, **_PRICING)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,11 +11,17 @@ from engine.pricing.scenario import KeyFilter, Scenario
 
 
 class WhatIfRow(BaseModel):
-    """One product (or TOTAL) over one week, quarter or the whole range: baseline vs scenario."""
+    """One product (or TOTAL) over one week, quarter or the whole range: baseline vs scenario.
+
+    A week straddling the scenario's range counts the days inside it (`days`), as the planner's
+    quarters split weeks by day. Margin fields are null when the pricing model has no unit costs
+    (the answer's notes say so).
+    """
 
     model_config = ConfigDict(extra="allow")  # date / quarter ride along
 
     product: str = Field(examples=["P01"])
+    days: int = Field(description="Days of this week, quarter or range inside the scenario.")
     baseline_units: float
     units: float
     units_lo_95: float
@@ -30,13 +36,21 @@ class WhatIfRow(BaseModel):
     change_revenue: float
     change_revenue_lo_95: float
     change_revenue_hi_95: float
-    baseline_margin: float
-    margin: float
-    margin_lo_95: float
-    margin_hi_95: float
-    change_margin: float
-    change_margin_lo_95: float
-    change_margin_hi_95: float
+    baseline_margin: float | None
+    margin: float | None
+    margin_lo_95: float | None
+    margin_hi_95: float | None
+    change_margin: float | None
+    change_margin_lo_95: float | None
+    change_margin_hi_95: float | None
+    baseline_price: float | None = Field(
+        description="Volume-weighted average price at current prices (revenue / units)."
+    )
+    price: float | None = Field(description="Volume-weighted average scenario price.")
+    baseline_margin_pct: float | None = Field(
+        description="Margin as % of revenue; null without cost."
+    )
+    margin_pct: float | None = Field(description="Scenario margin as % of revenue.")
 
 
 class WhatIfResponse(BaseModel):
@@ -48,6 +62,10 @@ class WhatIfResponse(BaseModel):
     summary: list[WhatIfRow]
     quarterly: list[WhatIfRow]
     weekly: list[WhatIfRow]
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What to know before acting (e.g. why margin is null); absent when none.",
+    )
 
 
 class RecommendationRow(BaseModel):
@@ -57,7 +75,7 @@ class RecommendationRow(BaseModel):
     current_price: float
     recommended_price: float
     change_pct: float
-    cost: float
+    cost: float | None = Field(description="Unit cost; null when the history had no cost.")
     baseline_units: float
     units_change: float
     units_change_lo_95: float
@@ -65,9 +83,9 @@ class RecommendationRow(BaseModel):
     revenue_change: float
     revenue_change_lo_95: float
     revenue_change_hi_95: float
-    margin_change: float
-    margin_change_lo_95: float
-    margin_change_hi_95: float
+    margin_change: float | None
+    margin_change_lo_95: float | None
+    margin_change_hi_95: float | None
     binding: list[str] = Field(description="Constraints the price sits on.")
     note: str = ""
 
@@ -144,6 +162,7 @@ class CompareResponse(BaseModel):
     sales_model_version: str
     pricing_model_version: str
     rows: list[ComparisonRow]
+    notes: list[str] = Field(default_factory=list, description="What to know before acting.")
 
 
 class DemandCurveIn(BaseModel):
@@ -159,7 +178,9 @@ class DemandCurveIn(BaseModel):
     filter: KeyFilter = Field(
         description="Series whose price moves.", examples=[{"product": "P01"}]
     )
-    percents: list[float] = Field(min_length=1, max_length=101, description="Price changes, %.")
+    percents: list[Annotated[float, Field(gt=-100, le=1000, allow_inf_nan=False)]] = Field(
+        min_length=1, max_length=101, description="Price changes, % (-5 is a 5% cut)."
+    )
 
 
 class DemandCurveRow(BaseModel):

@@ -43,7 +43,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             typer.Option(
                 "--tiers",
                 help="Tier thresholds on the probability, e.g. warm=0.2,hot=0.4,"
-                "sales-qualified=0.6 (default: from precision targets on validation).",
+                "sales-qualified=0.6, applied to the 0-100 score (warm=0.2: score 20 and up; "
+                "default: from precision targets on validation).",
             ),
         ] = None,
         window_days: Annotated[
@@ -71,9 +72,9 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             f"{m['lift_top_decile']:.2f}"
         )
         typer.echo(
-            "tiers (probability at least): "
+            "tiers (score at least): "
             + ", ".join(
-                f"{t} {m[f'tier_{t}_threshold']:.1%} (validation precision "
+                f"{t} {m[f'tier_{t}_threshold']:.0f} (validation precision "
                 f"{m.get(f'tier_{t}_precision', float('nan')):.0%})"
                 for t in ("warm", "hot", "sales-qualified")
             )

@@ -92,8 +92,12 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         )
         table = answers.what_if_long_table(result)
         total = table[(table["span"] == "total")]
-        cols = ["product", "baseline_units", "units", "change_revenue", "change_margin"]
-        _write_and_show(table, out, total[cols].round(1))
+        cols = ["product", "days", "baseline_units", "units", "price", "change_revenue"]
+        cols += ["change_margin", "margin_pct"]
+        shown = [c for c in cols if total[c].notna().any()]  # margin is absent without cost
+        _write_and_show(table, out, total[shown].round(1))
+        for note in result.notes:
+            typer.echo(f"note: {note}")
 
     @pricing_app.command("recommend")
     def recommend(scenario: ScenarioOption, out: OutOption) -> None:

@@ -23,7 +23,7 @@ from engine.registry.promotion import TrainResult
 from engine.registry.pyfunc import LeadConversionPyfunc
 from engine.registry.store import ModelStore
 from models.leads import LeadConversionModel, LeadScorer, parse_thresholds
-from models.leads.reasons import typical_values
+from models.leads.reasons import score_of
 from models.leads.tiers import thresholds_from_precision
 from training.leads.charts import calibration_figure, gains_figure
 
@@ -139,10 +139,8 @@ def train_leads(
     p_base = baseline.predict_proba(val[features])[:, 1]
     metrics = classification_report(y_val, p_val)
     metrics.update({f"baseline_{k}": v for k, v in classification_report(y_val, p_base).items()})
-    tier_rule = given_tiers or thresholds_from_precision(y_val, p_val)
-    reference = typical_values(
-        train[features], model.numeric_features_, model.categorical_features_
-    )
+    score_val = score_of(p_val)
+    tier_rule = given_tiers or thresholds_from_precision(y_val, score_val)
     info = {
         "estimator": clone(spec),
         "trained_ids": lead_hashes(train["lead_id"]),
@@ -155,8 +153,8 @@ def train_leads(
         if table.has_created_date
         else None,
     }
-    scorer = LeadScorer(model, tier_rule, reference, info)
-    tiers_val = tier_rule.assign(p_val)
+    scorer = LeadScorer(model, tier_rule, info)
+    tiers_val = tier_rule.assign(score_val)
     for name in ("warm", "hot", "sales-qualified"):
         at_least = pd.Series(tiers_val).isin(_tiers_from(name)).to_numpy()
         metrics[f"tier_{name}_threshold"] = tier_rule.as_dict()[name]

@@ -68,13 +68,16 @@ def holdout_rmse(spec: PriceSensitivityModel, train: pd.DataFrame, test: pd.Data
 
 
 def current_prices(history: SalesHistory) -> pd.DataFrame:
-    """Last observed price and cost of every series: what 'prices held' means for a baseline."""
+    """Last observed price and cost of every series: what 'prices held' means for a baseline.
+
+    Without a cost column the cost is unknown (NaN), never 0: margins are then not reported.
+    """
     frame = history.frame
     keys = history.series_keys
     extra = ["category"] if "category" in frame.columns and "category" not in keys else []
     last = frame.sort_values("date").groupby(keys, sort=True).tail(1)
     out = last[[*keys, *extra, "price", "date"]].copy()
-    out["cost"] = last["cost"].to_numpy(dtype=float) if history.has_cost else 0.0
+    out["cost"] = last["cost"].to_numpy(dtype=float) if history.has_cost else np.nan
     return out.rename(columns={"date": "last_date"}).reset_index(drop=True)
 
 

@@ -92,3 +92,10 @@ def test_missing_deal_value_counts_as_zero_and_bad_segments_are_errors() -> None
         pipeline_summary(leads, ["region"])
     with pytest.raises(DataError, match="probability"):
         pipeline_summary(leads.drop(columns=["probability"]))
+
+
+def test_item5_non_finite_deal_values_are_refused() -> None:
+    scored = pd.DataFrame({"probability": [0.5, 0.2], "deal_value": [1000.0, np.inf]})
+    with pytest.raises(DataError) as info:
+        pipeline_summary(scored, as_of=pd.Timestamp("2026-01-01"))
+    assert info.value.field == "deal_value"

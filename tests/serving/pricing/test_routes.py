@@ -146,3 +146,79 @@ def test_saved_scenarios_list_get_compare(pricing_client: TestClient) -> None:
         "/v1/pricing/saved-scenarios", json={"name": "../x", "scenario": {}}, headers=PRICING
     )
     assert r.status_code == 422
+
+
+def test_item3_answers_with_cost_carry_margins_and_no_notes(pricing_client: TestClient) -> None:
+    scenario = {"price_changes": [{"filter": {"product": "P01"}, "percent": -10}]}
+    body = pricing_client.post("/v1/pricing/scenarios", json=scenario, headers=PRICING).json()
+    assert not any("cost" in note for note in body.get("notes", []))
+    total = next(row for row in body["summary"] if row["product"] == "TOTAL")
+    assert total["change_margin"] is not None
+    assert total["change_margin"] != pytest.approx(total["change_revenue"], rel=1e-3)
+    request = {"objective": "margin", "constraints": {"min_margin_pct": 20}}
+    answer = pricing_client.post("/v1/pricing/recommendations", json=request, headers=PRICING)
+    rows = answer.json()["recommendations"]
+    for row in rows:
+        assert row["cost"] > 0
+        assert (row["recommended_price"] - row["cost"]) / row["recommended_price"] >= 0.20 - 1e-9
+
+
+def test_item6_quarter_what_if_adds_up_to_the_planners_quarter(
+    pricing_client: TestClient,
+) -> None:
+    whole = pricing_client.post("/v1/pricing/scenarios", json={}, headers=PRICING).json()
+    full = [r["quarter"] for r in whole["quarterly"] if r["product"] == "TOTAL"]
+    partial = {note.split(" ")[0] for note in whole["notes"] if "is partial" in note}
+    quarter = next(q for q in full if q not in partial)  # the first quarter wholly forecast
+    body = {"quarters": [quarter], "price_changes": [{"filter": {"product": "P01"}, "percent": 0}]}
+    r = pricing_client.post("/v1/pricing/scenarios", json=body, headers=PRICING)
+    assert r.status_code == 200, r.text
+    rows = r.json()["quarterly"]
+    assert {row["quarter"] for row in rows} == {quarter}  # no stub of the next quarter
+    total = next(row for row in rows if row["product"] == "TOTAL")
+    planner = pricing_client.get(
+        "/v1/forecasts", params={"quarters": quarter, "level": "total"}, headers=PLANNER
+    )
+    assert planner.status_code == 200, planner.text
+    assert total["baseline_units"] == pytest.approx(planner.json()["forecasts"][0]["mean"], 1e-9)
+    assert total["price"] == pytest.approx(total["revenue"] / total["units"], rel=1e-12)
+    assert total["margin_pct"] == pytest.approx(100 * total["margin"] / total["revenue"], 1e-12)
+    both = {"quarters": [quarter], "start": "2027-01-01"}
+    r = pricing_client.post("/v1/pricing/scenarios", json=both, headers=PRICING)
+    assert r.status_code == 422 and r.json()["field"] == "body.quarters"
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ([{"filter": {"product": "P01"}, "price": 1e-300}], "price_changes[0]"),
+        (
+            [{"filter": {"product": "P02"}, "percent": -5}]
+            + [{"filter": {"product": "P01"}, "percent": -50}] * 150,
+            "price_changes[",
+        ),
+    ],
+)
+def test_item18_what_if_that_overflows_is_a_422_naming_the_change(
+    pricing_client: TestClient, changes: list[dict], named: str
+) -> None:
+    r = pricing_client.post(
+        "/v1/pricing/scenarios", json={"price_changes": changes}, headers=PRICING
+    )
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["field"].startswith(named) and body["message"].startswith(body["field"])
+    assert "finite" in body["message"]
+
+
+def test_item18_too_many_changes_and_impossible_percents_are_422(
+    pricing_client: TestClient,
+) -> None:
+    changes = [{"filter": {"product": "P01"}, "percent": -10}] * 300
+    r = pricing_client.post(
+        "/v1/pricing/scenarios", json={"price_changes": changes}, headers=PRICING
+    )
+    assert r.status_code == 422
+    curve = {"filter": {"product": "P01"}, "percents": [-100]}
+    r = pricing_client.post("/v1/pricing/demand-curve", json=curve, headers=PRICING)
+    assert r.status_code == 422 and "percents" in r.json()["field"]

@@ -131,7 +131,7 @@ def test_without_created_date_the_split_is_stratified(
     result = train_leads(store, path, estimator=FAST, tiers="warm=0.1,hot=0.3,sql=0.5")
     params = store.client.get_run(result.run_id).data.params
     assert params["split"] == "stratified random split"
-    assert result.metrics["tier_hot_threshold"] == 0.3
+    assert result.metrics["tier_hot_threshold"] == 30  # a score threshold
 
 
 def test_bad_data_leaves_no_run(store: ModelStore, lead_files, tmp_path: Path) -> None:
@@ -178,7 +178,7 @@ def test_cli_train_and_score(
         capsys,
     )
     assert code == 0, err
-    assert "ROC-AUC" in out and "tiers (probability at least)" in out and "no champion" in out
+    assert "ROC-AUC" in out and "tiers (score at least)" in out and "no champion" in out
 
     batch = pd.read_csv(lead_files["leads"]).head(30).astype(object)
     batch.loc[4, "site_visits"] = "lots"

@@ -110,3 +110,37 @@ def test_scenario_commands_fail_with_exit_2_and_one_line(
     )
     assert code == 2 and expected in err and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_item3_no_cost_what_if_hides_margin_and_margin_requests_exit_2(
+    cli_settings: Settings, demo_paths: dict[str, Path], tmp_path: Path, capsys
+) -> None:
+    no_cost = tmp_path / "no_cost.csv"
+    pd.read_csv(demo_paths["sales"]).drop(columns=["cost"]).to_csv(no_cost, index=False)
+    train_forecast(ModelStore.from_settings(cli_settings), no_cost, selection="baseline")
+    code, _, err = run_cli(["train", "pricing", "--data", str(no_cost)], capsys)
+    assert code == 0, err
+
+    scenario = tmp_path / "cut.json"
+    scenario.write_text(json.dumps({"price_changes": [{"product": "P01", "percent": -10}]}))
+    out_file = tmp_path / "what_if.csv"
+    code, out, err = run_cli(
+        ["pricing", "what-if", "--scenario", str(scenario), "--out", str(out_file)], capsys
+    )
+    assert code == 0, err
+    assert "change_margin" not in out and "note: margin is not reported" in out
+    table = pd.read_csv(out_file)
+    assert table["change_margin"].isna().all() and table["change_revenue"].notna().all()
+
+    for body in (
+        {"objective": "margin", "constraints": {"min_margin_pct": 30}},
+        {"objective": "units", "constraints": {"min_margin_pct": 30}},
+    ):
+        request = tmp_path / "rec.json"
+        request.write_text(json.dumps(body))
+        never = tmp_path / "never.csv"
+        code, _, err = run_cli(
+            ["pricing", "recommend", "--scenario", str(request), "--out", str(never)], capsys
+        )
+        assert code == 2 and err.count("\n") == 1 and "[cost]" in err
+        assert not never.exists()

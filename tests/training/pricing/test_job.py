@@ -82,3 +82,12 @@ def test_current_prices_are_the_last_observed(demo_paths) -> None:
     got = current.set_index(["store", "product"])
     assert got["price"].to_dict() == last["price"].to_dict()
     assert len(current) == frame[history.series_keys].drop_duplicates().shape[0]
+
+
+def test_item3_current_prices_without_cost_are_unknown_not_zero(tmp_path, demo_paths) -> None:
+    no_cost = tmp_path / "no_cost.csv"
+    pd.read_csv(demo_paths["sales"]).drop(columns=["cost"]).to_csv(no_cost, index=False)
+    current = current_prices(load_priced_sales(no_cost))
+    assert current["cost"].isna().all()
+    with_cost = current_prices(load_priced_sales(demo_paths["sales"]))
+    assert with_cost["cost"].notna().all() and (with_cost["cost"] > 0).all()
