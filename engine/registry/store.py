@@ -27,6 +27,7 @@ from mlflow.tracking import MlflowClient
 
 from engine.core.errors import ConstraintError, NoChampionError, NotFoundError
 from engine.core.families import family as family_of
+from engine.core.files import write_table
 from engine.core.settings import Settings
 from engine.registry.legacy import install_module_aliases
 
@@ -106,10 +107,10 @@ class RunLogger:
         self.client.log_figure(self.run_id, figure, name)
 
     def table(self, frame: Any, name: str) -> None:
-        """Save a DataFrame as a CSV artifact."""
+        """Save a DataFrame as a CSV artifact (text cells neutralised like every CSV export)."""
         with tempfile.TemporaryDirectory() as tmp:
             target = Path(tmp) / Path(name).name
-            frame.to_csv(target, index=False)
+            write_table(frame, target)
             folder = str(Path(name).parent) if str(Path(name).parent) != "." else None
             self.client.log_artifact(self.run_id, str(target), folder)
 
