@@ -12,7 +12,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.core.errors import ConstraintError, NoChampionError, NotFoundError
+from engine.core.errors import (
+    ConstraintError,
+    NoChampionError,
+    NotFoundError,
+    StoreUnavailableError,
+)
 from engine.core.families import FAMILIES
 from engine.registry.store import ModelStore, ModelVersionInfo, registered_name
 
@@ -155,6 +160,8 @@ def move_champion(
         )
     try:
         payload = (loader or store.load_version)(family, version)
+    except StoreUnavailableError:
+        raise  # the store is broken, not the version: 503 with the store's reason
     except Exception as exc:
         raise ConstraintError(
             f"{family} v{version} could not be loaded ({type(exc).__name__}: {exc}); "

@@ -20,10 +20,15 @@ from serving.registry.schemas import (
 router = APIRouter(prefix="/models", tags=["models"])
 
 Family = Annotated[Literal["sales", "leads", "pricing"], Path(description="Model family.")]
-_ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+_ERRORS = {
+    404: {"model": ErrorBody},
+    409: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+    503: {"model": ErrorBody, "description": "The model store cannot be read or written."},
+}
 
 
-@router.get("", response_model=ModelsResponse)
+@router.get("", response_model=ModelsResponse, responses={503: _ERRORS[503]})
 async def list_models(
     store: StoreDep,
     champions: ChampionsDep,
