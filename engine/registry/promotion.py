@@ -60,7 +60,7 @@ def apply(
         values[f"champion_{decision.metric}"] = decision.champion
     run.metrics(values)
     if decision.promoted:
-        store.set_champion(family, version)
+        store.set_champion(family, version, f"training run {run.run_id}", "train", decision.reason)
 
 
 @dataclass
@@ -73,3 +73,15 @@ class TrainResult:
     promoted: bool
     reason: str
     metrics: dict[str, float] = field(default_factory=dict)
+    previous_champion: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        """What happened to the champion, in words: 'now champion (there was none)', ..."""
+        if self.promoted and self.previous_champion is None:
+            return "now champion (there was none)"
+        if self.promoted:
+            return f"now champion, replacing v{self.previous_champion}: {self.reason}"
+        if self.previous_champion is None:
+            return f"not made champion: {self.reason}"
+        return f"kept v{self.previous_champion} as champion: {self.reason}"

@@ -41,13 +41,17 @@ from engine.core.families import family as family_of
 from engine.core.files import write_table
 from engine.core.settings import Settings
 from engine.registry.faults import StoreHealth, guarded, is_missing, reason_of
+from engine.registry.history import (
+    ChampionHistory,
+    ChampionMove,
+    RegistryTagHistory,
+    now_iso,
+)
 from engine.registry.legacy import install_module_aliases
 
 log = logging.getLogger("lodestar.store")
 
 CHAMPION = "champion"
-_HISTORY_TAG = "lodestar.champion_history"
-_HISTORY_KEPT = 50
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 _CODE_PACKAGES = ("engine", "models")
 _RUNTIME_REQUIREMENTS = (
@@ -180,6 +184,9 @@ class ModelStore:
                 artifact_root.mkdir(parents=True, exist_ok=True)
         self._client: MlflowClient | None = None
         self._client_lock = threading.Lock()
+        self.history: ChampionHistory = RegistryTagHistory(
+            lambda: self.client, self.health, registered_name
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ModelStore:
@@ -334,26 +341,36 @@ class ModelStore:
             self.delete_version(family, version)
             raise
 
-    def set_champion(self, family: str, version: str) -> None:
-        """Move the champion alias to a version (promotion and rollback alike)."""
+    def set_champion(
+        self,
+        family: str,
+        version: str,
+        who: str = "local",
+        action: str = "promote",
+        reason: str = "",
+        undoes: int | None = None,
+    ) -> ChampionMove | None:
+        """Move the champion alias to a version and record the move in the champion history.
+
+        `who` made the move (an API key, "cli (user)", "training run <id>"), `action` is
+        train, promote or rollback, `undoes` the seq of the move a rollback undid. Moving to
+        the current champion changes nothing and records nothing.
+        """
         name = registered_name(family)
+        version = str(version)
         self._version(family, version)
         previous = self.champion_version(family)
+        if previous == version:
+            return None
         with self._writing(f"move the {family} champion to v{version}"):
-            self.client.set_registered_model_alias(name, CHAMPION, str(version))
-        if previous is not None and previous != str(version):
-            history = self.champion_history(family)
-            if str(version) in history:  # back to an earlier champion: unwind the lineage
-                history = history[: len(history) - 1 - history[::-1].index(str(version))]
-            else:
-                history = [*history, previous][-_HISTORY_KEPT:]
-            with self._writing(f"record the {family} champion history"):
-                self.client.set_registered_model_tag(name, _HISTORY_TAG, ",".join(history))
+            self.client.set_registered_model_alias(name, CHAMPION, version)
+        move = ChampionMove(family, 0, now_iso(), who, action, previous, version, reason, undoes)
+        return self.history.append(move)
 
-    def champion_history(self, family: str) -> list[str]:
-        """Earlier champions, oldest first, so rollback returns to the one before."""
-        tags = self._registered_model(family).get("tags", {})
-        return [v for v in tags.get(_HISTORY_TAG, "").split(",") if v]
+    def champion_moves(self, family: str) -> list[ChampionMove]:
+        """Every recorded move of the family's champion, oldest first."""
+        registered_name(family)
+        return self.history.moves(family)
 
     def champion_version(self, family: str) -> str | None:
         """Version the champion alias points at, or None when the family has none."""

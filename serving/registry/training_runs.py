@@ -178,7 +178,7 @@ class TrainingRuns:
             if proc.returncode == 0:
                 run.status = "succeeded"
                 run.message = lines[-1] if lines else "finished"
-                found = _VERSION.search(run.message)
+                found = _VERSION.search(out or "")  # the first vN printed is the new version
                 run.version = found.group(1) if found else None
             else:
                 run.status = "failed"

@@ -96,7 +96,15 @@ def train_forecast(
         with store.registering("sales", run) as version:
             promotion.apply(store, "sales", run, version, decision)
     log.info("trained sales forecast v%s (%s)", version, decision.reason)
-    return TrainResult("sales", run.run_id, version, decision.promoted, decision.reason, metrics)
+    return TrainResult(
+        "sales",
+        run.run_id,
+        version,
+        decision.promoted,
+        decision.reason,
+        metrics,
+        decision.champion_version,
+    )
 
 
 def _decide(

@@ -219,7 +219,15 @@ def train_leads(
         with store.registering("leads", run) as version:
             promotion.apply(store, "leads", run, version, decision)
     log.info("trained lead conversion v%s (%s)", version, decision.reason)
-    return TrainResult("leads", run.run_id, version, decision.promoted, decision.reason, metrics)
+    return TrainResult(
+        "leads",
+        run.run_id,
+        version,
+        decision.promoted,
+        decision.reason,
+        metrics,
+        decision.champion_version,
+    )
 
 
 def lead_signature(features: list[str], output: pd.DataFrame) -> ModelSignature:

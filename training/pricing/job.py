@@ -165,4 +165,12 @@ def train_pricing(
         with store.registering("pricing", run) as version:
             promotion.apply(store, "pricing", run, version, decision)
     log.info("trained price sensitivity v%s (%s)", version, decision.reason)
-    return TrainResult("pricing", run.run_id, version, decision.promoted, decision.reason, metrics)
+    return TrainResult(
+        "pricing",
+        run.run_id,
+        version,
+        decision.promoted,
+        decision.reason,
+        metrics,
+        decision.champion_version,
+    )
