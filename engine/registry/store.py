@@ -1,8 +1,10 @@
 """Model store on MLflow: the only code that talks to the MLflow client.
 
 Tracking URI comes from MLFLOW_TRACKING_URI, else an embedded SQLite store and artifact folder
-under LODESTAR_HOME, created on first use. A model is registered only after it and its metrics
-are fully logged, so a failed run never leaves a registry entry behind.
+under LODESTAR_HOME, created on first use. A version is registered at the end of its run and
+becomes usable only when the completion tag is set, last, after the run FINISHED (see
+`completion`): a failed run removes its version, and a run killed outright leaves one that
+nothing lists or loads and that the next training run or server start removes.
 
 Every call to MLflow goes through `faults.guarded`: "not found" stays a NotFoundError (or None),
 while a store that cannot be read or written raises StoreUnavailableError (503) with its
@@ -37,9 +39,20 @@ from engine.core.errors import (
     NotFoundError,
     StoreUnavailableError,
 )
+from engine.core.families import FAMILIES
 from engine.core.families import family as family_of
 from engine.core.files import write_table
+from engine.core.processes import ProcessRef
 from engine.core.settings import Settings
+from engine.registry.completion import (
+    COMPLETE_TAG,
+    FAILURE_TAG,
+    PROCESS_TAG,
+    is_complete,
+    orphan_reason,
+    run_state,
+)
+from engine.registry.crashpoints import crash_point
 from engine.registry.faults import StoreHealth, guarded, is_missing, reason_of
 from engine.registry.history import (
     ChampionHistory,
@@ -97,6 +110,7 @@ class RunLogger:
         self.client = client
         self.run_id = run_id
         self.health = health
+        self.version: str | None = None  # the version registered from this run, if any
 
     def _writing(self) -> contextlib.AbstractContextManager[None]:
         return guarded(self.health, "write", f"write training run {self.run_id}")
@@ -249,21 +263,47 @@ class ModelStore:
     def run(
         self, family: str, run_name: str | None = None, tags: dict[str, str] | None = None
     ) -> Iterator[RunLogger]:
-        """An MLflow run that ends FINISHED, or FAILED when the body raises."""
+        """An MLflow run that ends FINISHED, its version then marked complete (the last step).
+
+        When the body raises, the version registered from the run is removed and the run ends
+        FAILED. Runs and versions that earlier, killed processes left behind are cleaned up
+        first.
+        """
         registered_name(family)
+        self.recover(family)
         experiment = self.experiment_id(family)
+        owner = {PROCESS_TAG: ProcessRef.current().to_text()}
         with self._writing(f"start a {family} training run"):
             run = self.client.create_run(
-                experiment, run_name=run_name, tags={"lodestar.family": family, **(tags or {})}
+                experiment,
+                run_name=run_name,
+                tags={"lodestar.family": family, **owner, **(tags or {})},
             )
+        crash_point("after_run_created")
         logger = RunLogger(self.client, run.info.run_id, self.health)
         try:
             yield logger
-        except BaseException:
-            self._end_run(run.info.run_id, RunStatus.FAILED)
+            with self._writing(f"finish training run {run.info.run_id}"):
+                self.client.set_terminated(run.info.run_id, RunStatus.to_string(RunStatus.FINISHED))
+            crash_point("after_finish")
+            if logger.version is not None:
+                with self._writing(f"mark {family} v{logger.version} complete"):
+                    self.client.set_model_version_tag(
+                        registered_name(family), logger.version, COMPLETE_TAG, "true"
+                    )
+                crash_point("after_complete")
+        except BaseException as exc:
+            self.withdraw(family, logger, f"failed: {reason_of(exc)}")
             raise
-        with self._writing(f"finish training run {run.info.run_id}"):
-            self.client.set_terminated(run.info.run_id, RunStatus.to_string(RunStatus.FINISHED))
+
+    def withdraw(self, family: str, run: RunLogger, why: str) -> None:
+        """Undo a run that cannot be completed: remove its version, mark it FAILED with why."""
+        if run.version is not None:
+            self.delete_version(family, run.version)
+            run.version = None
+        with contextlib.suppress(StoreUnavailableError):
+            run.tags({FAILURE_TAG: why})
+        self._end_run(run.run_id, RunStatus.FAILED)
 
     def _end_run(self, run_id: str, status: int) -> None:
         """Mark a failed run as such; a store that refuses is logged, not raised over the cause."""
@@ -296,6 +336,7 @@ class ModelStore:
                 pip_requirements=_pinned_requirements(),
             )
             run.artifacts(model_dir, "model")
+        crash_point("after_model_logged")
         return f"runs:/{run.run_id}/model"
 
     # -- registry -------------------------------------------------------------------------
@@ -318,7 +359,9 @@ class ModelStore:
             version = self.client.create_model_version(
                 name, source, run_id=run.run_id, tags=tags or {}
             )
-        return str(version.version)
+        run.version = str(version.version)
+        crash_point("after_register")
+        return run.version
 
     def delete_version(self, family: str, version: str) -> None:
         """Remove a version (used to undo a registration whose follow-up failed)."""
@@ -331,15 +374,77 @@ class ModelStore:
             if not is_missing(exc):
                 raise
 
-    @contextlib.contextmanager
-    def registering(self, family: str, run: RunLogger) -> Iterator[str]:
-        """Register a version; if the block that follows fails, the version is removed again."""
-        version = self.register(family, run)
-        try:
-            yield version
-        except BaseException:
-            self.delete_version(family, version)
-            raise
+    def recover(self, family: str) -> list[str]:
+        """Clean up after killed training processes; returns what was done, one line each.
+
+        RUNNING runs whose process is gone are marked FAILED; versions that never got their
+        completion tag are removed once their run is no longer in progress. A run of a process
+        still alive (here or on another host) is left alone.
+        """
+        name = registered_name(family)
+        done: list[str] = []
+        with self._reading(f"look for interrupted {family} runs"):
+            experiment = self.client.get_experiment_by_name(f"lodestar-{family}")
+            running = (
+                self.client.search_runs(
+                    [experiment.experiment_id], "attributes.status = 'RUNNING'", max_results=1000
+                )
+                if experiment is not None
+                else []
+            )
+        for run in running:
+            if run_state(run) == "orphan":
+                why = orphan_reason(run)
+                with self._writing(f"mark interrupted run {run.info.run_id} failed"):
+                    self.client.set_tag(run.info.run_id, FAILURE_TAG, why)
+                    self.client.set_terminated(
+                        run.info.run_id, RunStatus.to_string(RunStatus.FAILED)
+                    )
+                done.append(f"{family} run {run.info.run_id} marked failed: {why}")
+        champion = self.champion_version(family)
+        for mv, source in self._registered_versions(family, unfinished_only=True):
+            if source is None or "lodestar.family" not in (source.data.tags or {}):
+                continue  # not registered by a Lodestar run: hidden, but not ours to remove
+            if is_complete(dict(mv.tags or {}), source) or run_state(source) == "in_progress":
+                continue
+            if str(mv.version) == champion:
+                log.warning("%s v%s is champion but unfinished; left in place", family, mv.version)
+                continue
+            with self._writing(f"remove unfinished {family} v{mv.version}"):
+                self.client.delete_model_version(name, str(mv.version))
+                if source.info.status != "FAILED":
+                    why = f"interrupted before {family} v{mv.version} was marked complete"
+                    self.client.set_tag(source.info.run_id, FAILURE_TAG, why)
+                    self.client.set_terminated(
+                        source.info.run_id, RunStatus.to_string(RunStatus.FAILED)
+                    )
+            done.append(f"{family} v{mv.version} removed: its training run never completed")
+        for line in done:
+            log.warning("recovered: %s", line)
+        return done
+
+    def recover_all(self) -> list[str]:
+        """`recover` for every family (at server start)."""
+        return [line for family in FAMILIES for line in self.recover(family)]
+
+    def _registered_versions(
+        self, family: str, unfinished_only: bool = False
+    ) -> list[tuple[Any, Any | None]]:
+        """Every registered version of the family (finished or not) with its run, if any."""
+        out = []
+        with self._reading(f"list the {family} versions"):
+            for mv in self.client.search_model_versions(f"name='{registered_name(family)}'"):
+                if unfinished_only and (mv.tags or {}).get(COMPLETE_TAG) == "true":
+                    continue
+                run = None
+                if mv.run_id:
+                    try:
+                        run = self.client.get_run(mv.run_id)
+                    except MlflowException as exc:  # the run was deleted
+                        if not is_missing(exc):
+                            raise
+                out.append((mv, run))
+        return out
 
     def set_champion(
         self,
@@ -365,7 +470,23 @@ class ModelStore:
         with self._writing(f"move the {family} champion to v{version}"):
             self.client.set_registered_model_alias(name, CHAMPION, version)
         move = ChampionMove(family, 0, now_iso(), who, action, previous, version, reason, undoes)
-        return self.history.append(move)
+        try:
+            return self.history.append(move)
+        except BaseException:  # an unrecorded move is not made: put the alias back
+            self._restore_champion(family, previous)
+            raise
+
+    def _restore_champion(self, family: str, version: str | None) -> None:
+        """Best effort: point the alias back at `version` (or remove it when there was none)."""
+        name = registered_name(family)
+        try:
+            with self._writing(f"restore the {family} champion"):
+                if version is None:
+                    self.client.delete_registered_model_alias(name, CHAMPION)
+                else:
+                    self.client.set_registered_model_alias(name, CHAMPION, version)
+        except (StoreUnavailableError, MlflowException) as exc:
+            log.error("could not restore the %s champion to v%s: %s", family, version, exc)
 
     def champion_moves(self, family: str) -> list[ChampionMove]:
         """Every recorded move of the family's champion, oldest first."""
@@ -432,38 +553,28 @@ class ModelStore:
         return version, self.load_version(family, version)
 
     def versions(self, family: str) -> list[ModelVersionInfo]:
-        """Every registered version of a family, newest first, with its run's metrics."""
-        name = registered_name(family)
+        """Every finished version of a family, newest first, with its run's metrics."""
         aliases_of: dict[str, list[str]] = {}
         for alias, ver in self._registered_model(family).get("aliases", {}).items():
             aliases_of.setdefault(str(ver), []).append(alias)
         out = []
-        with self._reading(f"list the {family} versions"):
-            found = self.client.search_model_versions(f"name='{name}'")
-            for mv in found:
-                metrics: dict[str, float] = {}
-                params: dict[str, str] = {}
-                if mv.run_id:
-                    try:
-                        data = self.client.get_run(mv.run_id).data
-                        metrics, params = dict(data.metrics), dict(data.params)
-                    except MlflowException as exc:  # the run was deleted: no metrics to show
-                        if not is_missing(exc):
-                            raise
-                out.append(
-                    ModelVersionInfo(
-                        family=family,
-                        version=str(mv.version),
-                        run_id=mv.run_id,
-                        aliases=sorted(
-                            set(mv.aliases or []) | set(aliases_of.get(str(mv.version), []))
-                        ),
-                        created_at=int(mv.creation_timestamp or 0),
-                        metrics=metrics,
-                        params=params,
-                        tags=dict(mv.tags or {}),
-                    )
+        for mv, run in self._registered_versions(family):
+            if not is_complete(dict(mv.tags or {}), run):
+                continue  # its training run has not completed: not a usable version
+            out.append(
+                ModelVersionInfo(
+                    family=family,
+                    version=str(mv.version),
+                    run_id=mv.run_id,
+                    aliases=sorted(
+                        set(mv.aliases or []) | set(aliases_of.get(str(mv.version), []))
+                    ),
+                    created_at=int(mv.creation_timestamp or 0),
+                    metrics=dict(run.data.metrics) if run is not None else {},
+                    params=dict(run.data.params) if run is not None else {},
+                    tags=dict(mv.tags or {}),
                 )
+            )
         return sorted(out, key=lambda v: int(v.version), reverse=True)
 
     def version_info(self, family: str, version: str) -> ModelVersionInfo:
@@ -477,17 +588,27 @@ class ModelStore:
             return dict(self.client.get_run(run_id).data.metrics)
 
     def _version(self, family: str, version: str) -> None:
-        """NotFoundError unless the family has this version (a store failure is 503)."""
+        """NotFoundError unless the family has this finished version (store failures are 503)."""
         missing = NotFoundError(f"{family} model has no version {version}", "version")
         if not str(version).isdigit():
             raise missing
         with self._reading(f"read {family} v{version}"):
             try:
-                self.client.get_model_version(registered_name(family), str(version))
+                mv = self.client.get_model_version(registered_name(family), str(version))
+                tags = dict(mv.tags or {})
+                run = None
+                if tags.get(COMPLETE_TAG) != "true" and mv.run_id:
+                    run = self.client.get_run(mv.run_id)
             except MlflowException as exc:
                 if is_missing(exc):
                     raise missing from None
                 raise
+        if not is_complete(tags, run):
+            raise NotFoundError(
+                f"{family} model has no finished version {version} (its training run has not "
+                "completed)",
+                "version",
+            )
 
 
 def _pinned_requirements() -> list[str]:

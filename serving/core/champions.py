@@ -159,11 +159,21 @@ class ChampionRegistry:
         self._stop.clear()
 
         def loop() -> None:
+            self.recover()
             while not self._stop.wait(interval):
                 self.poll_once()
 
         self._thread = threading.Thread(target=loop, name="champion-refresh", daemon=True)
         self._thread.start()
+
+    def recover(self) -> None:
+        """At server start: clean up runs and versions that killed training processes left."""
+        try:
+            self.store.recover_all()
+        except StoreUnavailableError as exc:
+            log.warning("could not clean up interrupted training runs: %s", exc)
+        except Exception:
+            log.exception("cleaning up interrupted training runs failed")
 
     def stop(self) -> None:
         """Stop polling (waits for a load in progress to finish)."""
