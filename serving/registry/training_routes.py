@@ -59,5 +59,6 @@ async def list_runs(request: Request) -> TrainingRunList:
 async def get_run(
     request: Request, run_id: Annotated[str, Path(max_length=64)]
 ) -> TrainingRunStatus:
-    """Status of one run: queued, running, succeeded (with the version) or failed (why)."""
+    """Status of one run: queued, running, succeeded (with the version), failed (why), or
+    interrupted (the server stopped before the run finished)."""
     return TrainingRunStatus(**_runs(request).get(run_id).to_dict())

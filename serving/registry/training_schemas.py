@@ -55,7 +55,10 @@ class TrainingRunStatus(BaseModel):
     id: str
     family: str
     data: str
-    status: Literal["queued", "running", "succeeded", "failed"]
+    status: Literal["queued", "running", "succeeded", "failed", "interrupted"] = Field(
+        description="interrupted: the server stopped or restarted before the run finished, so "
+        "its outcome was not recorded (see `message`)."
+    )
     created_at: str
     started_at: str | None
     finished_at: str | None
