@@ -43,3 +43,13 @@ class NoChampionError(LodestarError):
     """A model family has no champion yet, so it cannot answer."""
 
     http_status = 409
+
+
+class StoreUnavailableError(LodestarError):
+    """The model store cannot be read or written right now (not: the thing asked for is absent).
+
+    Raised with the store's own reason, e.g. a read-only database or a missing model folder,
+    so that "no champion" and "no version 3" are only ever said when they are true.
+    """
+
+    http_status = 503

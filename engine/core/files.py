@@ -1,7 +1,9 @@
 """Atomic file writes: a temporary file beside the target, then a rename, never half a file.
 
 Every file Lodestar writes for a user (forecast CSVs, scores, what-ifs, demo data, status
-files) goes through here, so a crash or a full disk leaves the old file or the new one.
+files) goes through here, so a crash or a full disk leaves the old file or the new one. Text
+cells of every CSV export pass through `neutralise_formula`, so a product named `=HYPERLINK(..)`
+is shown as text by a spreadsheet instead of being run as a formula.
 """
 
 from __future__ import annotations
@@ -18,6 +20,30 @@ from typing import Any
 import pandas as pd
 
 from engine.core.errors import DataError
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
+
+
+def neutralise_formula(value: Any) -> Any:
+    """A text cell starting like a formula gets a leading single quote; anything else is kept.
+
+    Only text is touched: a negative number stays a number, a date stays a date.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the table whose text cells and column names cannot run as formulas."""
+    out = frame.rename(columns=neutralise_formula)
+    for position, dtype in enumerate(out.dtypes):
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            out.isetitem(position, out.iloc[:, position].map(neutralise_formula))
+        elif isinstance(dtype, pd.CategoricalDtype):
+            out.isetitem(position, out.iloc[:, position].astype(object).map(neutralise_formula))
+    return out
 
 
 @contextmanager
@@ -42,29 +68,32 @@ def write_atomic(target: str | Path, write: Callable[[Path], Any]) -> Path:
     return target
 
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet read a text cell as a formula."""
-
-
-def formula_safe(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe; other values pass.
-
-    Exports users open in Excel or LibreOffice (CSV, XLSX) pass every text cell through here,
-    so a product or lead name like `=HYPERLINK(...)` is shown as text, never evaluated.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
 def write_table(frame: pd.DataFrame, path: str | Path, float_format: str | None = None) -> Path:
-    """A table as CSV (or JSON records when the name ends in .json), written atomically."""
+    """A table as CSV (or JSON records when the name ends in .json), written atomically.
+
+    CSV text cells are neutralised against formula injection; JSON is written as it is.
+    """
     path = Path(path)
     if path.suffix.lower() == ".json":
         return write_atomic(
             path, lambda tmp: frame.to_json(tmp, orient="records", date_format="iso", indent=2)
         )
-    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, float_format=float_format))
+    safe = neutralised(frame)
+    ending = "\r\n" if _holds_carriage_return(safe) else "\n"
+    return write_atomic(
+        path,
+        lambda tmp: safe.to_csv(tmp, index=False, float_format=float_format, lineterminator=ending),
+    )
+
+
+def _holds_carriage_return(frame: pd.DataFrame) -> bool:
+    """True when a text cell holds a CR: the csv writer quotes it only if CR ends lines too."""
+    for position, dtype in enumerate(frame.dtypes):
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            column = frame.iloc[:, position]
+            if column.map(lambda v: isinstance(v, str) and "\r" in v).any():
+                return True
+    return any("\r" in str(name) for name in frame.columns)
 
 
 def write_json(obj: Any, path: str | Path) -> Path:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -27,6 +28,25 @@ class Settings(BaseSettings):
     auth_enabled: bool = Field(default=True)
     refresh_seconds: float = Field(default=5.0, gt=0, description="Champion alias poll period.")
     log_level: str = "INFO"
+    data_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Folders that training data sent over the API may come from, separated by "
+        f"'{os.pathsep}' (default: LODESTAR_HOME/data and LODESTAR_HOME/demo).",
+    )
+
+    @field_validator("data_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, value: Any) -> Any:
+        """'a:b' (os.pathsep separated, as in PATH) -> ['a', 'b']; lists pass through."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(os.pathsep) if part.strip()]
+        return value
+
+    @property
+    def training_data_roots(self) -> list[Path]:
+        """The data roots as absolute paths: the configured ones, else home/data and home/demo."""
+        roots = self.data_roots or [self.home / "data", self.home / "demo"]
+        return [Path(os.path.abspath(root)) for root in roots]
 
     @property
     def tracking_uri(self) -> str:

@@ -12,8 +12,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.core.errors import ConstraintError, NoChampionError, NotFoundError
+from engine.core.errors import (
+    ConstraintError,
+    NoChampionError,
+    NotFoundError,
+    StoreUnavailableError,
+)
 from engine.core.families import FAMILIES
+from engine.registry.history import in_effect
 from engine.registry.store import ModelStore, ModelVersionInfo, registered_name
 
 _RANGE_START = ("history_start", "data_start", "train_start")
@@ -105,22 +111,75 @@ class AliasMove:
         }
 
 
-def rollback_target(store: ModelStore, family: str) -> str:
-    """The champion before the current one; without history, the newest older version."""
+def undo_target(store: ModelStore, family: str) -> tuple[str, int]:
+    """(version to return to, seq of the move undone): the last champion move still in effect.
+
+    Refused with the reason when there is none, when it made the first champion, when the
+    alias was moved outside Lodestar since, or when the earlier version is gone.
+    """
     current = store.champion_version(family)
     if current is None:
         raise NoChampionError(f"{family} has no champion to roll back from", "family")
-    existing = {v.version for v in store.versions(family)}
-    for earlier in reversed(store.champion_history(family)):
-        if earlier != current and earlier in existing:
-            return earlier
-    older = [v.version for v in store.versions(family) if int(v.version) < int(current)]
-    if not older:
+    stack = in_effect(store.champion_moves(family))
+    if not stack:
         raise ConstraintError(
-            f"{family} champion v{current} is the oldest version: nothing to roll back to",
+            f"no earlier {family} champion is recorded: name the version to go back to "
+            '(--to VERSION, or "version" in the request)',
             "version",
         )
-    return max(older, key=int)
+    last = stack[-1]
+    if last.to_version != current:
+        raise ConstraintError(
+            f"the {family} champion history ends at v{last.to_version} but the champion is "
+            f"v{current} (moved outside Lodestar?): name the version to go back to",
+            "version",
+        )
+    if last.from_version is None:
+        raise ConstraintError(
+            f"{family} v{current} became champion when there was none: nothing to roll back to",
+            "version",
+        )
+    existing = {v.version for v in store.versions(family)}
+    if last.from_version not in existing:
+        raise ConstraintError(
+            f"the last {family} move came from v{last.from_version}, which no longer exists: "
+            "name the version to go back to",
+            "version",
+        )
+    return last.from_version, last.seq
+
+
+def rollback_target(store: ModelStore, family: str) -> str:
+    """The version a rollback returns to: the one the last move in effect came from."""
+    return undo_target(store, family)[0]
+
+
+def rollback(
+    store: ModelStore,
+    family: str,
+    version: str | None = None,
+    dry_run: bool = False,
+    loader: Any = None,
+    installer: Any = None,
+    who: str = "local",
+) -> AliasMove:
+    """Undo the last champion move (or go back to `version`), recorded as a rollback.
+
+    Going back to the version the last move came from counts as undoing that move, so the
+    next rollback undoes the move before it.
+    """
+    undoes = None
+    if version is None:
+        version, undoes = undo_target(store, family)
+    else:
+        stack = in_effect(store.champion_moves(family))
+        current = store.champion_version(family)
+        last = stack[-1] if stack else None
+        if last and last.from_version == str(version).strip() and last.to_version == current:
+            undoes = last.seq
+    return move_champion(
+        store, family, version, "rollback", dry_run, loader, installer, who, undoes=undoes
+    )
 
 
 def move_champion(
@@ -131,8 +190,10 @@ def move_champion(
     dry_run: bool = False,
     loader: Any = None,
     installer: Any = None,
+    who: str = "local",
+    undoes: int | None = None,
 ) -> AliasMove:
-    """Compare, check the target loads, then move the alias (unless dry_run)."""
+    """Compare, check the target loads, then move the alias (unless dry_run) and record it."""
     registered_name(family)
     version = str(version).strip()
     if not version.isdigit():
@@ -155,13 +216,27 @@ def move_champion(
         )
     try:
         payload = (loader or store.load_version)(family, version)
+    except StoreUnavailableError:
+        raise  # the store is broken, not the version: 503 with the store's reason
     except Exception as exc:
         raise ConstraintError(
             f"{family} v{version} could not be loaded ({type(exc).__name__}: {exc}); "
             "the champion alias was not moved",
             "version",
         ) from exc
-    store.set_champion(family, version)
+    reason = f"undoes move #{undoes}" if undoes is not None else f"{action} requested"
+    store.set_champion(family, version, who, action, reason, undoes)
     if installer is not None:
         installer(family, version, payload)
     return answer(True, f"{family} champion moved from v{previous} to v{version}")
+
+
+def history_view(store: ModelStore, family: str, limit: int = 50) -> dict[str, Any]:
+    """The family's champion and its recorded moves, newest first (at most `limit`)."""
+    moves = store.champion_moves(family)
+    undone = {m.undoes for m in moves if m.undoes is not None}
+    return {
+        "family": family,
+        "champion": store.champion_version(family),
+        "moves": [{**m.to_record(), "undone": m.seq in undone} for m in reversed(moves[-limit:])],
+    }

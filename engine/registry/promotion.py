@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field
 
+from engine.core.errors import StoreUnavailableError
+from engine.registry.crashpoints import crash_point
 from engine.registry.store import ModelStore, RunLogger
 
 
@@ -44,23 +47,50 @@ def decide(
     return PromotionDecision(better, metric, challenger, champion, champion_version, reason)
 
 
-def apply(
-    store: ModelStore, family: str, run: RunLogger, version: str, decision: PromotionDecision
-) -> None:
-    """Log the comparison on the run and move the alias when promoted."""
-    run.tags(
-        {
-            "lodestar.promotion": "promoted" if decision.promoted else "kept champion",
-            "lodestar.promotion_reason": decision.reason,
-            "lodestar.compared_with": decision.champion_version or "none",
-        }
-    )
+def conclude(
+    store: ModelStore,
+    family: str,
+    run: RunLogger,
+    version: str,
+    decision: PromotionDecision,
+    metrics: dict[str, float],
+) -> TrainResult:
+    """Apply the decision to a version whose run has completed, and say what happened.
+
+    The comparison is logged on the run, then the alias moves (recorded in the champion
+    history as moved by this training run). If that fails, the version is withdrawn and the
+    run marked FAILED: a run whose decision could not be applied leaves nothing behind.
+    """
     values = {f"challenger_{decision.metric}": decision.challenger}
     if decision.champion is not None:
         values[f"champion_{decision.metric}"] = decision.champion
-    run.metrics(values)
-    if decision.promoted:
-        store.set_champion(family, version)
+    try:
+        run.tags(
+            {
+                "lodestar.promotion_reason": decision.reason,
+                "lodestar.compared_with": decision.champion_version or "none",
+            }
+        )
+        run.metrics(values)
+        if decision.promoted:
+            store.set_champion(
+                family, version, f"training run {run.run_id}", "train", decision.reason
+            )
+    except BaseException as exc:
+        store.withdraw(family, run, f"failed while promoting: {exc}")
+        raise
+    crash_point("after_promote")
+    with contextlib.suppress(StoreUnavailableError):  # a label only; the move is recorded
+        run.tags({"lodestar.promotion": "promoted" if decision.promoted else "kept champion"})
+    return TrainResult(
+        family,
+        run.run_id,
+        version,
+        decision.promoted,
+        decision.reason,
+        metrics,
+        decision.champion_version,
+    )
 
 
 @dataclass
@@ -73,3 +103,15 @@ class TrainResult:
     promoted: bool
     reason: str
     metrics: dict[str, float] = field(default_factory=dict)
+    previous_champion: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        """What happened to the champion, in words: 'now champion (there was none)', ..."""
+        if self.promoted and self.previous_champion is None:
+            return "now champion (there was none)"
+        if self.promoted:
+            return f"now champion, replacing v{self.previous_champion}: {self.reason}"
+        if self.previous_champion is None:
+            return f"not made champion: {self.reason}"
+        return f"kept v{self.previous_champion} as champion: {self.reason}"

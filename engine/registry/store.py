@@ -1,8 +1,14 @@
 """Model store on MLflow: the only code that talks to the MLflow client.
 
 Tracking URI comes from MLFLOW_TRACKING_URI, else an embedded SQLite store and artifact folder
-under LODESTAR_HOME, created on first use. A model is registered only after it and its metrics
-are fully logged, so a failed run never leaves a registry entry behind.
+under LODESTAR_HOME, created on first use. A version is registered at the end of its run and
+becomes usable only when the completion tag is set, last, after the run FINISHED (see
+`completion`): a failed run removes its version, and a run killed outright leaves one that
+nothing lists or loads and that the next training run or server start removes.
+
+Every call to MLflow goes through `faults.guarded`: "not found" stays a NotFoundError (or None),
+while a store that cannot be read or written raises StoreUnavailableError (503) with its
+reason and is noted in `health`, so an empty answer always means empty.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import importlib.metadata
 import logging
 import math
 import tempfile
+import threading
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,16 +33,38 @@ from mlflow.exceptions import MlflowException
 from mlflow.pyfunc import PythonModel
 from mlflow.tracking import MlflowClient
 
-from engine.core.errors import ConstraintError, NoChampionError, NotFoundError
+from engine.core.errors import (
+    ConstraintError,
+    NoChampionError,
+    NotFoundError,
+    StoreUnavailableError,
+)
+from engine.core.families import FAMILIES
 from engine.core.families import family as family_of
+from engine.core.files import write_table
+from engine.core.processes import ProcessRef
 from engine.core.settings import Settings
+from engine.registry.completion import (
+    COMPLETE_TAG,
+    FAILURE_TAG,
+    PROCESS_TAG,
+    is_complete,
+    orphan_reason,
+    run_state,
+)
+from engine.registry.crashpoints import crash_point
+from engine.registry.faults import StoreHealth, guarded, is_missing, reason_of
+from engine.registry.history import (
+    ChampionHistory,
+    ChampionMove,
+    RegistryTagHistory,
+    now_iso,
+)
 from engine.registry.legacy import install_module_aliases
 
 log = logging.getLogger("lodestar.store")
 
 CHAMPION = "champion"
-_HISTORY_TAG = "lodestar.champion_history"
-_HISTORY_KEPT = 50
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 _CODE_PACKAGES = ("engine", "models")
 _RUNTIME_REQUIREMENTS = (
@@ -76,47 +106,81 @@ class ModelVersionInfo:
 class RunLogger:
     """Logs params, metrics and artifacts to one MLflow run through the client."""
 
-    def __init__(self, client: MlflowClient, run_id: str) -> None:
+    def __init__(self, client: MlflowClient, run_id: str, health: StoreHealth) -> None:
         self.client = client
         self.run_id = run_id
+        self.health = health
+        self.version: str | None = None  # the version registered from this run, if any
+
+    def _writing(self) -> contextlib.AbstractContextManager[None]:
+        return guarded(self.health, "write", f"write training run {self.run_id}")
 
     def params(self, values: dict[str, Any]) -> None:
-        for key, value in values.items():
-            self.client.log_param(self.run_id, key, str(value)[:6000])
+        with self._writing():
+            for key, value in values.items():
+                self.client.log_param(self.run_id, key, str(value)[:6000])
 
     def metrics(self, values: dict[str, float], step: int | None = None) -> None:
-        for key, value in values.items():
-            if value is not None and math.isfinite(float(value)):
-                self.client.log_metric(self.run_id, _metric_key(key), float(value), step=step or 0)
+        with self._writing():
+            for key, value in values.items():
+                if value is not None and math.isfinite(float(value)):
+                    self.client.log_metric(
+                        self.run_id, _metric_key(key), float(value), step=step or 0
+                    )
 
     def tags(self, values: dict[str, str]) -> None:
-        for key, value in values.items():
-            self.client.set_tag(self.run_id, key, str(value))
+        with self._writing():
+            for key, value in values.items():
+                self.client.set_tag(self.run_id, key, str(value))
 
     def artifact(self, path: str | Path, folder: str | None = None) -> None:
-        self.client.log_artifact(self.run_id, str(path), folder)
+        with self._writing():
+            self.client.log_artifact(self.run_id, str(path), folder)
 
     def artifacts(self, path: str | Path, folder: str | None = None) -> None:
-        self.client.log_artifacts(self.run_id, str(path), folder)
+        with self._writing():
+            self.client.log_artifacts(self.run_id, str(path), folder)
 
     def dict(self, payload: dict[str, Any], name: str) -> None:
-        self.client.log_dict(self.run_id, payload, name)
+        with self._writing():
+            self.client.log_dict(self.run_id, payload, name)
 
     def figure(self, figure: Any, name: str) -> None:
-        self.client.log_figure(self.run_id, figure, name)
+        with self._writing():
+            self.client.log_figure(self.run_id, figure, name)
 
     def table(self, frame: Any, name: str) -> None:
-        """Save a DataFrame as a CSV artifact."""
+        """Save a DataFrame as a CSV artifact (text cells neutralised like every CSV export)."""
         with tempfile.TemporaryDirectory() as tmp:
             target = Path(tmp) / Path(name).name
-            frame.to_csv(target, index=False)
+            write_table(frame, target)
             folder = str(Path(name).parent) if str(Path(name).parent) != "." else None
-            self.client.log_artifact(self.run_id, str(target), folder)
+            self.artifact(target, folder)
 
 
 def _metric_key(key: str) -> str:
     """MLflow metric names allow letters, digits and _-./ and spaces; replace anything else."""
     return "".join(ch if ch.isalnum() or ch in "_-./ " else "_" for ch in key)
+
+
+def sqlite_file(uri: str) -> Path | None:
+    """The database file of a sqlite:/// URI (plain or `file:...?mode=ro&uri=true`), else None."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    rest = uri.removeprefix("sqlite:///")
+    if rest.startswith("file:"):
+        rest = rest.removeprefix("file:").split("?", 1)[0]
+    return Path(rest)
+
+
+def local_folder(uri: str) -> Path | None:
+    """The folder a file:// (or plain path) artifact URI names; None for remote stores."""
+    parsed = urllib.parse.urlparse(uri)
+    if parsed.scheme == "file":
+        return Path(urllib.parse.unquote(parsed.path))
+    if parsed.scheme == "" and uri.startswith("/"):
+        return Path(uri)
+    return None
 
 
 class ModelStore:
@@ -125,11 +189,18 @@ class ModelStore:
     def __init__(self, tracking_uri: str, artifact_root: Path | None = None) -> None:
         self.tracking_uri = tracking_uri
         self.artifact_root = artifact_root
-        if tracking_uri.startswith("sqlite:///"):
-            Path(tracking_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        if artifact_root is not None:
-            artifact_root.mkdir(parents=True, exist_ok=True)
-        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        self.health = StoreHealth()
+        database = sqlite_file(tracking_uri)
+        with contextlib.suppress(OSError):  # a store that cannot be created answers 503 later
+            if database is not None and "mode=ro" not in tracking_uri:
+                database.parent.mkdir(parents=True, exist_ok=True)
+            if artifact_root is not None:
+                artifact_root.mkdir(parents=True, exist_ok=True)
+        self._client: MlflowClient | None = None
+        self._client_lock = threading.Lock()
+        self.history: ChampionHistory = RegistryTagHistory(
+            lambda: self.client, self.health, registered_name
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ModelStore:
@@ -138,40 +209,109 @@ class ModelStore:
         root = settings.artifact_root if uri.startswith("sqlite:") else None
         return cls(uri, root)
 
+    @property
+    def client(self) -> MlflowClient:
+        """The MLflow client, opened on first use; a store that cannot be opened raises 503."""
+        if self._client is None:
+            with self._client_lock, self._reading("open the tracking store"):
+                if self._client is None:
+                    self._check_database()
+                    self._client = MlflowClient(
+                        tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri
+                    )
+        return self._client
+
+    def _check_database(self) -> None:
+        """Refuse an embedded database that cannot be a SQLite file before MLflow tries.
+
+        MLflow retries opening a database for about 100 s; a path that is a folder, or a
+        read-only store whose file is absent, is known to fail at once.
+        """
+        database = sqlite_file(self.tracking_uri)
+        if database is None:
+            return
+        if database.exists() and not database.is_file():
+            raise FileNotFoundError(f"{database} is not a database file")
+        if "mode=ro" in self.tracking_uri and not database.exists():
+            raise FileNotFoundError(f"read-only database {database} does not exist")
+
+    def _reading(self, action: str) -> contextlib.AbstractContextManager[None]:
+        return guarded(self.health, "read", action)
+
+    def _writing(self, action: str) -> contextlib.AbstractContextManager[None]:
+        return guarded(self.health, "write", action)
+
     # -- runs -----------------------------------------------------------------------------
     def experiment_id(self, family: str) -> str:
         """Experiment 'lodestar-<family>', created on first use with our artifact folder."""
         name = f"lodestar-{family}"
-        found = self.client.get_experiment_by_name(name)
+        with self._reading(f"read experiment {name}"):
+            found = self.client.get_experiment_by_name(name)
         if found is not None:
             return found.experiment_id
         location = (self.artifact_root / name).as_uri() if self.artifact_root else None
-        try:
-            return self.client.create_experiment(name, artifact_location=location)
-        except MlflowException:
-            found = self.client.get_experiment_by_name(name)
-            if found is None:
-                raise
-            return found.experiment_id
+        with self._writing(f"create experiment {name}"):
+            try:
+                return self.client.create_experiment(name, artifact_location=location)
+            except MlflowException:
+                found = self.client.get_experiment_by_name(name)  # made meanwhile by another
+                if found is None:
+                    raise
+                return found.experiment_id
 
     @contextlib.contextmanager
     def run(
         self, family: str, run_name: str | None = None, tags: dict[str, str] | None = None
     ) -> Iterator[RunLogger]:
-        """An MLflow run that ends FINISHED, or FAILED when the body raises."""
+        """An MLflow run that ends FINISHED, its version then marked complete (the last step).
+
+        When the body raises, the version registered from the run is removed and the run ends
+        FAILED. Runs and versions that earlier, killed processes left behind are cleaned up
+        first.
+        """
         registered_name(family)
-        run = self.client.create_run(
-            self.experiment_id(family),
-            run_name=run_name,
-            tags={"lodestar.family": family, **(tags or {})},
-        )
-        logger = RunLogger(self.client, run.info.run_id)
+        self.recover(family)
+        experiment = self.experiment_id(family)
+        owner = {PROCESS_TAG: ProcessRef.current().to_text()}
+        with self._writing(f"start a {family} training run"):
+            run = self.client.create_run(
+                experiment,
+                run_name=run_name,
+                tags={"lodestar.family": family, **owner, **(tags or {})},
+            )
+        crash_point("after_run_created")
+        logger = RunLogger(self.client, run.info.run_id, self.health)
         try:
             yield logger
-        except BaseException:
-            self.client.set_terminated(run.info.run_id, RunStatus.to_string(RunStatus.FAILED))
+            with self._writing(f"finish training run {run.info.run_id}"):
+                self.client.set_terminated(run.info.run_id, RunStatus.to_string(RunStatus.FINISHED))
+            crash_point("after_finish")
+            if logger.version is not None:
+                with self._writing(f"mark {family} v{logger.version} complete"):
+                    self.client.set_model_version_tag(
+                        registered_name(family), logger.version, COMPLETE_TAG, "true"
+                    )
+                crash_point("after_complete")
+        except BaseException as exc:
+            self.withdraw(family, logger, f"failed: {reason_of(exc)}")
             raise
-        self.client.set_terminated(run.info.run_id, RunStatus.to_string(RunStatus.FINISHED))
+
+    def withdraw(self, family: str, run: RunLogger, why: str) -> None:
+        """Undo a run that cannot be completed: remove its version, mark it FAILED with why."""
+        if run.version is not None:
+            self.delete_version(family, run.version)
+            run.version = None
+        with contextlib.suppress(StoreUnavailableError):
+            run.tags({FAILURE_TAG: why})
+        self._end_run(run.run_id, RunStatus.FAILED)
+
+    def _end_run(self, run_id: str, status: int) -> None:
+        """Mark a failed run as such; a store that refuses is logged, not raised over the cause."""
+        try:
+            with self._writing(f"end training run {run_id}"):
+                self.client.set_terminated(run_id, RunStatus.to_string(status))
+        except StoreUnavailableError as exc:
+            log.warning("could not mark run %s %s: %s", run_id, RunStatus.to_string(status), exc)
 
     def log_model(
         self,
@@ -196,73 +336,191 @@ class ModelStore:
                 pip_requirements=_pinned_requirements(),
             )
             run.artifacts(model_dir, "model")
+        crash_point("after_model_logged")
         return f"runs:/{run.run_id}/model"
 
     # -- registry -------------------------------------------------------------------------
     def register(self, family: str, run: RunLogger, tags: dict[str, str] | None = None) -> str:
         """Register the run's model as a new version of the family; returns the version."""
         name = registered_name(family)
-        try:
-            self.client.get_registered_model(name)
-        except MlflowException:
-            with contextlib.suppress(MlflowException):
-                self.client.create_registered_model(name)
-        run_info = self.client.get_run(run.run_id).info
-        source = f"{run_info.artifact_uri}/model"
-        version = self.client.create_model_version(name, source, run_id=run.run_id, tags=tags or {})
-        return str(version.version)
+        with self._writing(f"register a {family} version"):
+            try:
+                self.client.get_registered_model(name)
+            except MlflowException as exc:
+                if not is_missing(exc):
+                    raise
+                try:
+                    self.client.create_registered_model(name)
+                except MlflowException as again:
+                    if again.error_code != "RESOURCE_ALREADY_EXISTS":
+                        raise
+            run_info = self.client.get_run(run.run_id).info
+            source = f"{run_info.artifact_uri}/model"
+            version = self.client.create_model_version(
+                name, source, run_id=run.run_id, tags=tags or {}
+            )
+        run.version = str(version.version)
+        crash_point("after_register")
+        return run.version
 
     def delete_version(self, family: str, version: str) -> None:
         """Remove a version (used to undo a registration whose follow-up failed)."""
-        with contextlib.suppress(MlflowException):
-            self.client.delete_model_version(registered_name(family), str(version))
-
-    @contextlib.contextmanager
-    def registering(self, family: str, run: RunLogger) -> Iterator[str]:
-        """Register a version; if the block that follows fails, the version is removed again."""
-        version = self.register(family, run)
         try:
-            yield version
-        except BaseException:
-            self.delete_version(family, version)
-            raise
+            with self._writing(f"remove {family} v{version}"):
+                self.client.delete_model_version(registered_name(family), str(version))
+        except StoreUnavailableError as exc:
+            log.warning("could not remove %s v%s: %s", family, version, exc)
+        except MlflowException as exc:
+            if not is_missing(exc):
+                raise
 
-    def set_champion(self, family: str, version: str) -> None:
-        """Move the champion alias to a version (promotion and rollback alike)."""
+    def recover(self, family: str) -> list[str]:
+        """Clean up after killed training processes; returns what was done, one line each.
+
+        RUNNING runs whose process is gone are marked FAILED; versions that never got their
+        completion tag are removed once their run is no longer in progress. A run of a process
+        still alive (here or on another host) is left alone.
+        """
         name = registered_name(family)
+        done: list[str] = []
+        with self._reading(f"look for interrupted {family} runs"):
+            experiment = self.client.get_experiment_by_name(f"lodestar-{family}")
+            running = (
+                self.client.search_runs(
+                    [experiment.experiment_id], "attributes.status = 'RUNNING'", max_results=1000
+                )
+                if experiment is not None
+                else []
+            )
+        for run in running:
+            if run_state(run) == "orphan":
+                why = orphan_reason(run)
+                with self._writing(f"mark interrupted run {run.info.run_id} failed"):
+                    self.client.set_tag(run.info.run_id, FAILURE_TAG, why)
+                    self.client.set_terminated(
+                        run.info.run_id, RunStatus.to_string(RunStatus.FAILED)
+                    )
+                done.append(f"{family} run {run.info.run_id} marked failed: {why}")
+        champion = self.champion_version(family)
+        for mv, source in self._registered_versions(family, unfinished_only=True):
+            if source is None or "lodestar.family" not in (source.data.tags or {}):
+                continue  # not registered by a Lodestar run: hidden, but not ours to remove
+            if is_complete(dict(mv.tags or {}), source) or run_state(source) == "in_progress":
+                continue
+            if str(mv.version) == champion:
+                log.warning("%s v%s is champion but unfinished; left in place", family, mv.version)
+                continue
+            with self._writing(f"remove unfinished {family} v{mv.version}"):
+                self.client.delete_model_version(name, str(mv.version))
+                if source.info.status != "FAILED":
+                    why = f"interrupted before {family} v{mv.version} was marked complete"
+                    self.client.set_tag(source.info.run_id, FAILURE_TAG, why)
+                    self.client.set_terminated(
+                        source.info.run_id, RunStatus.to_string(RunStatus.FAILED)
+                    )
+            done.append(f"{family} v{mv.version} removed: its training run never completed")
+        for line in done:
+            log.warning("recovered: %s", line)
+        return done
+
+    def recover_all(self) -> list[str]:
+        """`recover` for every family (at server start)."""
+        return [line for family in FAMILIES for line in self.recover(family)]
+
+    def _registered_versions(
+        self, family: str, unfinished_only: bool = False
+    ) -> list[tuple[Any, Any | None]]:
+        """Every registered version of the family (finished or not) with its run, if any."""
+        out = []
+        with self._reading(f"list the {family} versions"):
+            for mv in self.client.search_model_versions(f"name='{registered_name(family)}'"):
+                if unfinished_only and (mv.tags or {}).get(COMPLETE_TAG) == "true":
+                    continue
+                run = None
+                if mv.run_id:
+                    try:
+                        run = self.client.get_run(mv.run_id)
+                    except MlflowException as exc:  # the run was deleted
+                        if not is_missing(exc):
+                            raise
+                out.append((mv, run))
+        return out
+
+    def set_champion(
+        self,
+        family: str,
+        version: str,
+        who: str = "local",
+        action: str = "promote",
+        reason: str = "",
+        undoes: int | None = None,
+    ) -> ChampionMove | None:
+        """Move the champion alias to a version and record the move in the champion history.
+
+        `who` made the move (an API key, "cli (user)", "training run <id>"), `action` is
+        train, promote or rollback, `undoes` the seq of the move a rollback undid. Moving to
+        the current champion changes nothing and records nothing.
+        """
+        name = registered_name(family)
+        version = str(version)
         self._version(family, version)
         previous = self.champion_version(family)
-        self.client.set_registered_model_alias(name, CHAMPION, str(version))
-        if previous is not None and previous != str(version):
-            history = self.champion_history(family)
-            if str(version) in history:  # back to an earlier champion: unwind the lineage
-                history = history[: len(history) - 1 - history[::-1].index(str(version))]
-            else:
-                history = [*history, previous][-_HISTORY_KEPT:]
-            self.client.set_registered_model_tag(name, _HISTORY_TAG, ",".join(history))
-
-    def champion_history(self, family: str) -> list[str]:
-        """Earlier champions, oldest first, so rollback returns to the one before."""
+        if previous == version:
+            return None
+        with self._writing(f"move the {family} champion to v{version}"):
+            self.client.set_registered_model_alias(name, CHAMPION, version)
+        move = ChampionMove(family, 0, now_iso(), who, action, previous, version, reason, undoes)
         try:
-            tags = self.client.get_registered_model(registered_name(family)).tags or {}
-        except MlflowException:
-            return []
-        return [v for v in tags.get(_HISTORY_TAG, "").split(",") if v]
+            return self.history.append(move)
+        except BaseException:  # an unrecorded move is not made: put the alias back
+            self._restore_champion(family, previous)
+            raise
+
+    def _restore_champion(self, family: str, version: str | None) -> None:
+        """Best effort: point the alias back at `version` (or remove it when there was none)."""
+        name = registered_name(family)
+        try:
+            with self._writing(f"restore the {family} champion"):
+                if version is None:
+                    self.client.delete_registered_model_alias(name, CHAMPION)
+                else:
+                    self.client.set_registered_model_alias(name, CHAMPION, version)
+        except (StoreUnavailableError, MlflowException) as exc:
+            log.error("could not restore the %s champion to v%s: %s", family, version, exc)
+
+    def champion_moves(self, family: str) -> list[ChampionMove]:
+        """Every recorded move of the family's champion, oldest first."""
+        registered_name(family)
+        return self.history.moves(family)
 
     def champion_version(self, family: str) -> str | None:
         """Version the champion alias points at, or None when the family has none."""
-        try:
-            mv = self.client.get_model_version_by_alias(registered_name(family), CHAMPION)
-        except MlflowException:
-            return None
-        return str(mv.version)
+        version = self._registered_model(family).get("aliases", {}).get(CHAMPION)
+        return str(version) if version is not None else None
+
+    def _registered_model(self, family: str) -> dict[str, dict[str, str]]:
+        """The family's registered model tags and aliases; empty when it is not registered yet."""
+        name = registered_name(family)
+        with self._reading(f"read the {family} model"):
+            try:
+                model = self.client.get_registered_model(name)
+            except MlflowException as exc:
+                if not is_missing(exc):
+                    raise
+                return {}
+        return {"tags": dict(model.tags or {}), "aliases": dict(model.aliases or {})}
 
     def load_version(self, family: str, version: str) -> Any:
         """Load a version through MLflow's pyfunc loader and return our payload object."""
         self._version(family, version)
-        uri = self.client.get_model_version_download_uri(registered_name(family), str(version))
+        with self._reading(f"read {family} v{version}"):
+            uri = self.client.get_model_version_download_uri(registered_name(family), str(version))
         install_module_aliases()
-        loaded = mlflow.pyfunc.load_model(uri)
+        with guarded(self.health, "files", f"read the model files of {family} v{version}"):
+            try:
+                loaded = mlflow.pyfunc.load_model(uri)
+            except MlflowException as exc:  # "not found" here means files are gone
+                raise OSError(reason_of(exc)) from exc
         payload = loaded.unwrap_python_model().payload
         expected = family_of(family).payload_type
         found = f"{type(payload).__module__}.{type(payload).__qualname__}"
@@ -274,6 +532,17 @@ class ModelStore:
             )
         return payload
 
+    def check_files(self, family: str, version: str) -> None:
+        """StoreUnavailableError when a version's model folder in a local store has gone."""
+        with self._reading(f"read {family} v{version}"):
+            uri = self.client.get_model_version_download_uri(registered_name(family), str(version))
+        folder = local_folder(uri)
+        if folder is None:
+            return  # a remote artifact store: loading the model is the only test
+        with guarded(self.health, "files", f"read the model files of {family} v{version}"):
+            if not (folder / "MLmodel").is_file():
+                raise FileNotFoundError(f"no model files at {folder}")
+
     def load_champion(self, family: str) -> tuple[str, Any]:
         """(version, payload) of the champion; NoChampionError tells the user how to get one."""
         version = self.champion_version(family)
@@ -284,24 +553,14 @@ class ModelStore:
         return version, self.load_version(family, version)
 
     def versions(self, family: str) -> list[ModelVersionInfo]:
-        """Every registered version of a family, newest first, with its run's metrics."""
-        name = registered_name(family)
-        try:
-            found = self.client.search_model_versions(f"name='{name}'")
-        except MlflowException:
-            return []
+        """Every finished version of a family, newest first, with its run's metrics."""
         aliases_of: dict[str, list[str]] = {}
-        with contextlib.suppress(MlflowException):
-            for alias, ver in (self.client.get_registered_model(name).aliases or {}).items():
-                aliases_of.setdefault(str(ver), []).append(alias)
+        for alias, ver in self._registered_model(family).get("aliases", {}).items():
+            aliases_of.setdefault(str(ver), []).append(alias)
         out = []
-        for mv in found:
-            metrics: dict[str, float] = {}
-            params: dict[str, str] = {}
-            if mv.run_id:
-                with contextlib.suppress(MlflowException):
-                    data = self.client.get_run(mv.run_id).data
-                    metrics, params = dict(data.metrics), dict(data.params)
+        for mv, run in self._registered_versions(family):
+            if not is_complete(dict(mv.tags or {}), run):
+                continue  # its training run has not completed: not a usable version
             out.append(
                 ModelVersionInfo(
                     family=family,
@@ -311,8 +570,8 @@ class ModelStore:
                         set(mv.aliases or []) | set(aliases_of.get(str(mv.version), []))
                     ),
                     created_at=int(mv.creation_timestamp or 0),
-                    metrics=metrics,
-                    params=params,
+                    metrics=dict(run.data.metrics) if run is not None else {},
+                    params=dict(run.data.params) if run is not None else {},
                     tags=dict(mv.tags or {}),
                 )
             )
@@ -325,7 +584,8 @@ class ModelStore:
         raise NotFoundError(f"{family} model has no version {version}", "version")
 
     def run_metrics(self, run_id: str) -> dict[str, float]:
-        return dict(self.client.get_run(run_id).data.metrics)
+        with self._reading(f"read training run {run_id}"):
+            return dict(self.client.get_run(run_id).data.metrics)
 
     # -- artifacts ------------------------------------------------------------------------
     def chart_paths(self, run_id: str) -> list[str]:
@@ -354,10 +614,27 @@ class ModelStore:
             return Path(local).read_bytes()
 
     def _version(self, family: str, version: str) -> None:
-        try:
-            self.client.get_model_version(registered_name(family), str(version))
-        except MlflowException:
-            raise NotFoundError(f"{family} model has no version {version}", "version") from None
+        """NotFoundError unless the family has this finished version (store failures are 503)."""
+        missing = NotFoundError(f"{family} model has no version {version}", "version")
+        if not str(version).isdigit():
+            raise missing
+        with self._reading(f"read {family} v{version}"):
+            try:
+                mv = self.client.get_model_version(registered_name(family), str(version))
+                tags = dict(mv.tags or {})
+                run = None
+                if tags.get(COMPLETE_TAG) != "true" and mv.run_id:
+                    run = self.client.get_run(mv.run_id)
+            except MlflowException as exc:
+                if is_missing(exc):
+                    raise missing from None
+                raise
+        if not is_complete(tags, run):
+            raise NotFoundError(
+                f"{family} model has no finished version {version} (its training run has not "
+                "completed)",
+                "version",
+            )
 
 
 def _pinned_requirements() -> list[str]:

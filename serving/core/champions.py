@@ -4,6 +4,10 @@ A background thread polls the `champion` alias every `refresh_seconds`. A new ve
 loaded and prepared (caches built) off to the side and then installed with one reference
 assignment, so a request sees either the old model or the new one, never a half-loaded one;
 a load that fails leaves the old champion serving.
+
+Each poll also checks that the store can be read and that the loaded champions' model files
+are still there; what it finds is kept in the store's health, which readiness reports. While
+the store is broken the loaded champions keep answering.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.core.errors import NoChampionError
+from engine.core.errors import NoChampionError, StoreUnavailableError
 from engine.core.families import FAMILIES
 from engine.core.families import family as family_of
 from engine.pricing.prepared import prepared
@@ -58,6 +62,7 @@ class ChampionRegistry:
         self._load_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._warned: dict[str, str] = {}
 
     def refresh(self, family: str) -> bool:
         """Load the champion if the alias moved; swap it in whole. True when it changed."""
@@ -104,8 +109,14 @@ class ChampionRegistry:
             )
 
     def get(self, family: str) -> LoadedModel:
-        """The family's champion, or NoChampionError (409) saying how to train one."""
+        """The family's champion; 503 when the store is broken, else 409 saying how to train one."""
         loaded = self._loaded.get(family)
+        if loaded is None and not self.store.health.ok:
+            raise StoreUnavailableError(
+                f"no {family} champion is loaded and the model store is unavailable: "
+                f"{self.store.health.summary()}",
+                "store",
+            )
         if loaded is None:
             raise NoChampionError(
                 f"no {family} champion is loaded: {family_of(family).train_hint}", "family"
@@ -125,8 +136,21 @@ class ChampionRegistry:
         for family in FAMILIES:
             try:
                 self.refresh(family)
+                loaded = self._loaded.get(family)
+                if loaded is not None:
+                    self.store.check_files(family, loaded.version)
+            except StoreUnavailableError as exc:
+                self._warn_once(family, str(exc))
             except Exception:
                 log.exception("refreshing the %s champion failed; keeping the loaded one", family)
+            else:
+                self._warned.pop(family, None)
+
+    def _warn_once(self, family: str, message: str) -> None:
+        """Log a store problem once per family until it changes, not on every poll."""
+        if self._warned.get(family) != message:
+            self._warned[family] = message
+            log.warning("%s champion: %s; serving what is loaded", family, message)
 
     def start(self, interval: float) -> None:
         """Poll the champion aliases every `interval` seconds in a daemon thread."""
@@ -135,11 +159,21 @@ class ChampionRegistry:
         self._stop.clear()
 
         def loop() -> None:
+            self.recover()
             while not self._stop.wait(interval):
                 self.poll_once()
 
         self._thread = threading.Thread(target=loop, name="champion-refresh", daemon=True)
         self._thread.start()
+
+    def recover(self) -> None:
+        """At server start: clean up runs and versions that killed training processes left."""
+        try:
+            self.store.recover_all()
+        except StoreUnavailableError as exc:
+            log.warning("could not clean up interrupted training runs: %s", exc)
+        except Exception:
+            log.exception("cleaning up interrupted training runs failed")
 
     def stop(self) -> None:
         """Stop polling (waits for a load in progress to finish)."""

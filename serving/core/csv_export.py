@@ -2,7 +2,8 @@
 
 A router builds its rows as dicts and ends with `tabular(request, rows, model, filename)`:
 JSON (the pydantic model) by default, CSV when the client asks for text/csv. Add
-`responses=CSV_RESPONSE` to the route so the OpenAPI docs list both media types.
+`responses=CSV_RESPONSE` to the route so the OpenAPI docs list both media types. Text cells
+that a spreadsheet would run as formulas are neutralised (engine.core.files.neutralise_formula).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+
+from engine.core.files import neutralise_formula
 
 CSV_MEDIA_TYPE = "text/csv"
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -35,16 +38,21 @@ def wants_csv(request: Request) -> bool:
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Iterable[str] | None = None) -> str:
-    """Rows of dicts as CSV text with a header (columns: given order, else first-seen order)."""
+    """Rows of dicts as CSV text with a header (columns: given order, else first-seen order).
+
+    Text cells starting like a formula (=, +, -, @, tab, CR) get a leading quote; numbers stay.
+    """
     if columns is None:
         seen: dict[str, None] = {}
         for row in rows:
             seen.update(dict.fromkeys(row))
         columns = list(seen)
+    names = list(columns)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(out)
+    writer.writerow([neutralise_formula(name) for name in names])
+    for row in rows:
+        writer.writerow([neutralise_formula(row.get(name, "")) for name in names])
     return out.getvalue()
 
 

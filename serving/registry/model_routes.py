@@ -1,10 +1,14 @@
-"""Data scientists' model lifecycle: champions and challengers, promotion and rollback."""
+"""Data scientists' model lifecycle: champions and challengers, promotion, rollback, history.
+
+Every move records who made it: the API key's id and role (the key's name once keys have
+names), so `GET /v1/models/{family}/history` answers who moved the champion, when and why.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from engine.registry import lifecycle
@@ -12,6 +16,7 @@ from serving.core.schemas import ErrorBody
 from serving.deps import ChampionsDep, StoreDep
 from serving.registry.schemas import (
     AliasMoveResponse,
+    ChampionHistoryResponse,
     ModelsResponse,
     PromoteRequest,
     RollbackRequest,
@@ -20,10 +25,15 @@ from serving.registry.schemas import (
 router = APIRouter(prefix="/models", tags=["models"])
 
 Family = Annotated[Literal["sales", "leads", "pricing"], Path(description="Model family.")]
-_ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+_ERRORS = {
+    404: {"model": ErrorBody},
+    409: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+    503: {"model": ErrorBody, "description": "The model store cannot be read or written."},
+}
 
 
-@router.get("", response_model=ModelsResponse)
+@router.get("", response_model=ModelsResponse, responses={503: _ERRORS[503]})
 async def list_models(
     store: StoreDep,
     champions: ChampionsDep,
@@ -37,12 +47,22 @@ async def list_models(
     return ModelsResponse(families=families)
 
 
+def caller_name(request: Request) -> str:
+    """Who is calling, for the champion history: 'api key <id> (<role>)'."""
+    key_id = getattr(request.state, "key_id", None)
+    role = getattr(request.state, "role", None)
+    if key_id in (None, "open"):
+        return "api (open: no API keys configured)"
+    return f"api key {key_id} ({role})"
+
+
 def _answer(move: lifecycle.AliasMove, champions: ChampionsDep) -> AliasMoveResponse:
     return AliasMoveResponse(**move.to_dict(), loaded_version=champions.versions().get(move.family))
 
 
 @router.post("/{family}/promote", response_model=AliasMoveResponse, responses=_ERRORS)
 async def promote(
+    request: Request,
     family: Family,
     body: Annotated[PromoteRequest, Body()],
     store: StoreDep,
@@ -61,30 +81,44 @@ async def promote(
         body.dry_run,
         champions.load_payload,
         champions.install,
+        caller_name(request),
     )
     return _answer(move, champions)
 
 
 @router.post("/{family}/rollback", response_model=AliasMoveResponse, responses=_ERRORS)
 async def rollback(
+    request: Request,
     family: Family,
     store: StoreDep,
     champions: ChampionsDep,
     body: Annotated[RollbackRequest | None, Body()] = None,
 ) -> AliasMoveResponse:
-    """Move the champion back to `version`, or to the newest version before the champion."""
+    """Undo the last champion move (see the history), or move back to `version`."""
     body = body or RollbackRequest()
+    move = await run_in_threadpool(
+        lifecycle.rollback,
+        store,
+        family,
+        body.version,
+        body.dry_run,
+        champions.load_payload,
+        champions.install,
+        caller_name(request),
+    )
+    return _answer(move, champions)
 
-    def run() -> lifecycle.AliasMove:
-        target = body.version or lifecycle.rollback_target(store, family)
-        return lifecycle.move_champion(
-            store,
-            family,
-            target,
-            "rollback",
-            body.dry_run,
-            champions.load_payload,
-            champions.install,
-        )
 
-    return _answer(await run_in_threadpool(run), champions)
+@router.get(
+    "/{family}/history",
+    response_model=ChampionHistoryResponse,
+    responses={503: _ERRORS[503]},
+)
+async def champion_history(
+    family: Family,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=200, description="Most recent moves to return.")] = 50,
+) -> ChampionHistoryResponse:
+    """Every move of the family's champion, newest first: when, who, action, from, to, why."""
+    view = await run_in_threadpool(lifecycle.history_view, store, family, limit)
+    return ChampionHistoryResponse(**view)

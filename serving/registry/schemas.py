@@ -46,7 +46,7 @@ class PromoteRequest(BaseModel):
 
 
 class RollbackRequest(BaseModel):
-    """Roll back to `version`, or (when omitted) to the newest version before the champion."""
+    """Roll back to `version`, or (when omitted) undo the last champion move."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"dry_run": True}]})
 
@@ -74,3 +74,31 @@ class AliasMoveResponse(BaseModel):
     loaded_version: str | None = Field(description="Version this server now answers from.")
     comparison: list[MetricComparison]
     message: str
+
+
+class ChampionMoveRecord(BaseModel):
+    """One move of the champion alias."""
+
+    seq: int = Field(description="Move number within the family, counting from 1.")
+    family: str
+    at: str | None = Field(
+        description="ISO time of the move (null for moves recorded before the history existed)."
+    )
+    who: str = Field(
+        description="Who moved it: 'api key <id> (<role>)', 'cli (<user>)' or 'training run <id>'.",
+        examples=["api key 1f2e3d4c (data_scientist)"],
+    )
+    action: str = Field(description="train, promote or rollback.", examples=["promote"])
+    from_version: str | None = Field(description="Champion before the move (null: none).")
+    to_version: str = Field(description="Champion after the move.")
+    reason: str
+    undoes: int | None = Field(description="For a rollback: the seq of the move it undid.")
+    undone: bool = Field(description="A later rollback undid this move.")
+
+
+class ChampionHistoryResponse(BaseModel):
+    """A family's champion and the moves that led there, newest first."""
+
+    family: str
+    champion: str | None
+    moves: list[ChampionMoveRecord]

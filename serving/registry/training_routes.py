@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Request
 
 from engine.core.errors import DataError
 from serving.core.schemas import ErrorBody
+from serving.registry.data_roots import allowed_file, names_a_file
 from serving.registry.training_runs import TrainingRuns
 from serving.registry.training_schemas import TrainingRequest, TrainingRunList, TrainingRunStatus
 
@@ -25,14 +26,23 @@ def _runs(request: Request) -> TrainingRuns:
     responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
 async def start_run(request: Request, body: TrainingRequest) -> TrainingRunStatus:
-    """Queue a training run (`lodestar train` in a child process); poll its status by id."""
+    """Queue a training run (`lodestar train` in a child process); poll its status by id.
+
+    `data` (and `columns` when it names a TOML file) must lie under the server's data
+    folders (LODESTAR_DATA_ROOTS); any other path is refused before the file is looked at.
+    """
     keys = [k.strip() for k in body.keys or [] if k.strip()]
     if any("," in k or k.startswith("-") for k in keys):
         raise DataError("a key column name cannot contain ',' or start with '-'", "keys")
     if body.models is not None and body.family != "sales":
         raise DataError("models applies to the sales family only", "models")
+    roots = request.app.state.settings.training_data_roots
+    data = allowed_file(body.data, roots, "data")
+    columns = body.columns
+    if columns and names_a_file(columns):
+        columns = str(allowed_file(columns, roots, "columns"))
     run = _runs(request).submit(
-        body.family, body.data, body.columns, keys or None, body.force, body.models
+        body.family, str(data), columns, keys or None, body.force, body.models
     )
     return TrainingRunStatus(**run.to_dict())
 
@@ -49,5 +59,6 @@ async def list_runs(request: Request) -> TrainingRunList:
 async def get_run(
     request: Request, run_id: Annotated[str, Path(max_length=64)]
 ) -> TrainingRunStatus:
-    """Status of one run: queued, running, succeeded (with the version) or failed (why)."""
+    """Status of one run: queued, running, succeeded (with the version), failed (why), or
+    interrupted (the server stopped before the run finished)."""
     return TrainingRunStatus(**_runs(request).get(run_id).to_dict())

@@ -26,12 +26,17 @@ class TrainingRequest(BaseModel):
     )
 
     family: Literal["sales", "leads", "pricing"]
-    data: str = Field(min_length=1, max_length=4096, description="Path on the server.")
+    data: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="Path on the server, under one of its data folders (LODESTAR_DATA_ROOTS).",
+    )
     columns: str | None = Field(
         default=None,
         max_length=4096,
         pattern=r"^[^\x00-\x1f]*$",
-        description="Map contract names to yours: date=week,units=move.",
+        description="Map contract names to yours: date=week,units=move (or a TOML file under "
+        "the data folders).",
     )
     keys: list[str] | None = Field(default=None, max_length=20, description="Series key columns.")
     force: bool = Field(default=False, description="Promote even if it does not beat the champion.")
@@ -50,7 +55,10 @@ class TrainingRunStatus(BaseModel):
     id: str
     family: str
     data: str
-    status: Literal["queued", "running", "succeeded", "failed"]
+    status: Literal["queued", "running", "succeeded", "failed", "interrupted"] = Field(
+        description="interrupted: the server stopped or restarted before the run finished, so "
+        "its outcome was not recorded (see `message`)."
+    )
     created_at: str
     started_at: str | None
     finished_at: str | None

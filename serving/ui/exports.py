@@ -16,7 +16,7 @@ from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.utils import get_column_letter
 
 from engine.core.errors import DataError
-from engine.core.files import formula_safe
+from engine.core.files import neutralise_formula
 from serving.core.csv_export import csv_response
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,8 +24,8 @@ FORMATS = ("csv", "xlsx")
 
 
 def safe_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[dict[str, Any]]:
-    """The rows restricted to `columns`, each text cell passed through `formula_safe`."""
-    return [{c: formula_safe(row.get(c)) for c in columns} for row in rows]
+    """The rows restricted to `columns`, each text cell passed through `neutralise_formula`."""
+    return [{c: neutralise_formula(row.get(c)) for c in columns} for row in rows]
 
 
 def xlsx_bytes(rows: Sequence[dict[str, Any]], columns: Sequence[str], sheet: str) -> bytes:

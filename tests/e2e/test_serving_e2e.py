@@ -70,7 +70,13 @@ def test_keyed_forecasts_csv_and_logs_over_http(
         assert models["families"][0]["champion"]["version"] == "1"
         ready = http.get("/v1/ready")
         assert ready.status_code == 503
-        assert ready.json() == {"ready": False, "loaded": ["sales"], "versions": {"sales": "1"}}
+        assert ready.json() == {
+            "ready": False,
+            "degraded": False,
+            "problems": [],
+            "loaded": ["sales"],
+            "versions": {"sales": "1"},
+        }
         assert "/v1/forecasts" in http.get("/openapi.json").json()["paths"]
 
     time.sleep(0.3)

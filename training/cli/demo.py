@@ -55,7 +55,7 @@ def run_demo(
     lines = [f"demo data written to {folder.resolve()}"]
     for label, step in DEMO_STEPS:
         result = step(store, paths)
-        lines.append(f"trained {label}: version {result.version} ({result.reason})")
+        lines.append(f"trained {label}: version {result.version}, {result.outcome}")
     lines.append("")
     lines.append(quarterly_plan_text(store, fiscal_start_month))
     lines.append("")

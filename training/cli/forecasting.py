@@ -67,7 +67,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         typer.echo(
             f"sales forecast v{result.version}: backtest WAPE "
             f"{result.metrics.get('backtest_wape', float('nan')):.3f}, 80% coverage "
-            f"{result.metrics.get('coverage_80', float('nan')):.2f}; {result.reason}"
+            f"{result.metrics.get('coverage_80', float('nan')):.2f}; {result.outcome}"
         )
 
     @app.command("forecast")

@@ -79,7 +79,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
                 for t in ("warm", "hot", "sales-qualified")
             )
         )
-        typer.echo(result.reason)
+        typer.echo(result.outcome)
 
     @score_app.command("leads")
     def score(

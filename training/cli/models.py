@@ -1,16 +1,19 @@
-"""`lodestar models list|promote|rollback`: champions and challengers for data scientists.
+"""`lodestar models list|history|promote|rollback`: champions and challengers for data scientists.
 
 Promotion and rollback only move the `champion` alias (a running server picks it up within
-LODESTAR_REFRESH_SECONDS); both print the champion-vs-challenger metrics first.
+LODESTAR_REFRESH_SECONDS); both print the champion-vs-challenger metrics first. Every move is
+recorded in the champion history (`lodestar models history sales`); rollback undoes the last.
 """
 
 from __future__ import annotations
 
+import getpass
 from typing import Annotated
 
 import typer
 
-from engine.registry.lifecycle import family_overview, move_champion, overview, rollback_target
+from engine.registry import lifecycle
+from engine.registry.lifecycle import family_overview, history_view, move_champion, overview
 from engine.registry.store import registered_name
 from training.cli.options import open_store
 
@@ -18,6 +21,14 @@ FamilyArg = Annotated[str, typer.Argument(help="sales, leads or pricing.")]
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Only show the comparison; move nothing.")
 ]
+
+
+def cli_actor() -> str:
+    """Who moves a champion from this command line: 'cli (<user>)'."""
+    try:
+        return f"cli ({getpass.getuser()})"
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cli"
 
 
 def _fmt(value: float | None) -> str:
@@ -83,7 +94,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
     ) -> None:
         """Make a version the champion (it is loaded once first, to be sure it serves)."""
 
-        move = move_champion(open_store(), family, version, "promote", dry_run)
+        move = move_champion(open_store(), family, version, "promote", dry_run, who=cli_actor())
         typer.echo(_move_text(move.to_dict()))
 
     @models_app.command("rollback")
@@ -95,9 +106,27 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         ] = None,
         dry_run: DryRunOption = False,
     ) -> None:
-        """Move the champion back to an older version."""
+        """Undo the last champion move (or go back to --to VERSION)."""
 
-        store = open_store()
-        target = version or rollback_target(store, family)
-        move = move_champion(store, family, target, "rollback", dry_run)
+        move = lifecycle.rollback(open_store(), family, version, dry_run, who=cli_actor())
         typer.echo(_move_text(move.to_dict()))
+
+    @models_app.command("history")
+    def history(
+        family: FamilyArg,
+        limit: Annotated[int, typer.Option("--limit", help="Most recent moves to show.")] = 20,
+    ) -> None:
+        """Every move of the champion, newest first: when, who, what, from, to and why."""
+
+        registered_name(family)
+        view = history_view(open_store(), family, limit)
+        typer.echo(f"{family} champion: v{view['champion'] or '-'}")
+        if not view["moves"]:
+            typer.echo("  no champion moves recorded yet")
+        for move in view["moves"]:
+            before = f"v{move['from_version']}" if move["from_version"] else "none"
+            undone = "  [undone]" if move["undone"] else ""
+            typer.echo(
+                f"  #{move['seq']:<4} {move['at'] or 'unknown time':<25} {move['action']:<8} "
+                f"{before} -> v{move['to_version']}  by {move['who']}: {move['reason']}{undone}"
+            )

@@ -61,7 +61,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             f"price sensitivity v{result.version}: holdout RMSE of log units "
             f"{result.metrics.get('holdout_rmse_log_units', float('nan')):.4f} "
             f"(no price effect: {result.metrics.get('holdout_rmse_no_price', float('nan')):.4f})"
-            f"; {result.reason}"
+            f"; {result.outcome}"
         )
 
     @pricing_app.command("elasticities")

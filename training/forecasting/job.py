@@ -93,10 +93,10 @@ def train_forecast(
         signature = infer_signature(sample, forecast_set.predict_frame(sample).head())
         store.log_model(run, SalesForecastPyfunc(), forecast_set, signature, sample)
         decision = _decide(metrics, champ_version, champ_wape, champ_spec, settings, force)
-        with store.registering("sales", run) as version:
-            promotion.apply(store, "sales", run, version, decision)
+        version = store.register("sales", run)  # complete only once the run has finished
+    result = promotion.conclude(store, "sales", run, version, decision, metrics)
     log.info("trained sales forecast v%s (%s)", version, decision.reason)
-    return TrainResult("sales", run.run_id, version, decision.promoted, decision.reason, metrics)
+    return result
 
 
 def _decide(

@@ -214,10 +214,10 @@ def train_leads(
         sample = _example(train[["lead_id", *features]].head(3), model)
         signature = lead_signature(features, scorer.predict_frame(sample))
         store.log_model(run, LeadConversionPyfunc(), scorer, signature, sample)
-        with store.registering("leads", run) as version:
-            promotion.apply(store, "leads", run, version, decision)
+        version = store.register("leads", run)  # complete only once the run has finished
+    result = promotion.conclude(store, "leads", run, version, decision, metrics)
     log.info("trained lead conversion v%s (%s)", version, decision.reason)
-    return TrainResult("leads", run.run_id, version, decision.promoted, decision.reason, metrics)
+    return result
 
 
 def lead_signature(features: list[str], output: pd.DataFrame) -> ModelSignature:

@@ -165,7 +165,7 @@ def train_pricing(
         decision = promotion.decide(
             METRIC, metrics[METRIC], champion_score, champion_version, force
         )
-        with store.registering("pricing", run) as version:
-            promotion.apply(store, "pricing", run, version, decision)
+        version = store.register("pricing", run)  # complete only once the run has finished
+    result = promotion.conclude(store, "pricing", run, version, decision, metrics)
     log.info("trained price sensitivity v%s (%s)", version, decision.reason)
-    return TrainResult("pricing", run.run_id, version, decision.promoted, decision.reason, metrics)
+    return result

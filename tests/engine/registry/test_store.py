@@ -63,15 +63,15 @@ def test_a_payload_of_another_family_is_refused_with_a_retrain_hint(store: Model
         store.load_champion("sales")
 
 
-def test_rollback_follows_the_champion_lineage(store: ModelStore) -> None:
+def test_rollback_undoes_moves_one_at_a_time(store: ModelStore) -> None:
     v1, v2, v3 = (register(store, x) for x in (0.3, 0.2, 0.1))
     store.set_champion("sales", v1)
     store.set_champion("sales", v3)  # v2 never served
     assert rollback_target(store, "sales") == v1
-    store.set_champion("sales", v1)
-    assert store.champion_history("sales") == []
-    with pytest.raises(ConstraintError):  # unwinding does not toggle back to v3
-        rollback_target(store, "sales")
+    store.set_champion("sales", v1, action="rollback", undoes=2)
+    assert [m.undoes for m in store.champion_moves("sales")] == [None, None, 2]
+    with pytest.raises(ConstraintError, match="became champion when there was none"):
+        rollback_target(store, "sales")  # undoing does not toggle back to v3
 
 
 def test_unknown_versions_and_families_are_not_found(store: ModelStore) -> None:

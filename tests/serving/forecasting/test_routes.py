@@ -191,4 +191,10 @@ def test_no_sales_champion_is_409_saying_how_to_train(
     assert answer.status_code == 409
     assert "lodestar train forecast" in answer.json()["message"]
     assert ready.status_code == 503
-    assert ready.json() == {"ready": False, "loaded": [], "versions": {}}
+    assert ready.json() == {
+        "ready": False,
+        "degraded": False,
+        "problems": [],
+        "loaded": [],
+        "versions": {},
+    }

@@ -5,13 +5,21 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
+from engine.core.settings import Settings
 from serving.core.auth import Role
 from serving.registry.training_runs import TrainingRuns
 from tests.serving.api_keys import headers_for
 
 DS = headers_for(Role.data_scientist)
+
+
+@pytest.fixture
+def serving_settings(serving_settings: Settings, demo_paths: dict[str, Path]) -> Settings:
+    """The serving settings with the demo data folder as the only training data root."""
+    return serving_settings.model_copy(update={"data_roots": [demo_paths["sales"].parent]})
 
 
 def _finished(client: TestClient, run_id: str, seconds: float = 180) -> dict:

@@ -22,7 +22,8 @@ def test_demo_trains_every_family_and_prints_the_plan(tmp_path: Path, store: Mod
     report = run_demo(store, tmp_path / "demo", seed=2, sizes=sizes)
     for family in FAMILIES:
         assert store.champion_version(family) == "1", family
-    assert report.count("version 1 (no champion)") == len(FAMILIES)
+    assert report.count("version 1, now champion (there was none)") == len(FAMILIES)
+    assert "(no champion)" not in report
     table = report.split("Quarterly unit forecast", 1)[1].splitlines()
     regions = sorted(pd.read_csv(tmp_path / "demo" / "sales.csv")["region"].unique())
     header, rows = table[1], table[3 : 4 + len(regions)]

@@ -55,7 +55,10 @@ def test_list_promote_and_rollback(home: Path, capsys: pytest.CaptureFixture[str
     ("argv", "message"),
     [
         (["models", "promote", "sales", "9"], "error [version]: sales model has no version 9"),
-        (["models", "rollback", "sales"], "error [version]: sales champion v1 is the oldest"),
+        (
+            ["models", "rollback", "sales", "--to", "9"],
+            "error [version]: sales model has no version 9",
+        ),
         (["models", "rollback", "leads"], "error [family]: leads has no champion"),
         (["models", "list", "weather"], "error [family]: unknown model family 'weather'"),
     ],

@@ -1,0 +1,99 @@
+"""Item 23 fault test: a real server killed (and one stopped) during a background training run.
+
+The run must read `interrupted` after the restart, never `running` forever, and the training
+child the dead server left behind must not live on.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from engine.core.processes import ProcessRef
+from engine.core.settings import Settings
+from engine.registry.store import ModelStore
+from tests.e2e.lodestar_process import Server, lodestar_env
+
+KEY = "e2e-item23-ds-key"
+HEADERS = {"X-API-Key": KEY}
+
+
+def wait_for(check: Callable[[], bool], seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError("condition not reached in time")
+
+
+def start_run(server: Server, data: Path) -> str:
+    answer = httpx.post(
+        f"{server.url}/v1/training/runs",
+        json={"family": "sales", "data": str(data), "models": "standard"},
+        headers=HEADERS,
+        timeout=30,
+    )
+    assert answer.status_code == 202, answer.text
+    run_id = answer.json()["id"]
+    wait_for(lambda: status(server, run_id)["status"] == "running")
+    return run_id
+
+
+def status(server: Server, run_id: str) -> dict:
+    return httpx.get(f"{server.url}/v1/training/runs/{run_id}", headers=HEADERS, timeout=30).json()
+
+
+def recorded(home: Path, run_id: str) -> dict:
+    return json.loads((home / "training_runs" / f"{run_id}.json").read_text())
+
+
+def test_item23_a_restart_during_a_run_reports_it_interrupted(
+    tmp_path: Path,
+    sales_template: Path,
+    demo_paths: dict[str, Path],
+    start_server: Callable[[dict[str, str]], Server],
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(sales_template, home / "mlflow.db")
+    env = lodestar_env(
+        home,
+        LODESTAR_API_KEYS=f"data_scientist:{KEY}",
+        LODESTAR_DATA_ROOTS=str(demo_paths["sales"].parent),
+    )
+
+    first = start_server(env)
+    run_id = start_run(first, demo_paths["sales"])
+    wait_for(lambda: recorded(home, run_id).get("child") is not None)
+    child = ProcessRef.parse(recorded(home, run_id)["child"])
+    first.proc.kill()  # kill -9 the server mid-run
+    first.proc.wait()
+    assert recorded(home, run_id)["status"] == "running"
+
+    second = start_server(env)
+    answer = status(second, run_id)
+    assert answer["status"] == "interrupted", answer
+    assert "stopped while this run was running" in answer["message"] and answer["finished_at"]
+    assert recorded(home, run_id)["status"] == "interrupted"
+    listed = httpx.get(f"{second.url}/v1/training/runs", headers=HEADERS, timeout=30).json()
+    assert [r["status"] for r in listed["runs"] if r["id"] == run_id] == ["interrupted"]
+    wait_for(lambda: child.is_alive() is False, 30)  # the orphaned child was stopped
+    store = ModelStore.from_settings(Settings(home=home))
+    experiment = store.experiment_id("sales")
+    wait_for(  # and whatever it had started in the registry was cleaned up
+        lambda: not store.client.search_runs([experiment], "attributes.status = 'RUNNING'"), 30
+    )
+    assert {v.version for v in store.versions("sales")} == {"1", "2"}
+
+    again = start_run(second, demo_paths["sales"])
+    second.stop()  # a clean stop (SIGTERM) during a run
+    assert recorded(home, again)["status"] == "interrupted"
+    assert "server stopped" in recorded(home, again)["message"]
+    third = start_server(env)
+    assert status(third, again)["status"] == "interrupted"
