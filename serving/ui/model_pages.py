@@ -57,7 +57,7 @@ def families_view(request: Request) -> list[dict[str, Any]]:
         fam["metric"] = spec.promotion_metric
         fam["higher_is_better"] = spec.higher_is_better
         fam["loaded_version"] = loaded.get(fam["family"])
-        fam["history"] = store.champion_history(fam["family"])
+        fam["history"] = [m.to_record() for m in store.champion_moves(fam["family"])[-5:]]
         for version in [fam["champion"], *fam["challengers"]]:
             if version:
                 version["decisive"] = promotion_value(version["metrics"], spec.promotion_metric)
