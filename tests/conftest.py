@@ -11,6 +11,7 @@ from engine.core.logs import quiet_libraries
 from engine.core.settings import Settings
 from engine.demo import write_demo_data
 from engine.registry.store import ModelStore
+from tests.postgres import database_url, postgres_server  # noqa: F401 - shared fixtures
 from training.forecasting.job import train_forecast
 
 SMALL_DEMO = {

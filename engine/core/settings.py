@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     auth_enabled: bool = Field(default=True)
     refresh_seconds: float = Field(default=5.0, gt=0, description="Champion alias poll period.")
     log_level: str = "INFO"
+    database_url: str | None = Field(
+        default=None,
+        description="Application database (plans, audit, price lists); default SQLite under home.",
+    )
+    plan_reason_codes: str = Field(
+        default="promotion,market_intelligence,customer,supply,pricing,correction,other",
+        description="Comma list of the reason codes a plan override may carry.",
+    )
 
     @property
     def tracking_uri(self) -> str:
@@ -35,6 +43,18 @@ class Settings(BaseSettings):
         if env_uri:
             return env_uri
         return f"sqlite:///{(self.home / 'mlflow.db').resolve()}"
+
+    @property
+    def database_uri(self) -> str:
+        """LODESTAR_DATABASE_URL when set, else a SQLite file under home (created on first use)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'lodestar.db').resolve()}"
+
+    @property
+    def reason_codes(self) -> list[str]:
+        """The configured override reason codes, in the order given."""
+        return [c.strip() for c in self.plan_reason_codes.split(",") if c.strip()]
 
     @property
     def artifact_root(self) -> Path:
