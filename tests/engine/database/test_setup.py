@@ -26,9 +26,7 @@ def test_migrations_create_every_table(database_url: str) -> None:
 
 
 def test_processes_starting_together_migrate_once(database_url: str) -> None:
-    code = (
-        "import sys; from engine.database.setup import Database; Database(sys.argv[1]).migrate()"
-    )
+    code = "import sys; from engine.database.setup import Database; Database(sys.argv[1]).migrate()"
     procs = [
         subprocess.Popen([sys.executable, "-c", code, database_url], stderr=subprocess.PIPE)
         for _ in range(3)
