@@ -47,7 +47,7 @@ def require_role(role: Role):  # noqa: ANN201 - returns a FastAPI dependency
     ) -> Caller:
         keyring: KeyRing = request.app.state.keyring
         if not keyring.enabled:
-            caller = Caller(Role.data_scientist, "open")
+            caller = Caller(Role.data_scientist, "open", "open")
         else:
             presented = api_key or (bearer.credentials if bearer is not None else None)
             if not presented:
@@ -60,6 +60,7 @@ def require_role(role: Role):  # noqa: ANN201 - returns a FastAPI dependency
             caller = found
         request.state.role = caller.role.value
         request.state.key_id = caller.key_id
+        request.state.caller = caller
         if not caller.role.allows(role):
             body = {
                 "error": "Forbidden",
