@@ -68,6 +68,7 @@ class Plan(Base):
     series: Mapped[list[list[str]]] = mapped_column(JSON)
     quarters: Mapped[list[str]] = mapped_column(JSON)
     fiscal_start_month: Mapped[int] = mapped_column(Integer)
+    freq: Mapped[str] = mapped_column(String(8))
     champion_version: Mapped[str] = mapped_column(String(40))
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)

@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column("series", sa.JSON(), nullable=False),
         sa.Column("quarters", sa.JSON(), nullable=False),
         sa.Column("fiscal_start_month", sa.Integer(), nullable=False),
+        sa.Column("freq", sa.String(length=8), nullable=False),
         sa.Column("champion_version", sa.String(length=40), nullable=False),
         sa.Column("created_by", sa.String(length=120), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
