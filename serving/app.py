@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.core.errors import LodestarError
 from engine.core.settings import Settings
+from engine.database.setup import open_database
 from engine.forecasting.quarterly import QuarterlyCache
 from engine.registry.store import ModelStore
 from serving.core import health
@@ -23,6 +24,8 @@ from serving.core.champions import ChampionRegistry
 from serving.deps import Role, require_role
 from serving.forecasting import routes as forecasting
 from serving.leads import routes as leads
+from serving.planning import price_lists, records
+from serving.planning import routes as planning
 from serving.pricing import routes as pricing
 from serving.registry import model_routes, training_routes
 from serving.registry.training_runs import TrainingRuns, child_env
@@ -77,6 +80,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.database = open_database(settings.database_uri)
         champions: ChampionRegistry = app.state.champions
         champions.poll_once()
         champions.start(settings.refresh_seconds)
@@ -92,7 +96,8 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         description=(
             "Forecasts for planners, prices for pricing teams, models for data scientists.\n\n"
             "Send your API key as `X-API-Key: <key>` or `Authorization: Bearer <key>`. "
-            "Roles: planner (forecasts, reads) < pricing (scenarios, recommendations) < "
+            "Roles: planner (forecasts, plans, reads) < approver (approves plans and price "
+            "lists, never their own) < pricing (scenarios, recommendations, price lists) < "
             "data_scientist (training, promotion). Health, readiness and these docs are open."
         ),
         lifespan=lifespan,
@@ -101,6 +106,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.state.store = store
     app.state.keyring = keyring
     app.state.champions = ChampionRegistry(store, {"sales": _sales_cache(settings)})
+    app.state.database = None  # opened (and migrated) when the server starts
     app.state.training_runs = TrainingRuns(
         child_env(store.tracking_uri, settings.home), settings.home / "training_runs"
     )
@@ -136,6 +142,9 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.include_router(
         forecasting.router, prefix="/v1", dependencies=[Depends(require_role(Role.planner))]
     )
+    for router in (planning.router, price_lists.router, records.actuals_router):
+        app.include_router(router, prefix="/v1")
+    app.include_router(records.audit_router, prefix="/v1")
     app.include_router(
         model_routes.router, prefix="/v1", dependencies=[Depends(require_role(Role.data_scientist))]
     )

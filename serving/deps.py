@@ -8,6 +8,7 @@ from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from engine.core.settings import Settings
+from engine.database.setup import Database, open_database
 from engine.registry.store import ModelStore
 from serving.core.auth import Caller, KeyRing, Role
 from serving.core.champions import ChampionRegistry, LoadedModel
@@ -26,6 +27,15 @@ async def get_settings(request: Request) -> Settings:
 
 async def get_store(request: Request) -> ModelStore:
     return request.app.state.store
+
+
+def get_database(request: Request) -> Database:
+    """The application database (opened and migrated at start, or on first use)."""
+    database = getattr(request.app.state, "database", None)
+    if database is None:
+        database = open_database(request.app.state.settings.database_uri)
+        request.app.state.database = database
+    return database
 
 
 async def get_champions(request: Request) -> ChampionRegistry:
@@ -88,6 +98,7 @@ def champion_of(family: str):  # noqa: ANN201 - returns a FastAPI dependency
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[ModelStore, Depends(get_store)]
 ChampionsDep = Annotated[ChampionRegistry, Depends(get_champions)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
 SalesChampion = Annotated[LoadedModel, Depends(champion_of("sales"))]
 LeadsChampion = Annotated[LoadedModel, Depends(champion_of("leads"))]
 PricingChampion = Annotated[LoadedModel, Depends(champion_of("pricing"))]

@@ -153,6 +153,12 @@ def list_plans(db: Database) -> list[dict[str, Any]]:
         return [plan_summary(p) for p in plans]
 
 
+def hierarchy_for(db: Database, plan_id: int) -> Hierarchy:
+    """A plan's hierarchy by id."""
+    with db.read() as session:
+        return hierarchy_of(get_plan(session, plan_id))
+
+
 def show_plan(db: Database, plan_id: int) -> dict[str, Any]:
     with db.read() as session:
         return plan_summary(get_plan(session, plan_id))
