@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Depends, Query
 
-from engine.core.contracts import apply_column_mapping, parse_column_mapping, validate_sales
+from engine.core.contracts import apply_column_mapping, validate_sales
 from engine.database import audit
 from engine.database.actuals import load_actuals
 from serving.core.auth import Caller
@@ -27,7 +27,7 @@ def post_actuals(body: ActualsIn, caller: Planner, db: DatabaseDep) -> dict[str,
     """Load actual sales (date, series keys, units); a date loaded again replaces its number."""
     frame = pd.DataFrame.from_records(body.rows)
     if body.columns:
-        frame = apply_column_mapping(frame, parse_column_mapping(body.columns))
+        frame = apply_column_mapping(frame, dict(body.columns))
     history = validate_sales(frame)
     return load_actuals(db, history, caller.actor, f"POST /v1/actuals ({len(frame)} rows)")
 

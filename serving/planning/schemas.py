@@ -238,8 +238,10 @@ class ActualsIn(Strict):
     """Actual sales rows, checked exactly like training data."""
 
     rows: list[dict[str, Any]] = Field(min_length=1, max_length=200_000)
-    columns: str | None = Field(
-        default=None, max_length=2000, description="Map contract names to yours: date=week,..."
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Contract name -> your column name, e.g. {'date': 'week'}.",
     )
 
 
