@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.core.errors import DataError
 from engine.database.models import AuditEvent
+from engine.database.setup import Database
 
 MAX_ROWS = 5000
 
@@ -99,3 +100,19 @@ def as_dict(event: AuditEvent) -> dict[str, Any]:
     if event.detail:
         out["detail"] = event.detail
     return out
+
+
+def record_champion_move(db: Database, actor: str, move: dict[str, Any]) -> None:
+    """Audit a promotion or rollback that moved the champion (from → to), in its own transaction."""
+    if not move.get("moved") or move.get("dry_run"):
+        return
+    with db.write() as session:
+        record(
+            session,
+            actor,
+            f"model.{move.get('action', 'move')}",
+            family=move.get("family"),
+            before=move.get("previous_champion") or "none",
+            after=move.get("target"),
+            detail={"message": move.get("message", "")},
+        )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from engine.database.audit import record_champion_move
 from engine.registry import lifecycle
 from serving.core.schemas import ErrorBody
-from serving.deps import ChampionsDep, StoreDep
+from serving.deps import ChampionsDep, DatabaseDep, StoreDep
 from serving.registry.schemas import (
     AliasMoveResponse,
     ModelsResponse,
@@ -47,6 +48,8 @@ async def promote(
     body: Annotated[PromoteRequest, Body()],
     store: StoreDep,
     champions: ChampionsDep,
+    request: Request,
+    db: DatabaseDep,
 ) -> AliasMoveResponse:
     """Make a version champion (dry_run: only show champion-vs-challenger metrics).
 
@@ -62,6 +65,7 @@ async def promote(
         champions.load_payload,
         champions.install,
     )
+    await run_in_threadpool(record_champion_move, db, request.state.caller.actor, move.to_dict())
     return _answer(move, champions)
 
 
@@ -70,6 +74,8 @@ async def rollback(
     family: Family,
     store: StoreDep,
     champions: ChampionsDep,
+    request: Request,
+    db: DatabaseDep,
     body: Annotated[RollbackRequest | None, Body()] = None,
 ) -> AliasMoveResponse:
     """Move the champion back to `version`, or to the newest version before the champion."""
@@ -87,4 +93,6 @@ async def rollback(
             champions.install,
         )
 
-    return _answer(await run_in_threadpool(run), champions)
+    move = await run_in_threadpool(run)
+    await run_in_threadpool(record_champion_move, db, request.state.caller.actor, move.to_dict())
+    return _answer(move, champions)

@@ -13,6 +13,7 @@ import typer
 from engine.registry.lifecycle import family_overview, move_champion, overview, rollback_target
 from engine.registry.store import registered_name
 from training.cli.options import open_store
+from training.cli.planning import ByOption, actor, record_move
 
 FamilyArg = Annotated[str, typer.Argument(help="sales, leads or pricing.")]
 DryRunOption = Annotated[
@@ -80,10 +81,12 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         family: FamilyArg,
         version: Annotated[str, typer.Argument(help="Version to make champion.")],
         dry_run: DryRunOption = False,
+        by: ByOption = None,
     ) -> None:
         """Make a version the champion (it is loaded once first, to be sure it serves)."""
 
         move = move_champion(open_store(), family, version, "promote", dry_run)
+        record_move(actor(by), move.to_dict())
         typer.echo(_move_text(move.to_dict()))
 
     @models_app.command("rollback")
@@ -94,10 +97,12 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             typer.Option("--to", help="Version to go back to (default: the one before)."),
         ] = None,
         dry_run: DryRunOption = False,
+        by: ByOption = None,
     ) -> None:
         """Move the champion back to an older version."""
 
         store = open_store()
         target = version or rollback_target(store, family)
         move = move_champion(store, family, target, "rollback", dry_run)
+        record_move(actor(by), move.to_dict())
         typer.echo(_move_text(move.to_dict()))

@@ -1,4 +1,4 @@
-"""Plans, actuals, audit, pricing versions and price lists over the API, on SQLite and PostgreSQL."""
+"""Plans, actuals, audit, pricing versions and price lists over the API (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -236,4 +236,23 @@ def test_pricing_scenario_as_a_version_and_a_price_list(plan_client: TestClient)
         "price_list.submit",
         "price_list.approve",
         "price_list.publish",
+    ]
+
+
+def test_champion_moves_over_http_are_audited(client: TestClient) -> None:
+    ds = headers_for(Role.data_scientist)
+    assert (
+        client.post(
+            "/v1/models/sales/promote", json={"version": "2", "dry_run": True}, headers=ds
+        ).status_code
+        == 200
+    )
+    assert client.post("/v1/models/sales/promote", json={"version": "2"}, headers=ds).json()[
+        "moved"
+    ]
+    assert client.post("/v1/models/sales/rollback", headers=ds).json()["moved"]
+    events = client.get("/v1/audit", params={"family": "sales"}, headers=PLANNER).json()["events"]
+    assert [(e["action"], e["before"], e["after"], e["actor"]) for e in events] == [
+        ("model.promote", "1", "2", "data-scientist"),
+        ("model.rollback", "2", "1", "data-scientist"),
     ]
