@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.core.errors import LodestarError
 from engine.core.settings import Settings
+from engine.database.runs import RunRecords, import_run_files
+from engine.database.scenarios import import_scenario_files
 from engine.database.setup import open_database
 from engine.forecasting.quarterly import QuarterlyCache
 from engine.registry.store import ModelStore
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = open_database(settings.database_uri)
+        import_scenario_files(app.state.database, settings.home / "scenarios")
+        import_run_files(app.state.database, settings.home / "training_runs")
         champions: ChampionRegistry = app.state.champions
         champions.poll_once()
         champions.start(settings.refresh_seconds)
@@ -108,7 +112,9 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.state.champions = ChampionRegistry(store, {"sales": _sales_cache(settings)})
     app.state.database = None  # opened (and migrated) when the server starts
     app.state.training_runs = TrainingRuns(
-        child_env(store.tracking_uri, settings.home), settings.home / "training_runs"
+        child_env(store.tracking_uri, settings.home),
+        settings.home / "training_runs",
+        records=RunRecords(lambda: open_database(settings.database_uri)),
     )
     app.add_middleware(AccessLogMiddleware)
 

@@ -15,9 +15,9 @@ from engine.core.settings import Settings
 from engine.database import plans, reviews
 from engine.database.plan_pricing import apply_scenario, scenario_by_series
 from engine.database.plans import Override
+from engine.database.scenarios import ScenarioRepository
 from engine.forecasting.quarterly import QuarterlyCache
 from engine.planning.answers import plan_quarters, quarter_labels
-from engine.pricing.saved import ScenarioStore
 from engine.pricing.scenario import parse_scenario
 from serving.core.auth import Caller
 from serving.core.champions import LoadedModel
@@ -296,9 +296,7 @@ def apply_pricing(
     settings: SettingsDep,
 ) -> dict[str, Any]:
     """Apply a saved pricing scenario as a new version: units, revenue and margin per cell."""
-    scenario = parse_scenario(
-        ScenarioStore(settings.home / "scenarios").get(body.scenario)["scenario"]
-    )
+    scenario = parse_scenario(ScenarioRepository(db).get(body.scenario)["scenario"])
     show = plans.show_plan(db, plan_id)
     hierarchy = plans.hierarchy_for(db, plan_id)
     effect = scenario_by_series(

@@ -12,6 +12,8 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from engine.core.errors import NoChampionError
 from engine.core.series import normalise_filter
 from engine.core.settings import Settings
+from engine.database.scenarios import ScenarioRepository
+from engine.database.setup import open_database
 from engine.pricing.answers import (
     compare_scenarios,
     demand_curve,
@@ -19,7 +21,7 @@ from engine.pricing.answers import (
     recommendation_table,
     what_if,
 )
-from engine.pricing.saved import SCENARIO_NAME, ScenarioStore
+from engine.pricing.saved import SCENARIO_NAME
 from engine.pricing.scenario import RecommendationRequest, Scenario, parse_scenario
 from models.pricing import ELASTICITY_COLUMNS
 from serving.core.schemas import ErrorBody
@@ -80,8 +82,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
-def _scenarios(settings: Settings) -> ScenarioStore:
-    return ScenarioStore(settings.home / "scenarios")
+def _scenarios(settings: Settings) -> ScenarioRepository:
+    return ScenarioRepository(open_database(settings.database_uri))
 
 
 @router.post("/scenarios", response_model=WhatIfResponse, **_PRICING)

@@ -28,6 +28,7 @@ from typing import Any
 
 from engine.core.errors import DataError, NotFoundError
 from engine.core.families import family as family_of
+from engine.database.runs import RunRecords
 
 log = logging.getLogger("lodestar.serving.training")
 
@@ -66,10 +67,15 @@ class TrainingRuns:
     """Queue of training subprocesses (one at a time: training is CPU heavy) and their status."""
 
     def __init__(
-        self, env: dict[str, str], folder: Path | None = None, python: str = sys.executable
+        self,
+        env: dict[str, str],
+        folder: Path | None = None,
+        python: str = sys.executable,
+        records: RunRecords | None = None,
     ) -> None:
         self.env = env
         self.folder = folder
+        self.records = records  # the application database; replaces the status files
         self.python = python
         self._runs: dict[str, TrainingRun] = {}
         self._order: deque[str] = deque()
@@ -124,7 +130,10 @@ class TrainingRuns:
     def all(self) -> list[TrainingRun]:
         """Recent runs, newest first (from the status files when there is a folder)."""
         runs = {r.id: r for r in self._runs.values()}
-        if self.folder is not None and self.folder.is_dir():
+        if self.records is not None:
+            for record in self.records.all(_KEPT_RUNS):
+                runs.setdefault(record["id"], TrainingRun(**record))
+        elif self.folder is not None and self.folder.is_dir():
             for path in self.folder.glob("*.json"):
                 found = self._load(path.stem)
                 if found is not None and found.id not in runs:
@@ -133,6 +142,12 @@ class TrainingRuns:
 
     def _save(self, run: TrainingRun) -> None:
         """Write the status file via a temp file and rename, so readers never see half of it."""
+        if self.records is not None:
+            try:
+                self.records.save(asdict(run))
+            except Exception:
+                log.exception("could not record training run %s", run.id)
+            return
         if self.folder is None:
             return
         try:
@@ -144,6 +159,9 @@ class TrainingRuns:
             log.exception("could not record training run %s", run.id)
 
     def _load(self, run_id: str) -> TrainingRun | None:
+        if self.records is not None:
+            found = self.records.load(run_id) if re.fullmatch(r"[0-9a-f]{12}", run_id) else None
+            return TrainingRun(**found) if found is not None else None
         if self.folder is None or not re.fullmatch(r"[0-9a-f]{12}", run_id):
             return None
         with contextlib.suppress(OSError, ValueError, TypeError):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from engine.database.runs import RunRecords
+from engine.database.setup import open_database
 from serving.core.auth import Role
 from serving.registry.training_runs import TrainingRuns
 from tests.serving.api_keys import headers_for
@@ -55,7 +57,9 @@ def test_a_run_trains_registers_and_the_server_swaps_to_it(
     listed = client.get("/v1/training/runs", headers=DS).json()["runs"]
     assert [r["id"] for r in listed] == [run["id"]]
     settings = client.app.state.settings
-    other_worker = TrainingRuns({}, settings.home / "training_runs")
+    other_worker = TrainingRuns(
+        {}, records=RunRecords(lambda: open_database(settings.database_uri))
+    )
     assert other_worker.get(run["id"]).to_dict() == done
 
 
