@@ -65,7 +65,7 @@ class Plan(Base):
     name: Mapped[str] = mapped_column(String(120))
     keys: Mapped[list[str]] = mapped_column(JSON)
     columns: Mapped[list[str]] = mapped_column(JSON)
-    series: Mapped[list[list[str]]] = mapped_column(JSON)
+    series: Mapped[list[list[str]]] = mapped_column(JSON, deferred=True)
     quarters: Mapped[list[str]] = mapped_column(JSON)
     fiscal_start_month: Mapped[int] = mapped_column(Integer)
     freq: Mapped[str] = mapped_column(String(8))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from engine.core.errors import ConflictError, DataError, ForbiddenError, NotFoundError
@@ -58,7 +58,9 @@ _hierarchies_lock = threading.Lock()
 
 def hierarchy_of(plan: Plan) -> Hierarchy:
     """The plan's hierarchy (built once per plan and process: it never changes)."""
-    key = (plan.id, plan.created_at.isoformat(), len(plan.series))
+    session = Session.object_session(plan)
+    url = session.get_bind().engine.url.render_as_string() if session is not None else ""
+    key = (url, plan.id, plan.created_at.isoformat())
     with _hierarchies_lock:
         found = _hierarchies.get(key)
     if found is None:
@@ -109,6 +111,55 @@ def cells_frame(
     rows = session.execute(stmt).all()
     frame = pd.DataFrame(rows, columns=CELL_COLUMNS)
     return frame.sort_values(["position", "quarter"], ignore_index=True)
+
+
+def quarter_cells(session: Session, version_id: int, quarter: str, n_groups: int) -> pd.DataFrame:
+    """One quarter's cells of a version indexed by position 0..n-1 (the override's fast read)."""
+    rows = session.execute(
+        text(
+            f"SELECT {', '.join(CELL_COLUMNS)} FROM plan_cells "
+            "WHERE version_id = :version AND quarter = :quarter ORDER BY position"
+        ),
+        {"version": version_id, "quarter": quarter},
+    ).all()
+    frame = pd.DataFrame.from_records(rows, columns=CELL_COLUMNS)
+    if len(frame) != n_groups or (frame["position"].to_numpy() != np.arange(n_groups)).any():
+        raise RuntimeError(f"version {version_id} {quarter} does not hold one cell per group")
+    frame["pinned"] = frame["pinned"].astype(bool)
+    return frame.set_index("position", drop=False)
+
+
+def write_cells(
+    session: Session,
+    ids: np.ndarray,
+    values: np.ndarray,
+    revisions: np.ndarray,
+    pinned: np.ndarray,
+) -> None:
+    """Update many cells in one statement (PostgreSQL: unnest arrays; SQLite: executemany)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "UPDATE plan_cells AS c SET value = v.value, revision = v.revision, "
+                "pinned = v.pinned FROM unnest(CAST(:ids AS integer[]), "
+                "CAST(:vals AS double precision[]), CAST(:revs AS integer[]), "
+                "CAST(:pins AS boolean[])) AS v(id, value, revision, pinned) WHERE c.id = v.id"
+            ),
+            {
+                "ids": [int(i) for i in ids],
+                "vals": [float(v) for v in values],
+                "revs": [int(r) for r in revisions],
+                "pins": [bool(p) for p in pinned],
+            },
+        )
+        return
+    session.connection().exec_driver_sql(
+        "UPDATE plan_cells SET value = ?, revision = ?, pinned = ? WHERE id = ?",
+        [
+            (float(v), int(r), bool(p), int(i))
+            for i, v, r, p in zip(ids, values, revisions, pinned, strict=True)
+        ],
+    )
 
 
 def version_summary(version: PlanVersion) -> dict[str, Any]:
@@ -474,15 +525,14 @@ def override(
         check_quarters(plan, [request.quarter])
         target = hierarchy.locate(request.cell)
         pins = [hierarchy.locate(p, "pins") for p in request.pins]
-        frame = cells_frame(session, version.id, [request.quarter])
-        frame = frame.set_index("position").reindex(range(len(hierarchy.groups)))
+        frame = quarter_cells(session, version.id, request.quarter, len(hierarchy.groups))
         row = frame.iloc[target]
         if request.revision is not None and int(row["revision"]) != request.revision:
             raise ConflictError(
                 f"{hierarchy.groups[target].label()} {request.quarter} changed since revision "
                 f"{request.revision} (now {int(row['revision'])}): read it again",
                 "revision",
-                current=cell_record(hierarchy, frame.reset_index().iloc[target]),
+                current=cell_record(hierarchy, frame.iloc[target]),
             )
         current = frame["value"].to_numpy(dtype=float)
         pinned = frame["pinned"].to_numpy(dtype=bool).copy()
@@ -504,17 +554,8 @@ def override(
         revisions = frame["revision"].to_numpy(dtype=int)
         ids = frame["id"].to_numpy(dtype=int)
         if changed.size:
-            session.execute(
-                update(PlanCell),
-                [
-                    {
-                        "id": int(ids[i]),
-                        "value": float(values[i]),
-                        "revision": int(revisions[i]) + 1,
-                        "pinned": bool(pinned[i]),
-                    }
-                    for i in changed
-                ],
+            write_cells(
+                session, ids[changed], values[changed], revisions[changed] + 1, pinned[changed]
             )
         version.revision += 1
         method = "percent" if request.percent is not None else "absolute"
@@ -554,7 +595,7 @@ def override(
                 "pins": [hierarchy.groups[p].label() for p in pins],
             },
         )
-        after_row = frame.reset_index().iloc[target].copy()
+        after_row = frame.iloc[target].copy()
         after_row["value"] = values[target]
         after_row["pinned"] = pinned[target]
         after_row["revision"] = revisions[target] + (1 if target in set(changed) else 0)
