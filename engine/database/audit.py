@@ -7,25 +7,24 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.core.errors import DataError
-from engine.database.models import AuditEvent
+from engine.database.models import AuditEvent, utc_now
 from engine.database.setup import Database
 
 MAX_ROWS = 5000
 
 
-def record(session: Session, actor: str, action: str, **fields: Any) -> AuditEvent:
+def record(session: Session, actor: str, action: str, **fields: Any) -> None:
     """Append one audit line in the caller's transaction (it commits with its change)."""
     detail = fields.pop("detail", None) or {}
     for name in ("before", "after"):
         if fields.get(name) is not None and not isinstance(fields[name], str):
             fields[name] = format_value(fields[name])
-    event = AuditEvent(actor=actor, action=action, detail=detail, **fields)
-    session.add(event)
-    return event
+    values = {"actor": actor, "action": action, "detail": detail, "at": utc_now(), **fields}
+    session.execute(insert(AuditEvent).values(**values))
 
 
 def format_value(value: Any) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -113,8 +114,28 @@ def cells_frame(
     return frame.sort_values(["position", "quarter"], ignore_index=True)
 
 
-def quarter_cells(session: Session, version_id: int, quarter: str, n_groups: int) -> pd.DataFrame:
-    """One quarter's cells of a version indexed by position 0..n-1 (the override's fast read)."""
+class QuarterCells:
+    """One quarter's cells of a version as arrays indexed by position (the override's read)."""
+
+    def __init__(self, rows: list[Any], n_groups: int) -> None:
+        columns: list[tuple[Any, ...]] = (
+            list(zip(*rows, strict=True)) if rows else [() for _ in CELL_COLUMNS]
+        )
+        self.data = dict(zip(CELL_COLUMNS, columns, strict=True))
+        positions = np.asarray(self.data["position"], dtype=int)
+        if len(positions) != n_groups or (positions != np.arange(n_groups)).any():
+            raise RuntimeError("a version's quarter does not hold one cell per group")
+
+    def array(self, name: str, dtype: Any = float) -> np.ndarray:
+        return np.asarray(self.data[name], dtype=dtype)
+
+    def row(self, i: int, **changes: Any) -> SimpleNamespace:
+        """Cell `i` as a row object for cell_record, with some fields replaced."""
+        return SimpleNamespace(**{**{c: self.data[c][i] for c in CELL_COLUMNS}, **changes})
+
+
+def quarter_cells(session: Session, version_id: int, quarter: str, n_groups: int) -> QuarterCells:
+    """One quarter's cells of a version, ordered by position."""
     rows = session.execute(
         text(
             f"SELECT {', '.join(CELL_COLUMNS)} FROM plan_cells "
@@ -122,11 +143,7 @@ def quarter_cells(session: Session, version_id: int, quarter: str, n_groups: int
         ),
         {"version": version_id, "quarter": quarter},
     ).all()
-    frame = pd.DataFrame.from_records(rows, columns=CELL_COLUMNS)
-    if len(frame) != n_groups or (frame["position"].to_numpy() != np.arange(n_groups)).any():
-        raise RuntimeError(f"version {version_id} {quarter} does not hold one cell per group")
-    frame["pinned"] = frame["pinned"].astype(bool)
-    return frame.set_index("position", drop=False)
+    return QuarterCells(list(rows), n_groups)
 
 
 def write_cells(
@@ -525,17 +542,17 @@ def override(
         check_quarters(plan, [request.quarter])
         target = hierarchy.locate(request.cell)
         pins = [hierarchy.locate(p, "pins") for p in request.pins]
-        frame = quarter_cells(session, version.id, request.quarter, len(hierarchy.groups))
-        row = frame.iloc[target]
-        if request.revision is not None and int(row["revision"]) != request.revision:
+        cells = quarter_cells(session, version.id, request.quarter, len(hierarchy.groups))
+        revisions = cells.array("revision", int)
+        if request.revision is not None and int(revisions[target]) != request.revision:
             raise ConflictError(
                 f"{hierarchy.groups[target].label()} {request.quarter} changed since revision "
-                f"{request.revision} (now {int(row['revision'])}): read it again",
+                f"{request.revision} (now {int(revisions[target])}): read it again",
                 "revision",
-                current=cell_record(hierarchy, frame.iloc[target]),
+                current=cell_record(hierarchy, cells.row(target)),
             )
-        current = frame["value"].to_numpy(dtype=float)
-        pinned = frame["pinned"].to_numpy(dtype=bool).copy()
+        current = cells.array("value")
+        pinned = cells.array("pinned", bool)
         newly_pinned = np.zeros_like(pinned)
         newly_pinned[pins] = ~pinned[pins]
         pinned[pins] = True
@@ -544,15 +561,14 @@ def override(
         values = disaggregate(
             hierarchy,
             current,
-            frame["baseline"].to_numpy(dtype=float),
+            cells.array("baseline"),
             pinned,
             target,
             new_value,
             request.quarter,
         )
         changed = np.flatnonzero((values != current) | newly_pinned)
-        revisions = frame["revision"].to_numpy(dtype=int)
-        ids = frame["id"].to_numpy(dtype=int)
+        ids = cells.array("id", int)
         if changed.size:
             write_cells(
                 session, ids[changed], values[changed], revisions[changed] + 1, pinned[changed]
@@ -562,8 +578,8 @@ def override(
         amount = request.percent if request.percent is not None else request.value
         label = hierarchy.groups[target].label()
         group = hierarchy.groups[target]
-        session.add(
-            PlanOverride(
+        session.execute(
+            insert(PlanOverride).values(
                 version_id=version.id,
                 level=group.level,
                 key=group.key,
@@ -575,6 +591,7 @@ def override(
                 reason=request.reason,
                 comment=request.comment,
                 actor=actor,
+                at=utc_now(),
             )
         )
         audit.record(
@@ -595,10 +612,12 @@ def override(
                 "pins": [hierarchy.groups[p].label() for p in pins],
             },
         )
-        after_row = frame.iloc[target].copy()
-        after_row["value"] = values[target]
-        after_row["pinned"] = pinned[target]
-        after_row["revision"] = revisions[target] + (1 if target in set(changed) else 0)
+        after_row = cells.row(
+            target,
+            value=values[target],
+            pinned=pinned[target],
+            revision=revisions[target] + (1 if target in set(changed) else 0),
+        )
         return {
             "plan_id": plan.id,
             "version": version.name,
