@@ -29,8 +29,9 @@ async def get_store(request: Request) -> ModelStore:
     return request.app.state.store
 
 
-def get_database(request: Request) -> Database:
-    """The application database (opened and migrated at start, or on first use)."""
+async def get_database(request: Request) -> Database:
+    """The application database (opened and migrated when the server starts; a test app
+    without a lifespan opens it on first use)."""
     database = getattr(request.app.state, "database", None)
     if database is None:
         database = open_database(request.app.state.settings.database_uri)
