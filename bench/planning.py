@@ -13,6 +13,7 @@ creation under 2 s.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -105,10 +106,11 @@ def run_backend(home: Path, name: str, database_url: str | None, args: argparse.
         server.stop()
 
 
-def table(rows: list[dict[str, Any]], n_series: int) -> str:
+def table(rows: list[dict[str, Any]], n_series: int, load: float) -> str:
     lines = [
         f"Default demo hierarchy: {n_series} series, {rows[0]['cells']} cells per version "
-        "(every level x 4 quarters). One keep-alive client over HTTP on localhost.",
+        "(every level x 4 quarters). One keep-alive client over HTTP on localhost; "
+        f"machine load average {load:.1f} at the end of the run (2 shared cores).",
         "",
         "| database | plan creation (median / max) | override on the total p50 | p99 | "
         "cells changed per override | overrides timed |",
@@ -148,7 +150,7 @@ def main() -> None:
             pg.stop()
     else:
         print("PostgreSQL binaries absent: only SQLite measured", file=sys.stderr)
-    text = table(rows, n_series)
+    text = table(rows, n_series, os.getloadavg()[0])
     print(text)
     if not args.no_write:
         write_section("planning", "## Plans: override and plan creation over HTTP\n\n" + text)
