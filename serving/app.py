@@ -14,6 +14,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.core.errors import LodestarError
 from engine.core.settings import Settings
+from engine.database.runs import RunRecords, import_run_files
+from engine.database.scenarios import import_scenario_files
+from engine.database.setup import open_database
 from engine.forecasting.quarterly import QuarterlyCache
 from engine.registry.store import ModelStore
 from serving.core import health
@@ -23,9 +26,11 @@ from serving.core.champions import ChampionRegistry
 from serving.deps import Role, require_role
 from serving.forecasting import routes as forecasting
 from serving.leads import routes as leads
+from serving.planning import price_lists, records
+from serving.planning import routes as planning
 from serving.pricing import routes as pricing
 from serving.registry import model_routes, training_routes
-from serving.registry.training_runs import TrainingRuns, child_env
+from serving.registry.training_runs import DatabaseRecords, TrainingRuns, child_env
 from serving.ui.mount import mount_ui
 
 log = logging.getLogger("lodestar.serving")
@@ -78,6 +83,9 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.database = open_database(settings.database_uri)
+        import_scenario_files(app.state.database, settings.home / "scenarios")
+        import_run_files(app.state.database, settings.home / "training_runs")
         champions: ChampionRegistry = app.state.champions
         champions.poll_once()
         champions.start(settings.refresh_seconds)
@@ -93,7 +101,8 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         description=(
             "Forecasts for planners, prices for pricing teams, models for data scientists.\n\n"
             "Send your API key as `X-API-Key: <key>` or `Authorization: Bearer <key>`. "
-            "Roles: planner (forecasts, reads) < pricing (scenarios, recommendations) < "
+            "Roles: planner (forecasts, plans, reads) < approver (approves plans and price "
+            "lists, never their own) < pricing (scenarios, recommendations, price lists) < "
             "data_scientist (training, promotion). Health, readiness and these docs are open."
         ),
         lifespan=lifespan,
@@ -102,8 +111,11 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.state.store = store
     app.state.keyring = keyring
     app.state.champions = ChampionRegistry(store, {"sales": _sales_cache(settings)})
+    app.state.database = None  # opened (and migrated) when the server starts
     app.state.training_runs = TrainingRuns(
-        child_env(store.tracking_uri, settings.home), settings.home / "training_runs"
+        child_env(store.tracking_uri, settings.home),
+        settings.home / "training_runs",
+        records=DatabaseRecords(RunRecords(lambda: open_database(settings.database_uri))),
     )
     app.add_middleware(AccessLogMiddleware)
 
@@ -137,6 +149,9 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.include_router(
         forecasting.router, prefix="/v1", dependencies=[Depends(require_role(Role.planner))]
     )
+    for router in (planning.router, price_lists.router, records.actuals_router):
+        app.include_router(router, prefix="/v1")
+    app.include_router(records.audit_router, prefix="/v1")
     app.include_router(
         model_routes.router, prefix="/v1", dependencies=[Depends(require_role(Role.data_scientist))]
     )

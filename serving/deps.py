@@ -8,6 +8,7 @@ from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from engine.core.settings import Settings
+from engine.database.setup import Database, open_database
 from engine.registry.store import ModelStore
 from serving.core.auth import Caller, KeyRing, Role
 from serving.core.champions import ChampionRegistry, LoadedModel
@@ -29,6 +30,16 @@ async def get_store(request: Request) -> ModelStore:
     return request.app.state.store
 
 
+async def get_database(request: Request) -> Database:
+    """The application database (opened and migrated when the server starts; a test app
+    without a lifespan opens it on first use)."""
+    database = getattr(request.app.state, "database", None)
+    if database is None:
+        database = open_database(request.app.state.settings.database_uri)
+        request.app.state.database = database
+    return database
+
+
 async def get_champions(request: Request) -> ChampionRegistry:
     return request.app.state.champions
 
@@ -48,7 +59,7 @@ def require_role(role: Role):  # noqa: ANN201 - returns a FastAPI dependency
     ) -> Caller:
         keyring: KeyRing = request.app.state.keyring
         if not keyring.enabled:
-            caller = Caller(Role.data_scientist, "open")
+            caller = Caller(Role.data_scientist, "open", "open")
         else:
             presented = api_key or (bearer.credentials if bearer is not None else None)
             found = keyring.identify(presented) if presented else session_caller(request)
@@ -61,6 +72,7 @@ def require_role(role: Role):  # noqa: ANN201 - returns a FastAPI dependency
             caller = found
         request.state.role = caller.role.value
         request.state.key_id = caller.key_id
+        request.state.caller = caller
         if not caller.role.allows(role):
             body = {
                 "error": "Forbidden",
@@ -88,6 +100,7 @@ def champion_of(family: str):  # noqa: ANN201 - returns a FastAPI dependency
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[ModelStore, Depends(get_store)]
 ChampionsDep = Annotated[ChampionRegistry, Depends(get_champions)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
 SalesChampion = Annotated[LoadedModel, Depends(champion_of("sales"))]
 LeadsChampion = Annotated[LoadedModel, Depends(champion_of("leads"))]
 PricingChampion = Annotated[LoadedModel, Depends(champion_of("pricing"))]

@@ -11,7 +11,9 @@ from engine.core.logs import quiet_libraries
 from engine.core.settings import Settings
 from engine.demo import write_demo_data
 from engine.registry.store import ModelStore
+from tests.postgres import database_url, postgres_server  # noqa: F401 - shared fixtures
 from training.forecasting.job import train_forecast
+from training.pricing.job import train_pricing
 
 SMALL_DEMO = {
     "n_regions": 2,
@@ -86,4 +88,17 @@ def sales_template(
     assert train_forecast(store, demo_paths["sales"], **fast).version == "1"
     assert train_forecast(store, demo_paths["sales"], force=True, **fast).version == "2"
     store.set_champion("sales", "1")
+    return home / "mlflow.db"
+
+
+@pytest.fixture(scope="session")
+def sales_pricing_template(
+    tmp_path_factory: pytest.TempPathFactory, sales_template: Path, demo_paths: dict[str, Path]
+) -> Path:
+    """sales_template plus a pricing v1 champion, trained once per session."""
+    home = tmp_path_factory.mktemp("sales-pricing-template")
+    shutil.copy(sales_template, home / "mlflow.db")
+    assert train_pricing(
+        ModelStore.from_settings(Settings(home=home)), demo_paths["sales"]
+    ).promoted
     return home / "mlflow.db"

@@ -53,3 +53,28 @@ class StoreUnavailableError(LodestarError):
     """
 
     http_status = 503
+
+
+class ConflictError(LodestarError):
+    """The request meets a changed or frozen state: a stale revision, a locked version."""
+
+    http_status = 409
+
+    def __init__(
+        self, message: str, field: str | None = None, current: dict[str, object] | None = None
+    ) -> None:
+        super().__init__(message, field)
+        self.current = current
+
+    def to_dict(self) -> dict[str, object]:  # type: ignore[override]
+        """JSON body, with the current state when there is one (e.g. the cell's value now)."""
+        body: dict[str, object] = dict(super().to_dict())
+        if self.current is not None:
+            body["current"] = self.current
+        return body
+
+
+class ForbiddenError(LodestarError):
+    """The caller may not do this, whatever their role (e.g. approving their own submission)."""
+
+    http_status = 403

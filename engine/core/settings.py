@@ -48,6 +48,15 @@ class Settings(BaseSettings):
         roots = self.data_roots or [self.home / "data", self.home / "demo"]
         return [Path(os.path.abspath(root)) for root in roots]
 
+    database_url: str | None = Field(
+        default=None,
+        description="Application database (plans, audit, price lists); default SQLite under home.",
+    )
+    plan_reason_codes: str = Field(
+        default="promotion,market_intelligence,customer,supply,pricing,correction,other",
+        description="Comma list of the reason codes a plan override may carry.",
+    )
+
     @property
     def tracking_uri(self) -> str:
         """MLFLOW_TRACKING_URI when set, else a SQLite store under home (created on first use)."""
@@ -55,6 +64,18 @@ class Settings(BaseSettings):
         if env_uri:
             return env_uri
         return f"sqlite:///{(self.home / 'mlflow.db').resolve()}"
+
+    @property
+    def database_uri(self) -> str:
+        """LODESTAR_DATABASE_URL when set, else a SQLite file under home (created on first use)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'lodestar.db').resolve()}"
+
+    @property
+    def reason_codes(self) -> list[str]:
+        """The configured override reason codes, in the order given."""
+        return [c.strip() for c in self.plan_reason_codes.split(",") if c.strip()]
 
     @property
     def artifact_root(self) -> Path:

@@ -1,8 +1,10 @@
 """API keys and roles: keys are kept only as sha256 hashes, each mapped to one role.
 
 Keys come from LODESTAR_API_KEYS (comma list) and/or LODESTAR_API_KEYS_FILE (one entry a line,
-or a TOML file with [[keys]] tables). An entry is `role:sha256:<hex>` (a stored hash),
-`role:<64 hex>` (also a hash) or `role:<plain key>` (hashed on load, the plain text dropped).
+or a TOML file with [[keys]] tables). An entry is `role:name:sha256:<hex>` (a named key, as
+`lodestar api-key --name` prints it), `role:sha256:<hex>` (a stored hash), `role:<64 hex>` (also
+a hash) or `role:<plain key>` (hashed on load, the plain text dropped). A key's name is what the
+audit trail shows; an entry without one is named by its key id (the hash's first 8 digits).
 
 No keys configured: the API is open (every caller is treated as a data scientist) and a loud
 warning is logged at start; `lodestar serve` refuses to bind a non-loopback host in that state.
@@ -19,6 +21,7 @@ import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 from engine.core.errors import DataError
 from engine.core.settings import Settings
@@ -26,6 +29,9 @@ from engine.core.settings import Settings
 log = logging.getLogger("lodestar.serving.core.auth")
 
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+KEY_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,79}$"
+"""Key names: letters, digits, _ . @ - (up to 80), so entries and audit lines stay one token."""
+_NAME = re.compile(KEY_NAME)
 KEY_PREFIX = "lsk_"
 
 
@@ -33,6 +39,7 @@ class Role(StrEnum):
     """API roles, each including the ones before it."""
 
     planner = "planner"
+    approver = "approver"
     pricing = "pricing"
     data_scientist = "data_scientist"
 
@@ -41,16 +48,30 @@ class Role(StrEnum):
         return list(Role).index(self)
 
     def allows(self, needed: Role) -> bool:
-        """True when this role includes `needed` (planner < pricing < data_scientist)."""
+        """True when this role includes `needed` (planner < approver < pricing < data_scientist)."""
         return self.rank >= needed.rank
 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: the role, and a short key id safe to log (never the key)."""
+    """Who is calling: the role, a short key id safe to log (never the key) and the key's name."""
 
     role: Role
     key_id: str
+    name: str = ""
+
+    @property
+    def actor(self) -> str:
+        """The name the audit trail records: the key's name, else its key id."""
+        return self.name or self.key_id
+
+
+class KeyEntry(NamedTuple):
+    """One configured key: its sha256 digest, role and name (the key id when unnamed)."""
+
+    digest: str
+    role: Role
+    name: str
 
 
 def hash_key(key: str) -> str:
@@ -63,8 +84,17 @@ def new_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
-def parse_entry(entry: str, source: str) -> tuple[str, Role]:
-    """'role:secret' / 'role:sha256:hex' / 'role:<hex64>' -> (sha256 hex, role)."""
+def check_key_name(name: str, field: str = "name") -> str:
+    """A key name the audit can show: 1-80 letters, digits, '_', '.', '@' or '-'."""
+    if not _NAME.match(name or ""):
+        raise DataError(
+            f"key name '{name}' must be 1-80 letters, digits, '_', '.', '@' or '-'", field
+        )
+    return name
+
+
+def parse_entry(entry: str, source: str) -> KeyEntry:
+    """'role:name:sha256:hex' / 'role:sha256:hex' / 'role:<hex64>' / 'role:secret' -> KeyEntry."""
     role_text, sep, rest = entry.strip().partition(":")
     if not sep or not rest:
         raise DataError(f"API key entry in {source} must look like role:key", "api_keys")
@@ -76,14 +106,21 @@ def parse_entry(entry: str, source: str) -> tuple[str, Role]:
             f"unknown role '{role_text.strip()}' in {source} (known: {known})", "api_keys"
         ) from None
     rest = rest.strip()
+    name = ""
+    head, _, tail = rest.partition(":")
+    if not rest.startswith("sha256:") and tail.startswith("sha256:"):
+        name = check_key_name(head, "api_keys")
+        rest = tail
     if rest.startswith("sha256:"):
         digest = rest.removeprefix("sha256:")
         if not _HEX64.match(digest):
             raise DataError(f"a sha256 key hash in {source} must be 64 hex digits", "api_keys")
-        return digest.lower(), role
-    if _HEX64.match(rest):
-        return rest.lower(), role
-    return hash_key(rest), role
+        digest = digest.lower()
+    elif _HEX64.match(rest):
+        digest = rest.lower()
+    else:
+        digest = hash_key(rest)
+    return KeyEntry(digest, role, name or digest[:8])
 
 
 def _file_entries(path: Path) -> list[str]:
@@ -102,35 +139,38 @@ def _file_entries(path: Path) -> list[str]:
         for table in data.get("keys", []):
             role = table.get("role", "")
             secret = f"sha256:{table['sha256']}" if "sha256" in table else table.get("key", "")
-            entries.append(f"{role}:{secret}")
+            named = f"{table['name']}:" if "name" in table and "sha256" in table else ""
+            entries.append(f"{role}:{named}{secret}")
         return entries
     lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
     return [line for line in lines if line]
 
 
 class KeyRing:
-    """Hashes of the configured keys and their roles; checks presented keys."""
+    """Hashes of the configured keys, their roles and names; checks presented keys."""
 
-    def __init__(self, hashes: dict[str, Role], enabled: bool = True) -> None:
+    def __init__(
+        self, hashes: dict[str, Role], enabled: bool = True, names: dict[str, str] | None = None
+    ) -> None:
         self._hashes = dict(hashes)
+        self._names = dict(names or {})
         self.enabled = enabled and bool(self._hashes)
         self.configured = bool(self._hashes)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KeyRing:
         """Keys from the environment and the keys file; a bad entry stops the server starting."""
-        hashes: dict[str, Role] = {}
+        entries: list[KeyEntry] = []
         if settings.api_keys:
             for entry in settings.api_keys.split(","):
                 if entry.strip():
-                    digest, role = parse_entry(entry, "LODESTAR_API_KEYS")
-                    hashes[digest] = role
+                    entries.append(parse_entry(entry, "LODESTAR_API_KEYS"))
         if settings.api_keys_file is not None:
             path = Path(settings.api_keys_file)
-            for entry in _file_entries(path):
-                digest, role = parse_entry(entry, str(path))
-                hashes[digest] = role
-        ring = cls(hashes, enabled=settings.auth_enabled)
+            entries.extend(parse_entry(entry, str(path)) for entry in _file_entries(path))
+        hashes = {e.digest: e.role for e in entries}
+        names = {e.digest: e.name for e in entries}
+        ring = cls(hashes, enabled=settings.auth_enabled, names=names)
         ring.warn_if_open(settings.auth_enabled)
         return ring
 
@@ -154,4 +194,6 @@ class KeyRing:
         for known, known_role in self._hashes.items():
             if hmac.compare_digest(known, digest):
                 role = known_role
-        return Caller(role, digest[:8]) if role is not None else None
+        if role is None:
+            return None
+        return Caller(role, digest[:8], self._names.get(digest, digest[:8]))

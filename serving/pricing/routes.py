@@ -12,6 +12,8 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from engine.core.errors import NoChampionError
 from engine.core.series import normalise_filter
 from engine.core.settings import Settings
+from engine.database.scenarios import ScenarioRepository
+from engine.database.setup import open_database
 from engine.pricing.answers import (
     compare_scenarios,
     comparison_notes,
@@ -20,7 +22,7 @@ from engine.pricing.answers import (
     recommendation_table,
     what_if,
 )
-from engine.pricing.saved import SCENARIO_NAME, ScenarioStore
+from engine.pricing.saved import SCENARIO_NAME
 from engine.pricing.scenario import RecommendationRequest, Scenario, parse_scenario
 from models.pricing import ELASTICITY_COLUMNS
 from serving.core.schemas import ErrorBody
@@ -59,7 +61,7 @@ _PLANNER: dict[str, Any] = {
 ScenarioName = Annotated[str, Path(pattern=SCENARIO_NAME, description="Saved scenario name.")]
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts with JSON-safe values (dates as ISO strings, NaN as None), column-wise."""
     names = [str(c) for c in frame.columns]
     columns = []
@@ -90,8 +92,9 @@ def _json(answer: WhatIfResponse | CompareResponse) -> Response:
     return Response(body, media_type="application/json")
 
 
-def _scenarios(settings: Settings) -> ScenarioStore:
-    return ScenarioStore(settings.home / "scenarios")
+def saved_scenarios(settings: Settings) -> ScenarioRepository:
+    """The saved scenarios of this deployment (in the application database)."""
+    return ScenarioRepository(open_database(settings.database_uri))
 
 
 @router.post("/scenarios", response_model=WhatIfResponse, **_PRICING)
@@ -104,9 +107,9 @@ def post_what_if(
         name=result.name,
         sales_model_version=sales.version,
         pricing_model_version=pricing.version,
-        summary=_records(result.summary),
-        quarterly=_records(result.quarterly),
-        weekly=_records(result.weekly),
+        summary=json_records(result.summary),
+        quarterly=json_records(result.quarterly),
+        weekly=json_records(result.weekly),
         notes=list(result.notes),
     )
     return _json(answer)
@@ -123,7 +126,7 @@ def post_demand_curve(
     return DemandCurveResponse(
         sales_model_version=sales.version,
         pricing_model_version=pricing.version,
-        points=_records(table),
+        points=json_records(table),
     )
 
 
@@ -143,7 +146,7 @@ def post_recommendations(
         sales_model_version=sales.version if sales else None,
         objective=body.objective,
         joint=joint,
-        recommendations=_records(table),
+        recommendations=json_records(table),
     )
 
 
@@ -158,21 +161,23 @@ def get_elasticities(
     wanted = [p.strip() for p in product.split(",") if p.strip()] if product else None
     table = elasticity_table(pricing.payload, wanted)
     return ElasticityResponse(
-        model_version=pricing.version, elasticities=_records(table[ELASTICITY_COLUMNS])
+        model_version=pricing.version, elasticities=json_records(table[ELASTICITY_COLUMNS])
     )
 
 
 @router.post("/saved-scenarios", response_model=SavedScenario, status_code=201, **_PRICING)
 def save_scenario(body: SaveScenarioIn, settings: SettingsDep) -> SavedScenario:
     """Keep a named scenario."""
-    record = _scenarios(settings).save(body.name, body.scenario, overwrite=body.overwrite)
+    record = saved_scenarios(settings).save(body.name, body.scenario, overwrite=body.overwrite)
     return SavedScenario(**record)
 
 
 @router.get("/saved-scenarios", response_model=SavedScenarioList, **_PRICING)
 def list_scenarios(settings: SettingsDep) -> SavedScenarioList:
     """Every saved scenario."""
-    return SavedScenarioList(scenarios=[SavedScenario(**r) for r in _scenarios(settings).list()])
+    return SavedScenarioList(
+        scenarios=[SavedScenario(**r) for r in saved_scenarios(settings).list()]
+    )
 
 
 @router.post("/saved-scenarios/compare", response_model=CompareResponse, **_PRICING)
@@ -180,7 +185,7 @@ def post_compare_scenarios(
     body: CompareIn, sales: SalesChampion, pricing: PricingChampion, settings: SettingsDep
 ) -> Response:
     """Run saved scenarios side by side: whole-range totals per product and scenario."""
-    store = _scenarios(settings)
+    store = saved_scenarios(settings)
     scenarios = {name: parse_scenario(store.get(name)["scenario"]) for name in body.names}
     table = compare_scenarios(
         sales.payload, pricing.payload, scenarios, settings.fiscal_year_start_month
@@ -188,7 +193,7 @@ def post_compare_scenarios(
     answer = CompareResponse(
         sales_model_version=sales.version,
         pricing_model_version=pricing.version,
-        rows=_records(table),
+        rows=json_records(table),
         notes=comparison_notes(pricing.payload),
     )
     return _json(answer)
@@ -197,11 +202,11 @@ def post_compare_scenarios(
 @router.get("/saved-scenarios/{name}", response_model=SavedScenario, **_PRICING)
 def get_scenario(name: ScenarioName, settings: SettingsDep) -> SavedScenario:
     """One saved scenario by name."""
-    return SavedScenario(**_scenarios(settings).get(name))
+    return SavedScenario(**saved_scenarios(settings).get(name))
 
 
 @router.delete("/saved-scenarios/{name}", status_code=204, **_PRICING)
 def delete_scenario(name: ScenarioName, settings: SettingsDep) -> Response:
     """Forget a saved scenario."""
-    _scenarios(settings).delete(name)
+    saved_scenarios(settings).delete(name)
     return Response(status_code=204)

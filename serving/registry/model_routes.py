@@ -11,9 +11,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from engine.database.audit import record_champion_move
 from engine.registry import lifecycle
 from serving.core.schemas import ErrorBody
-from serving.deps import ChampionsDep, StoreDep
+from serving.deps import ChampionsDep, DatabaseDep, StoreDep
 from serving.registry.schemas import (
     AliasMoveResponse,
     ChampionHistoryResponse,
@@ -48,12 +49,11 @@ async def list_models(
 
 
 def caller_name(request: Request) -> str:
-    """Who is calling, for the champion history: 'api key <id> (<role>)'."""
-    key_id = getattr(request.state, "key_id", None)
-    role = getattr(request.state, "role", None)
-    if key_id in (None, "open"):
+    """Who is calling, for the champion history: the key's name (or id) and its role."""
+    caller = getattr(request.state, "caller", None)
+    if caller is None or caller.key_id == "open":
         return "api (open: no API keys configured)"
-    return f"api key {key_id} ({role})"
+    return f"api key {caller.actor} ({caller.role.value})"
 
 
 def _answer(move: lifecycle.AliasMove, champions: ChampionsDep) -> AliasMoveResponse:
@@ -67,6 +67,7 @@ async def promote(
     body: Annotated[PromoteRequest, Body()],
     store: StoreDep,
     champions: ChampionsDep,
+    db: DatabaseDep,
 ) -> AliasMoveResponse:
     """Make a version champion (dry_run: only show champion-vs-challenger metrics).
 
@@ -83,6 +84,7 @@ async def promote(
         champions.install,
         caller_name(request),
     )
+    await run_in_threadpool(record_champion_move, db, request.state.caller.actor, move.to_dict())
     return _answer(move, champions)
 
 
@@ -92,6 +94,7 @@ async def rollback(
     family: Family,
     store: StoreDep,
     champions: ChampionsDep,
+    db: DatabaseDep,
     body: Annotated[RollbackRequest | None, Body()] = None,
 ) -> AliasMoveResponse:
     """Undo the last champion move (see the history), or move back to `version`."""
@@ -106,6 +109,7 @@ async def rollback(
         champions.install,
         caller_name(request),
     )
+    await run_in_threadpool(record_champion_move, db, request.state.caller.actor, move.to_dict())
     return _answer(move, champions)
 
 

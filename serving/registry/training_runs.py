@@ -35,6 +35,7 @@ from typing import Any, Protocol
 from engine.core.errors import DataError, NotFoundError
 from engine.core.families import family as family_of
 from engine.core.processes import ProcessRef
+from engine.database.runs import RunRecords as RunRows
 
 log = logging.getLogger("lodestar.serving.training")
 
@@ -87,6 +88,23 @@ class RunRecords(Protocol):
     def load(self, run_id: str) -> TrainingRun | None: ...
 
     def all(self) -> list[TrainingRun]: ...
+
+
+class DatabaseRecords:
+    """Run statuses as rows of the application database, which every worker reads."""
+
+    def __init__(self, rows: RunRows) -> None:
+        self.rows = rows
+
+    def save(self, run: TrainingRun) -> None:
+        self.rows.save(asdict(run))
+
+    def load(self, run_id: str) -> TrainingRun | None:
+        found = self.rows.load(run_id) if re.fullmatch(r"[0-9a-f]{12}", run_id) else None
+        return TrainingRun.from_dict(found) if found is not None else None
+
+    def all(self) -> list[TrainingRun]:
+        return [TrainingRun.from_dict(record) for record in self.rows.all(_KEPT_RUNS)]
 
 
 class JsonFolderRecords:

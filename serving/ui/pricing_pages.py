@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from engine.core.calendar import parse_quarters, quarter_label
 from engine.core.errors import DataError, LodestarError, NoChampionError
 from engine.core.series import normalise_filter, select_series
+from engine.database.scenarios import ScenarioRepository
 from engine.pricing.answers import (
     compare_scenarios,
     demand_curve,
@@ -23,11 +24,11 @@ from engine.pricing.answers import (
     recommendation_table,
     what_if,
 )
-from engine.pricing.saved import ScenarioStore
 from engine.pricing.scenario import RecommendationRequest, Scenario, parse_scenario
 from models.pricing import ELASTICITY_COLUMNS
 from serving.core.auth import Role
-from serving.pricing.routes import _records as records  # the API's own JSON rows
+from serving.pricing.routes import json_records as records
+from serving.pricing.routes import saved_scenarios
 from serving.ui import charts
 from serving.ui.exports import export_response
 from serving.ui.forecast_pages import covered_quarters
@@ -58,8 +59,8 @@ WHAT_IF_COLUMNS = [
 ]
 
 
-def _store(request: Request) -> ScenarioStore:
-    return ScenarioStore(request.app.state.settings.home / "scenarios")
+def _store(request: Request) -> ScenarioRepository:
+    return saved_scenarios(request.app.state.settings)
 
 
 def _champions(request: Request) -> tuple[Any, Any]:

@@ -43,7 +43,9 @@ class Server:
     Its output goes to a file, so long client loops never block on a full pipe.
     """
 
-    def __init__(self, env: dict[str, str], log_path: Path | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], log_path: Path | None = None, args: tuple[str, ...] = ()
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or Path(
@@ -51,7 +53,7 @@ class Server:
         )
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "training.cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "training.cli", "serve", "--port", str(self.port), *args],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -13,7 +13,7 @@ from typer.exceptions import TyperException
 
 from engine.core.errors import LodestarError
 from engine.core.logs import quiet_libraries
-from training.cli import data, demo, forecasting, leads, models, pricing, serve
+from training.cli import data, demo, forecasting, leads, models, planning, pricing, serve
 
 _ABORTS = (typer.Abort, click.exceptions.Abort)
 _EXITS = (typer.Exit, click.exceptions.Exit)
@@ -30,7 +30,7 @@ app = typer.Typer(
 train_app = typer.Typer(help="Train a model family, log it to MLflow, register and promote it.")
 app.add_typer(train_app, name="train")
 
-for module in (data, forecasting, leads, pricing, models, serve, demo):
+for module in (data, forecasting, leads, pricing, models, planning, serve, demo):
     module.register(app, train_app)
 
 

@@ -7,7 +7,6 @@ recorded in the champion history (`lodestar models history sales`); rollback und
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 
 import typer
@@ -16,19 +15,12 @@ from engine.registry import lifecycle
 from engine.registry.lifecycle import family_overview, history_view, move_champion, overview
 from engine.registry.store import registered_name
 from training.cli.options import open_store
+from training.cli.planning import ByOption, actor, record_move
 
 FamilyArg = Annotated[str, typer.Argument(help="sales, leads or pricing.")]
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Only show the comparison; move nothing.")
 ]
-
-
-def cli_actor() -> str:
-    """Who moves a champion from this command line: 'cli (<user>)'."""
-    try:
-        return f"cli ({getpass.getuser()})"
-    except (KeyError, OSError):  # no user name in a bare container
-        return "cli"
 
 
 def _fmt(value: float | None) -> str:
@@ -91,10 +83,13 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         family: FamilyArg,
         version: Annotated[str, typer.Argument(help="Version to make champion.")],
         dry_run: DryRunOption = False,
+        by: ByOption = None,
     ) -> None:
         """Make a version the champion (it is loaded once first, to be sure it serves)."""
 
-        move = move_champion(open_store(), family, version, "promote", dry_run, who=cli_actor())
+        who = actor(by)
+        move = move_champion(open_store(), family, version, "promote", dry_run, who=who)
+        record_move(who, move.to_dict())
         typer.echo(_move_text(move.to_dict()))
 
     @models_app.command("rollback")
@@ -105,10 +100,13 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             typer.Option("--to", help="Version to go back to (default: the one before)."),
         ] = None,
         dry_run: DryRunOption = False,
+        by: ByOption = None,
     ) -> None:
         """Undo the last champion move (or go back to --to VERSION)."""
 
-        move = lifecycle.rollback(open_store(), family, version, dry_run, who=cli_actor())
+        who = actor(by)
+        move = lifecycle.rollback(open_store(), family, version, dry_run, who=who)
+        record_move(who, move.to_dict())
         typer.echo(_move_text(move.to_dict()))
 
     @models_app.command("history")

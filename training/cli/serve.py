@@ -59,11 +59,15 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
     @app.command("api-key")
     def api_key(
         role: Annotated[
-            str, typer.Option("--role", help="planner, pricing or data_scientist.")
+            str, typer.Option("--role", help="planner, approver, pricing or data_scientist.")
         ] = "planner",
+        name: Annotated[
+            str | None,
+            typer.Option("--name", help="Who holds the key, shown in the audit trail."),
+        ] = None,
     ) -> None:
         """Make a new API key: prints the key once and the hashed entry for the keys file."""
-        from serving.core.auth import Role, hash_key, new_key
+        from serving.core.auth import Role, check_key_name, hash_key, new_key
 
         try:
             chosen = Role(role)
@@ -71,7 +75,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             raise ConstraintError(
                 f"unknown role '{role}' (known: {', '.join(r.value for r in Role)})", "role"
             ) from None
+        named = f"{check_key_name(name)}:" if name is not None else ""
         key = new_key()
         typer.echo(f"API key (shown once, give it to the user): {key}")
         typer.echo("Line for LODESTAR_API_KEYS_FILE (or LODESTAR_API_KEYS, comma separated):")
-        typer.echo(f"{chosen.value}:sha256:{hash_key(key)}")
+        typer.echo(f"{chosen.value}:{named}sha256:{hash_key(key)}")

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from engine.core.errors import DataError, NotFoundError
-from engine.pricing.saved import ScenarioStore
 from engine.pricing.scenario import parse_scenario
 from engine.pricing.simulator import simulate, sweep
 
@@ -117,27 +116,6 @@ def test_unknown_product_is_not_found_and_bad_scenarios_are_data_errors(
         parse_scenario({"price_changes": [{"product": "P01", "percent": 5, "price": 2.0}]})
     with pytest.raises(DataError):
         simulate(baseline, pricing_set, parse_scenario({"start": "2030-01-01"}))
-
-
-def test_saved_scenarios_round_trip(tmp_path) -> None:
-    store = ScenarioStore(tmp_path / "scenarios")
-    body = {"price_changes": [{"product": "P01", "percent": -5}]}
-    store.save("cut-5", parse_scenario(body))
-    store.save("raise-5", parse_scenario({"price_changes": [{"product": "P01", "percent": 5}]}))
-    assert [r["name"] for r in store.list()] == ["cut-5", "raise-5"]
-    saved = store.get("cut-5")["scenario"]["price_changes"]
-    assert [(c["filter"], c["percent"]) for c in saved] == [({"product": "P01"}, -5)]
-    assert not list((tmp_path / "scenarios").glob("*.tmp"))
-    with pytest.raises(DataError):
-        store.save("../escape", parse_scenario(body))
-    with pytest.raises(DataError):
-        store.save("cut-5", parse_scenario(body), overwrite=False)
-    with pytest.raises(DataError):
-        store.save("broken", parse_scenario({"price_changes": [{"product": "P01"}]}))
-    assert not (tmp_path / "scenarios" / "broken.json").exists()
-    with pytest.raises(NotFoundError):
-        store.get("nope")
-    pd.testing.assert_index_equal(pd.Index(["cut-5"]), pd.Index([store.get("cut-5")["name"]]))
 
 
 def test_price_change_on_an_implausible_elasticity_is_refused(baseline, pricing_set) -> None:

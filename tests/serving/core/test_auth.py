@@ -19,18 +19,50 @@ QUARTERS = {"quarters": "2027Q1", "level": "total"}
 
 
 def test_entries_are_kept_as_hashes_only() -> None:
-    digest, role = parse_entry("pricing:my-secret", "test")
-    assert (digest, role) == (hash_key("my-secret"), Role.pricing)
-    assert parse_entry(f"planner:sha256:{digest.upper()}", "test") == (digest, Role.planner)
-    assert parse_entry(f"data_scientist:{digest}", "test") == (digest, Role.data_scientist)
+    digest, role, name = parse_entry("pricing:my-secret", "test")
+    assert (digest, role, name) == (hash_key("my-secret"), Role.pricing, digest[:8])
+    assert parse_entry(f"planner:sha256:{digest.upper()}", "test")[:2] == (digest, Role.planner)
+    assert parse_entry(f"data_scientist:{digest}", "test")[:2] == (digest, Role.data_scientist)
     ring = KeyRing({digest: role})
     assert "my-secret" not in repr(ring.__dict__)
     assert ring.identify("my-secret").role is Role.pricing
     assert ring.identify("my-secret ") is None and ring.identify(None) is None
 
 
+def test_named_entries_carry_their_name_to_the_caller() -> None:
+    digest = hash_key("north-secret")
+    entry = parse_entry(f"approver:north-approver:sha256:{digest}", "test")
+    assert entry == (digest, Role.approver, "north-approver")
+    ring = KeyRing({digest: entry.role}, names={digest: entry.name})
+    caller = ring.identify("north-secret")
+    assert (caller.role, caller.name, caller.actor) == (
+        Role.approver,
+        "north-approver",
+        "north-approver",
+    )
+    old = parse_entry(f"planner:sha256:{hash_key('old')}", "test")
+    assert old.name == hash_key("old")[:8]  # old entries are named by their key id
+
+
+def test_toml_keys_may_carry_a_name(tmp_path: Path) -> None:
+    toml = tmp_path / "keys.toml"
+    toml.write_text(
+        f'[[keys]]\nrole = "approver"\nname = "south-approver"\nsha256 = "{hash_key("s1")}"\n'
+    )
+    caller = KeyRing.from_settings(Settings(home=tmp_path, api_keys_file=toml)).identify("s1")
+    assert (caller.role, caller.name) == (Role.approver, "south-approver")
+
+
 @pytest.mark.parametrize(
-    "entry", ["planner", "admin:abc", "planner:", "planner:sha256:nothex", ":key"]
+    "entry",
+    [
+        "planner",
+        "admin:abc",
+        "planner:",
+        "planner:sha256:nothex",
+        ":key",
+        f"approver:bad name:sha256:{'0' * 64}",
+    ],
 )
 def test_bad_entries_are_refused(entry: str) -> None:
     with pytest.raises(DataError) as err:
@@ -41,6 +73,9 @@ def test_bad_entries_are_refused(entry: str) -> None:
 def test_roles_include_the_ones_before() -> None:
     assert Role.data_scientist.allows(Role.planner) and Role.pricing.allows(Role.pricing)
     assert not Role.planner.allows(Role.pricing) and not Role.pricing.allows(Role.data_scientist)
+    assert [r.value for r in Role] == ["planner", "approver", "pricing", "data_scientist"]
+    assert Role.approver.allows(Role.planner) and not Role.planner.allows(Role.approver)
+    assert Role.pricing.allows(Role.approver) and not Role.approver.allows(Role.pricing)
 
 
 def test_new_keys_are_random_and_never_look_like_hashes() -> None:

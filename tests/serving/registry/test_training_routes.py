@@ -9,8 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from engine.core.settings import Settings
+from engine.database.runs import RunRecords
+from engine.database.setup import open_database
 from serving.core.auth import Role
-from serving.registry.training_runs import TrainingRuns
+from serving.registry.training_runs import DatabaseRecords, TrainingRuns
 from tests.serving.api_keys import headers_for
 
 DS = headers_for(Role.data_scientist)
@@ -63,7 +65,9 @@ def test_a_run_trains_registers_and_the_server_swaps_to_it(
     listed = client.get("/v1/training/runs", headers=DS).json()["runs"]
     assert [r["id"] for r in listed] == [run["id"]]
     settings = client.app.state.settings
-    other_worker = TrainingRuns({}, settings.home / "training_runs")
+    other_worker = TrainingRuns(
+        {}, records=DatabaseRecords(RunRecords(lambda: open_database(settings.database_uri)))
+    )
     assert other_worker.get(run["id"]).to_dict() == done
 
 

@@ -80,3 +80,14 @@ def test_api_key_prints_a_key_and_its_hashed_entry(capsys: pytest.CaptureFixture
     ring = KeyRing.from_settings(Settings(api_keys=entry))
     assert ring.identify(key).role is Role.pricing
     assert run(["api-key", "--role", "admin"], capsys)[0] == 2
+
+
+def test_api_key_with_a_name_for_the_audit(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["api-key", "--role", "approver", "--name", "north-approver"], capsys)
+    assert code == 0
+    key = out.splitlines()[0].rsplit(" ", 1)[1]
+    entry = out.splitlines()[-1]
+    assert entry.startswith("approver:north-approver:sha256:") and key not in entry
+    caller = KeyRing.from_settings(Settings(api_keys=entry)).identify(key)
+    assert (caller.role, caller.name) == (Role.approver, "north-approver")
+    assert run(["api-key", "--role", "approver", "--name", "no spaces"], capsys)[0] == 2

@@ -1,0 +1,1 @@
+"""Alembic migrations of the application database, applied on start (see engine.database.setup)."""

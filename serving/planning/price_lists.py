@@ -1,0 +1,133 @@
+"""Price lists over HTTP: draft from recommendations or hand-set prices, submit, approve,
+publish, export as CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Response
+
+from engine.core.errors import NoChampionError
+from engine.core.settings import Settings
+from engine.database import price_lists
+from engine.pricing.answers import recommendation_table, what_if
+from engine.pricing.scenario import PriceChange, Scenario
+from serving.core.auth import Caller
+from serving.core.champions import ChampionRegistry
+from serving.core.csv_export import csv_response
+from serving.core.schemas import ErrorBody
+from serving.deps import ChampionsDep, DatabaseDep, PricingChampion, Role, SettingsDep, require_role
+from serving.planning.schemas import Decision, PriceListCreate, PriceListInfo, PriceLists
+
+router = APIRouter(prefix="/price-lists", tags=["price lists"])
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    409: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+}
+Planner = Annotated[Caller, Depends(require_role(Role.planner))]
+Approver = Annotated[Caller, Depends(require_role(Role.approver))]
+Pricer = Annotated[Caller, Depends(require_role(Role.pricing))]
+ListId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Price list id.")]
+_CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}}
+
+
+def draft_items(
+    body: PriceListCreate, pricing: Any, champions: ChampionRegistry, settings: Settings
+) -> tuple[list[dict[str, Any]], str, str | None]:
+    """(items, source, sales model version) from a recommendation request or hand-set prices."""
+    if body.recommendation is not None:
+        try:
+            sales = champions.get("sales")
+        except NoChampionError:
+            sales = None
+        table, _ = recommendation_table(
+            pricing.payload, body.recommendation, sales.payload if sales else None
+        )
+        return (
+            price_lists.items_from_recommendations(table),
+            "recommendation",
+            sales.version if sales else None,
+        )
+    sales = champions.get("sales")
+    prices = {p.product: p.price for p in body.prices or []}
+    scenario = Scenario(
+        name=body.name[:80],
+        price_changes=[PriceChange(filter={"product": p}, price=v) for p, v in prices.items()],
+    )
+    result = what_if(sales.payload, pricing.payload, scenario, settings.fiscal_year_start_month)
+    return price_lists.items_from_what_if(result.summary, prices), "manual", sales.version
+
+
+@router.post("", response_model=PriceListInfo, status_code=201, responses=_ERRORS)
+def create(
+    body: PriceListCreate,
+    caller: Pricer,
+    db: DatabaseDep,
+    pricing: PricingChampion,
+    champions: ChampionsDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """A draft price list: recommended prices (with a request) or hand-set prices."""
+    items, source, sales_version = draft_items(body, pricing, champions, settings)
+    objective = body.recommendation.objective if body.recommendation else None
+    return price_lists.create_price_list(
+        db, body.name, items, source, caller.actor, pricing.version, sales_version, objective
+    )
+
+
+@router.get("", response_model=PriceLists, responses=_ERRORS)
+def list_all(caller: Planner, db: DatabaseDep) -> dict[str, Any]:
+    """Every price list and its state."""
+    return {"price_lists": price_lists.list_price_lists(db)}
+
+
+@router.get("/{price_list_id}", response_model=PriceListInfo, responses=_ERRORS)
+def show(price_list_id: ListId, caller: Planner, db: DatabaseDep) -> dict[str, Any]:
+    """One price list with its prices and expected effects."""
+    return price_lists.show_price_list(db, price_list_id)
+
+
+def _step(action: str, price_list_id: int, caller: Caller, db: Any, body: Decision | None) -> Any:
+    body = body or Decision()
+    return price_lists.step(db, price_list_id, action, caller.actor, body.comment, body.revision)
+
+
+@router.post("/{price_list_id}/submit", response_model=PriceListInfo, responses=_ERRORS)
+def submit(
+    price_list_id: ListId, caller: Pricer, db: DatabaseDep, body: Decision | None = None
+) -> dict[str, Any]:
+    """Send a draft for approval."""
+    return _step("submit", price_list_id, caller, db, body)
+
+
+@router.post("/{price_list_id}/approve", response_model=PriceListInfo, responses=_ERRORS)
+def approve(
+    price_list_id: ListId, caller: Approver, db: DatabaseDep, body: Decision | None = None
+) -> dict[str, Any]:
+    """Approve a submitted list (never your own submission)."""
+    return _step("approve", price_list_id, caller, db, body)
+
+
+@router.post("/{price_list_id}/reject", response_model=PriceListInfo, responses=_ERRORS)
+def reject(
+    price_list_id: ListId, caller: Approver, db: DatabaseDep, body: Decision | None = None
+) -> dict[str, Any]:
+    """Send a submitted list back, saying why."""
+    return _step("reject", price_list_id, caller, db, body)
+
+
+@router.post("/{price_list_id}/publish", response_model=PriceListInfo, responses=_ERRORS)
+def publish(
+    price_list_id: ListId, caller: Pricer, db: DatabaseDep, body: Decision | None = None
+) -> dict[str, Any]:
+    """Publish an approved list: these are the prices now."""
+    return _step("publish", price_list_id, caller, db, body)
+
+
+@router.get("/{price_list_id}/export", responses={**_ERRORS, **_CSV})
+def export(price_list_id: ListId, caller: Planner, db: DatabaseDep) -> Response:
+    """CSV of an approved list: current and new price, expected changes, binding constraint."""
+    rows = price_lists.export_rows(db, price_list_id)
+    return csv_response(rows, f"price_list_{price_list_id}.csv", price_lists.EXPORT_COLUMNS)

@@ -1,0 +1,305 @@
+"""Planners' plans: create from the sales champion, read, copy, compare, override, decide, track.
+
+Every route runs one database transaction through engine/database; a stale revision or a frozen
+version is a 409 whose body carries the current state, a bad field a 422 naming it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from engine.core.calendar import parse_quarters
+from engine.core.settings import Settings
+from engine.database import plans, reviews
+from engine.database.plan_pricing import apply_scenario, scenario_by_series
+from engine.database.plans import Override
+from engine.database.scenarios import ScenarioRepository
+from engine.forecasting.quarterly import QuarterlyCache
+from engine.planning.answers import plan_quarters, quarter_labels
+from engine.pricing.scenario import parse_scenario
+from serving.core.auth import Caller
+from serving.core.champions import LoadedModel
+from serving.core.csv_export import CSV_RESPONSE, tabular
+from serving.core.schemas import ErrorBody
+from serving.deps import (
+    DatabaseDep,
+    PricingChampion,
+    Role,
+    SalesChampion,
+    SettingsDep,
+    require_role,
+)
+from serving.forecasting.routes import key_filters
+from serving.planning.schemas import (
+    ApplyScenarioIn,
+    Comparison,
+    Decision,
+    Fva,
+    OverrideIn,
+    OverrideOut,
+    PinsIn,
+    PinsOut,
+    PlanCreate,
+    PlanInfo,
+    PlanList,
+    Tracking,
+    VersionCells,
+    VersionCopy,
+    VersionInfo,
+)
+
+router = APIRouter(prefix="/plans", tags=["plans"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    409: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+}
+Planner = Annotated[Caller, Depends(require_role(Role.planner))]
+Approver = Annotated[Caller, Depends(require_role(Role.approver))]
+PlanId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Plan id.")]
+VersionName = Annotated[str, Path(max_length=80, description="Version name, e.g. baseline.")]
+LevelQuery = Annotated[
+    str | None,
+    Query(max_length=200, description="One level: total, region, ...", examples=["region"]),
+]
+QuartersQuery = Annotated[
+    str | None, Query(max_length=200, description="Comma list of quarters.", examples=["2027Q1"])
+]
+_RESERVED = {"quarters", "level", "granularity", "version", "a", "b", "changed_only"}
+
+
+def quarter_filter(text: str | None, settings: Settings) -> list[str] | None:
+    """'2027Q1,2027Q2' -> labels (None: every quarter of the plan)."""
+    if not text:
+        return None
+    return quarter_labels(parse_quarters(text, settings.fiscal_year_start_month))
+
+
+def cache_for(champion: LoadedModel, settings: Settings) -> QuarterlyCache:
+    """The champion's quarterly cache on this server's fiscal calendar."""
+    cache = champion.cache
+    if cache is None or cache.fiscal_start_month != settings.fiscal_year_start_month:
+        cache = QuarterlyCache.build(champion.payload, settings.fiscal_year_start_month)
+    return cache
+
+
+@router.post("", response_model=PlanInfo, status_code=201, responses=_ERRORS)
+def create_plan(
+    body: PlanCreate, caller: Planner, db: DatabaseDep, sales: SalesChampion, settings: SettingsDep
+) -> dict[str, Any]:
+    """A plan from the sales champion: version 'baseline', every level and quarter, 80/95% bands."""
+    quarters = plan_quarters(body.quarters, settings.fiscal_year_start_month)
+    return plans.create_plan(
+        db, cache_for(sales, settings), sales.version, quarters, body.name, caller.actor
+    )
+
+
+@router.get("", response_model=PlanList, responses=_ERRORS)
+def list_plans(caller: Planner, db: DatabaseDep) -> dict[str, Any]:
+    """Every plan with its versions."""
+    return {"plans": plans.list_plans(db)}
+
+
+@router.get("/{plan_id}", response_model=PlanInfo, responses=_ERRORS)
+def get_plan(plan_id: PlanId, caller: Planner, db: DatabaseDep) -> dict[str, Any]:
+    """One plan: quarters, levels, champion version, versions and their states."""
+    return plans.show_plan(db, plan_id)
+
+
+@router.get("/{plan_id}/versions", response_model=list[VersionInfo], responses=_ERRORS)
+def list_versions(plan_id: PlanId, caller: Planner, db: DatabaseDep) -> list[dict[str, Any]]:
+    """A plan's versions and where each stands."""
+    return plans.show_plan(db, plan_id)["versions"]
+
+
+@router.post("/{plan_id}/versions", response_model=VersionInfo, status_code=201, responses=_ERRORS)
+def copy_version(
+    plan_id: PlanId, body: VersionCopy, caller: Planner, db: DatabaseDep
+) -> dict[str, Any]:
+    """A new draft version copied from another (numbers, pins and override history)."""
+    return plans.copy_version(db, plan_id, body.copy_from, body.name, caller.actor)
+
+
+@router.get(
+    "/{plan_id}/versions/{version}",
+    response_model=VersionCells,
+    responses={**_ERRORS, **CSV_RESPONSE},
+)
+def get_cells(
+    request: Request,
+    plan_id: PlanId,
+    version: VersionName,
+    caller: Planner,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    level: LevelQuery = None,
+    quarters: QuartersQuery = None,
+) -> Any:
+    """A version's cells; filter by level, quarters and keys (e.g. `region=North`).
+
+    A key filter keeps the cells lying wholly inside it. `Accept: text/csv` for CSV.
+    """
+    answer = plans.read_cells(
+        db, plan_id, version, level, quarter_filter(quarters, settings), filters(request)
+    )
+    rows = [{**c["keys"], **{k: v for k, v in c.items() if k != "keys"}} for c in answer["cells"]]
+    return tabular(request, rows, VersionCells(**answer), f"plan{plan_id}_{version}.csv")
+
+
+def filters(request: Request) -> dict[str, list[str]]:
+    return {k: v for k, v in key_filters(request).items() if k not in _RESERVED}
+
+
+@router.get("/{plan_id}/compare", response_model=Comparison, responses=_ERRORS)
+def compare(
+    plan_id: PlanId,
+    caller: Planner,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    a: Annotated[str, Query(max_length=80, description="First version.")] = "baseline",
+    b: Annotated[str, Query(max_length=80, description="Second version.")] = "baseline",
+    level: LevelQuery = None,
+    quarters: QuartersQuery = None,
+    changed_only: Annotated[bool, Query(description="Only cells that differ.")] = False,
+) -> dict[str, Any]:
+    """Two versions cell by cell: a, b, b - a and the percent change."""
+    return plans.compare_versions(
+        db, plan_id, a, b, level, quarter_filter(quarters, settings), changed_only
+    )
+
+
+@router.post(
+    "/{plan_id}/versions/{version}/overrides", response_model=OverrideOut, responses=_ERRORS
+)
+def override(
+    plan_id: PlanId,
+    version: VersionName,
+    body: OverrideIn,
+    caller: Planner,
+    db: DatabaseDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """Set a cell (units or percent, with a reason); children move by baseline share, parents
+    re-sum. Send the cell's `revision` to be told (409) when someone changed it meanwhile."""
+    request = Override(
+        cell=body.cell,
+        quarter=body.quarter.strip().upper(),
+        reason=body.reason,
+        value=body.value,
+        percent=body.percent,
+        comment=body.comment,
+        revision=body.revision,
+        pins=body.pins,
+    )
+    return plans.override(db, plan_id, version, request, caller.actor, settings.reason_codes)
+
+
+@router.post("/{plan_id}/versions/{version}/pins", response_model=PinsOut, responses=_ERRORS)
+def pins(
+    plan_id: PlanId, version: VersionName, body: PinsIn, caller: Planner, db: DatabaseDep
+) -> dict[str, Any]:
+    """Pin (hold) or unpin cells; overrides elsewhere leave pinned cells as they are."""
+    return plans.set_pins(
+        db, plan_id, version, body.cells, body.quarter.strip().upper(), body.pinned, caller.actor
+    )
+
+
+def _decide(
+    action: str, plan_id: int, version: str, body: Decision | None, caller: Caller, db: Any
+) -> dict[str, Any]:
+    body = body or Decision()
+    return plans.transition(db, plan_id, version, action, caller.actor, body.comment, body.revision)
+
+
+@router.post("/{plan_id}/versions/{version}/submit", response_model=VersionInfo, responses=_ERRORS)
+def submit(
+    plan_id: PlanId,
+    version: VersionName,
+    caller: Planner,
+    db: DatabaseDep,
+    body: Decision | None = None,
+) -> dict[str, Any]:
+    """Send a draft (or rejected) version for approval."""
+    return _decide("submit", plan_id, version, body, caller, db)
+
+
+@router.post("/{plan_id}/versions/{version}/approve", response_model=VersionInfo, responses=_ERRORS)
+def approve(
+    plan_id: PlanId,
+    version: VersionName,
+    caller: Approver,
+    db: DatabaseDep,
+    body: Decision | None = None,
+) -> dict[str, Any]:
+    """Approve a submitted version (never your own submission); it never changes again."""
+    return _decide("approve", plan_id, version, body, caller, db)
+
+
+@router.post("/{plan_id}/versions/{version}/reject", response_model=VersionInfo, responses=_ERRORS)
+def reject(
+    plan_id: PlanId,
+    version: VersionName,
+    caller: Approver,
+    db: DatabaseDep,
+    body: Decision | None = None,
+) -> dict[str, Any]:
+    """Send a submitted version back with a comment saying why."""
+    return _decide("reject", plan_id, version, body, caller, db)
+
+
+@router.post("/{plan_id}/versions/{version}/lock", response_model=VersionInfo, responses=_ERRORS)
+def lock(
+    plan_id: PlanId,
+    version: VersionName,
+    caller: Approver,
+    db: DatabaseDep,
+    body: Decision | None = None,
+) -> dict[str, Any]:
+    """Lock an approved version for good."""
+    return _decide("lock", plan_id, version, body, caller, db)
+
+
+@router.get("/{plan_id}/tracking", response_model=Tracking, responses=_ERRORS)
+def tracking(
+    plan_id: PlanId,
+    caller: Planner,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    version: Annotated[
+        str | None, Query(max_length=80, description="Default: the approved version.")
+    ] = None,
+    level: LevelQuery = None,
+    quarters: QuartersQuery = None,
+) -> dict[str, Any]:
+    """Actual vs plan vs forecast, the run rate projected to quarter end, early warnings."""
+    return reviews.tracking(db, plan_id, version, level, quarter_filter(quarters, settings))
+
+
+@router.get("/{plan_id}/fva", response_model=Fva, responses=_ERRORS)
+def fva(plan_id: PlanId, caller: Planner, db: DatabaseDep) -> dict[str, Any]:
+    """Forecast value added: naive vs statistical vs approved plan, per level and reason."""
+    return reviews.forecast_value_added(db, plan_id)
+
+
+@router.post("/{plan_id}/scenarios", response_model=VersionInfo, status_code=201, responses=_ERRORS)
+def apply_pricing(
+    plan_id: PlanId,
+    body: ApplyScenarioIn,
+    caller: Annotated[Caller, Depends(require_role(Role.pricing))],
+    db: DatabaseDep,
+    sales: SalesChampion,
+    pricing: PricingChampion,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """Apply a saved pricing scenario as a new version: units, revenue and margin per cell."""
+    scenario = parse_scenario(ScenarioRepository(db).get(body.scenario)["scenario"])
+    show = plans.show_plan(db, plan_id)
+    hierarchy = plans.hierarchy_for(db, plan_id)
+    effect = scenario_by_series(
+        hierarchy, sales.payload, pricing.payload, scenario, show["fiscal_start_month"]
+    )
+    return apply_scenario(db, plan_id, body.base, body.name, body.scenario, effect, caller.actor)

@@ -1,0 +1,32 @@
+"""Database fixtures: the session's trained sales champion and its quarterly cache."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.core.settings import Settings
+from engine.forecasting.quarterly import QuarterlyCache
+from engine.registry.store import ModelStore
+
+
+@dataclass(frozen=True)
+class Champion:
+    """A loaded sales champion: version, forecast set and its quarterly cache."""
+
+    version: str
+    payload: Any
+    cache: QuarterlyCache
+
+
+@pytest.fixture(scope="session")
+def sales_champion(tmp_path_factory: pytest.TempPathFactory, sales_template: Path) -> Champion:
+    """The session's demo sales champion (16 series), loaded once."""
+    home = tmp_path_factory.mktemp("champion-home")
+    shutil.copy(sales_template, home / "mlflow.db")
+    version, payload = ModelStore.from_settings(Settings(home=home)).load_champion("sales")
+    return Champion(version, payload, QuarterlyCache.build(payload))
