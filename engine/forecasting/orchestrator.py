@@ -19,7 +19,7 @@ from engine.core.panel import Panel
 from engine.core.parallel import Runner
 from engine.forecasting.backtest import Backtester
 from engine.forecasting.metrics import coverage, mase_per_series, mase_scale, smape_per_series, wape
-from engine.forecasting.paths import PathSampler, log_errors, match_means
+from engine.forecasting.paths import PathSampler, log_errors
 from engine.forecasting.reconciliation import (
     Hierarchy,
     aggregate,
@@ -148,7 +148,7 @@ def run_forecast(
     metrics, table = _metrics(
         res_b, recon_b, actual_b, scale_b, windows, panel, hierarchy, level_scores, method
     )
-    errors = log_errors(actual_b, recon_b)
+    errors = unseen_as_missing(log_errors(actual_b, recon_b), panel, windows)
     metrics.update(_coverage(errors, recon_b, actual_b, settings))
     counts = pd.Series(np.array(names)[choice_b]).value_counts()
     for name in names:
@@ -160,10 +160,9 @@ def run_forecast(
     outcome.notes = {"level_scores": level_scores, "upper_choice": np.array(list(res_u))[choice_u]}
     if horizon:
         final_all = np.concatenate([pick(res_u, choice_u, 1), pick(res_b, choice_b, 1)])
-        mean = reconcile(G[method], final_all)
-        paths = PathSampler().fit(errors).sample(mean, settings.n_paths, settings.seed)
-        paths = match_means(paths, mean * checked_bias_ratios(actual_b, recon_b)[:, None])
-        outcome.forecast_set = _forecast_set(panel, keys, mean, paths, horizon)
+        target = reconcile(G[method], final_all) * checked_bias_ratios(actual_b, recon_b)[:, None]
+        paths = PathSampler().fit(errors).sample(target, settings.n_paths, settings.seed)
+        outcome.forecast_set = _forecast_set(panel, keys, paths, horizon)
         outcome.forecast_set.info.update(
             {
                 "spec": settings.spec(),
@@ -271,10 +270,9 @@ def _coverage(
     """Coverage of intervals built from earlier windows, checked on the last window."""
     if len(errors) < 2:
         return {}
-    sampler = PathSampler().fit(errors[:-1])
-    paths = sampler.sample(recon_b[-1], 400, settings.seed + 1)
     ratio = checked_bias_ratios(actual_b[:-1], recon_b[:-1])
-    paths = match_means(paths, recon_b[-1] * ratio[:, None])
+    sampler = PathSampler().fit(errors[:-1])
+    paths = sampler.sample(recon_b[-1] * ratio[:, None], 400, settings.seed + 1)
     actual = actual_b[-1]
     out = {}
     for level, (lo, hi) in {"80": (0.10, 0.90), "95": (0.025, 0.975)}.items():
@@ -292,10 +290,21 @@ def _coverage(
     return out
 
 
-def _forecast_set(
-    panel: Panel, keys: list[str], mean: np.ndarray, paths: np.ndarray, horizon: int
-) -> ForecastSet:
-    """The payload serving answers from."""
+def unseen_as_missing(errors: np.ndarray, panel: Panel, windows: list[Window]) -> np.ndarray:
+    """Errors of series that had no history before a window's cut count as missing.
+
+    A product launched inside a window was 'forecast' from nothing; that miss says nothing about
+    how well its own history predicts it, and would blow up its intervals.
+    """
+    out = errors.copy()
+    for k, window in enumerate(windows):
+        unseen = ~np.isfinite(panel.values[:, : window.cut]).any(axis=1)
+        out[k, unseen] = np.nan
+    return out
+
+
+def _forecast_set(panel: Panel, keys: list[str], paths: np.ndarray, horizon: int) -> ForecastSet:
+    """The payload serving answers from; the mean is the paths' mean, so bands hold it."""
     last = panel.dates[-1]
     recent = panel.dates > last - pd.Timedelta(days=ACTUALS_DAYS)
     return ForecastSet(
@@ -303,7 +312,7 @@ def _forecast_set(
         keys=keys,
         freq=panel.freq,
         dates=future_dates(last, horizon, panel.freq),
-        mean=mean,
+        mean=paths.mean(axis=1, dtype=np.float64),
         paths=paths,
         actual_dates=panel.dates[recent],
         actuals=panel.values[:, recent],
@@ -312,20 +321,27 @@ def _forecast_set(
     )
 
 
+def one_step_errors(panel: Panel) -> np.ndarray:
+    """Period-to-period log1p changes as (changes x series x 1) errors of a naive forecast."""
+    changes = log_errors(panel.values[:, 1:], panel.values[:, :-1])
+    return changes.T[:, :, None]
+
+
 def _too_short(panel: Panel, settings: ForecastSettings, horizon: int, keys: list[str]) -> Outcome:
-    """History too short for any backtest window: seasonal naive with its own intervals."""
+    """History too short for any backtest window: seasonal naive, intervals from its changes.
+
+    The spread comes from the series' own period-to-period changes (pooled across series, or a
+    wide prior when there is only one period) and grows like a random walk over the horizon.
+    """
     log.warning("history of %d periods is too short to backtest: seasonal naive", panel.n_periods)
     choice = panel.index[keys].copy()
     choice["model"] = "seasonal_naive"
     outcome = Outcome({}, pd.DataFrame(), choice, "bottom_up", [])
     if horizon:
-        model = SeasonalNaive().fit(panel)
+        point = SeasonalNaive().fit(panel).predict(horizon)
+        sampler = PathSampler().fit(one_step_errors(panel))
         fs = _forecast_set(
-            panel,
-            keys,
-            model.predict(horizon),
-            model.sample_paths(horizon, settings.n_paths),
-            horizon,
+            panel, keys, sampler.sample(point, settings.n_paths, settings.seed), horizon
         )
         fs.info.update({"spec": settings.spec(), "reconciliation": "bottom_up", "selected": choice})
         outcome.forecast_set = fs

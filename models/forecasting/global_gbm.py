@@ -9,7 +9,8 @@ level and promotions are off.
 
 from __future__ import annotations
 
-from typing import Literal
+import logging
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,8 @@ from sklearn.base import BaseEstimator
 from engine.core.calendar import future_dates
 from engine.core.panel import Panel, fill_exog, hold_last, is_promo
 from models.forecasting.catalog import register
+
+log = logging.getLogger("lodestar.models.forecasting")
 
 DEFAULT_LAGS = {
     "D": (1, 2, 3, 4, 5, 6, 7, 14, 28),
@@ -63,8 +66,6 @@ class GlobalGBM(BaseEstimator):
         self.random_state = random_state
 
     def fit(self, panel: Panel) -> GlobalGBM:
-        import lightgbm as lgb
-
         family = panel.freq[0]
         self.lags_ = tuple(self.lags or DEFAULT_LAGS[family])
         self.windows_ = DEFAULT_WINDOWS[family]
@@ -93,13 +94,27 @@ class GlobalGBM(BaseEstimator):
             feats = self._features(norm, t, calendar[t], {k: v[:, t] for k, v in drivers.items()})
             rows.append(feats[keep])
             targets.append(target[keep])
-        x = np.vstack(rows)
-        y = np.concatenate(targets)
+        self.model_ = None
+        if sum(len(r) for r in rows) >= 2:
+            self.model_ = self._fit_model(np.vstack(rows), np.concatenate(targets))
+        else:
+            log.warning("GlobalGBM: fewer than 2 values to learn from: recent levels carried")
+        keep_cols = max(max(self.lags_), max(self.windows_)) + 1
+        self.history_ = norm[:, -keep_cols:]
+        self.last_date_ = panel.dates[-1]
+        self.freq_ = panel.freq
+        self.n_series_ = panel.n_series
+        return self
+
+    def _fit_model(self, x: np.ndarray, y: np.ndarray) -> Any:
+        """The LightGBM regressor on the stacked feature rows."""
+        import lightgbm as lgb
+
         n_keys = self.key_codes_.shape[1]
         categorical: list[int] | Literal["auto"] = (
             list(range(x.shape[1] - n_keys, x.shape[1])) if n_keys else "auto"
         )
-        self.model_ = lgb.LGBMRegressor(
+        return lgb.LGBMRegressor(
             objective=self.objective,
             alpha=self.alpha,
             n_estimators=self.n_estimators,
@@ -115,12 +130,6 @@ class GlobalGBM(BaseEstimator):
             force_row_wise=True,
             verbose=-1,
         ).fit(x, y, categorical_feature=categorical)
-        keep_cols = max(max(self.lags_), max(self.windows_)) + 1
-        self.history_ = norm[:, -keep_cols:]
-        self.last_date_ = panel.dates[-1]
-        self.freq_ = panel.freq
-        self.n_series_ = panel.n_series
-        return self
 
     def predict(self, horizon: int, future_exog: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Recursive point forecasts, series x horizon, using planned drivers when given."""
@@ -137,7 +146,7 @@ class GlobalGBM(BaseEstimator):
         for s in range(horizon):
             t = n_hist + s
             feats = self._features(norm, t, calendar[s], {k: v[:, s] for k, v in drivers.items()})
-            norm[:, t] = self.model_.predict(feats)
+            norm[:, t] = self.model_.predict(feats) if self.model_ is not None else 0.0
         out = np.expm1(norm[:, n_hist:] + self.level_[:, None])
         return np.clip(np.nan_to_num(out, nan=0.0, posinf=0.0), 0.0, None)
 
