@@ -15,7 +15,7 @@ import pandas as pd
 
 from engine.core.calendar import future_dates
 from engine.core.calendar import season_length as season_length_for
-from engine.core.panel import Panel
+from engine.core.panel import Panel, align_ends
 from engine.core.parallel import Runner
 from engine.forecasting.backtest import Backtester
 from engine.forecasting.metrics import coverage, mase_per_series, mase_scale, smape_per_series, wape
@@ -101,13 +101,22 @@ def run_forecast(
     backtester: Backtester | None = None,
     keys: list[str] | None = None,
 ) -> Outcome:
-    """Backtest, select, reconcile and (horizon > 0) fit the final forecast set."""
+    """Backtest, select, reconcile and (horizon > 0) fit the final forecast set.
+
+    Every series is backtested and forecast from its own last period (`align_ends`): one that
+    stopped before the others is forecast from where it stopped through `horizon` periods after
+    the panel's end, and named in the notes when it stopped more than a season earlier.
+    """
     runner = runner or Runner()
     backtester = backtester or Backtester(runner, settings.known_drivers)
     keys = keys or [c for c in panel.index.columns if c != "category"]
+    on_calendar, panel = panel, align_ends(panel)
+    gaps = np.asarray(panel.shift, dtype=int)
+    final_horizon = horizon + int(gaps.max()) if horizon else 0
+    stopped = stopped_early(on_calendar, keys, gaps)
     windows = make_windows(panel.n_periods, panel.freq, settings.n_windows, settings.window_horizon)
     if not windows:
-        return _too_short(panel, settings, horizon, keys)
+        return _too_short(on_calendar, panel, settings, horizon, keys, stopped)
     specs = candidate_specs(settings.selection)
     names = list(specs) if "ensemble" in specs else [n for n in specs if n != "ensemble"]
     m = season_length_for(panel.freq)
@@ -118,7 +127,7 @@ def run_forecast(
     scale_b = mase_scale(panel.values[:, : windows[0].cut], m)
     scale_u = mase_scale(upper.values[:, : windows[0].cut], m)
 
-    res_b = backtester.run("bottom", panel, specs, windows, horizon)
+    res_b = backtester.run("bottom", panel, specs, windows, final_horizon)
     res_b = {n: res_b[n] for n in names}
     choice_b, scores_b = select_per_series({n: r[0] for n, r in res_b.items()}, actual_b, scale_b)
     sel_b = pick(res_b, choice_b, 0)
@@ -126,7 +135,7 @@ def run_forecast(
     upper_specs = {**upper_specs}
     if "ensemble" in upper_specs and len(ensemble_members(upper_specs)) < 2:
         upper_specs.pop("ensemble")
-    res_u = backtester.run("upper", upper, upper_specs, windows, horizon)
+    res_u = backtester.run("upper", upper, upper_specs, windows, final_horizon)
     choice_u, _ = select_per_series({n: r[0] for n, r in res_u.items()}, actual_u, scale_u)
     sel_u = pick(res_u, choice_u, 0)
 
@@ -157,12 +166,16 @@ def run_forecast(
     choice["model"] = np.array(names)[choice_b]
     choice["backtest_mase"] = scores_b[np.arange(panel.n_series), choice_b]
     outcome = Outcome(metrics, table, choice, method, windows)
-    outcome.notes = {"level_scores": level_scores, "upper_choice": np.array(list(res_u))[choice_u]}
+    outcome.notes = {
+        "level_scores": level_scores,
+        "upper_choice": np.array(list(res_u))[choice_u],
+        "stopped_early": stopped,
+    }
     if horizon:
         final_all = np.concatenate([pick(res_u, choice_u, 1), pick(res_b, choice_b, 1)])
         target = reconcile(G[method], final_all) * checked_bias_ratios(actual_b, recon_b)[:, None]
         paths = PathSampler().fit(errors).sample(target, settings.n_paths, settings.seed)
-        outcome.forecast_set = _forecast_set(panel, keys, paths, horizon)
+        outcome.forecast_set = _forecast_set(on_calendar, gaps, keys, paths, horizon, stopped)
         outcome.forecast_set.info.update(
             {
                 "spec": settings.spec(),
@@ -303,21 +316,57 @@ def unseen_as_missing(errors: np.ndarray, panel: Panel, windows: list[Window]) -
     return out
 
 
-def _forecast_set(panel: Panel, keys: list[str], paths: np.ndarray, horizon: int) -> ForecastSet:
-    """The payload serving answers from; the mean is the paths' mean, so bands hold it."""
-    last = panel.dates[-1]
+def stopped_early(panel: Panel, keys: list[str], gaps: np.ndarray) -> pd.DataFrame:
+    """Series whose last value is more than a season before the panel's end, by name."""
+    late = np.flatnonzero(gaps > season_length_for(panel.freq))
+    table = panel.index.iloc[late][keys].reset_index(drop=True)
+    table["last_date"] = [panel.dates[-1 - int(g)].date().isoformat() for g in gaps[late]]
+    table["periods_before_end"] = gaps[late].astype(int)
+    return table
+
+
+def _forecast_set(
+    panel: Panel,
+    gaps: np.ndarray,
+    keys: list[str],
+    paths: np.ndarray,
+    horizon: int,
+    stopped: pd.DataFrame,
+) -> ForecastSet:
+    """The payload serving answers from, on one date grid for every series.
+
+    `paths` run from each series' own last period (series x paths x horizon + max gap). On the
+    grid, series i's forecast begins at column `start[i]` (0 for series that reach the panel's
+    end) and runs to `horizon` periods after the panel's end; before that it has actuals. The
+    mean is the paths' mean, so bands hold it.
+    """
+    most = int(gaps.max()) if gaps.size else 0
+    start = most - gaps
+    for shift in np.unique(start[start > 0]):
+        rows = np.flatnonzero(start == shift)
+        own = paths[rows]
+        paths[rows, :, shift:] = own[:, :, : paths.shape[2] - shift]
+        paths[rows, :, :shift] = 0.0
+    last = panel.dates[-1 - most]  # the last period of the series that stopped first
     recent = panel.dates > last - pd.Timedelta(days=ACTUALS_DAYS)
+    info: dict[str, Any] = {
+        "history_start": str(panel.dates[0].date()),
+        "history_end": str(panel.dates[-1].date()),
+    }
+    if len(stopped):
+        info["stopped_early"] = stopped.to_dict("records")
     return ForecastSet(
         index=panel.index,
         keys=keys,
         freq=panel.freq,
-        dates=future_dates(last, horizon, panel.freq),
+        dates=future_dates(last, horizon + most, panel.freq),
         mean=paths.mean(axis=1, dtype=np.float64),
         paths=paths,
         actual_dates=panel.dates[recent],
         actuals=panel.values[:, recent],
         model_name="selected_per_series",
-        info={"history_start": str(panel.dates[0].date()), "history_end": str(last.date())},
+        info=info,
+        start=start if most else None,
     )
 
 
@@ -327,7 +376,14 @@ def one_step_errors(panel: Panel) -> np.ndarray:
     return changes.T[:, :, None]
 
 
-def _too_short(panel: Panel, settings: ForecastSettings, horizon: int, keys: list[str]) -> Outcome:
+def _too_short(
+    on_calendar: Panel,
+    panel: Panel,
+    settings: ForecastSettings,
+    horizon: int,
+    keys: list[str],
+    stopped: pd.DataFrame,
+) -> Outcome:
     """History too short for any backtest window: seasonal naive, intervals from its changes.
 
     The spread comes from the series' own period-to-period changes (pooled across series, or a
@@ -336,13 +392,15 @@ def _too_short(panel: Panel, settings: ForecastSettings, horizon: int, keys: lis
     log.warning("history of %d periods is too short to backtest: seasonal naive", panel.n_periods)
     choice = panel.index[keys].copy()
     choice["model"] = "seasonal_naive"
+    gaps = np.asarray(panel.shift, dtype=int)
     outcome = Outcome({}, pd.DataFrame(), choice, "bottom_up", [])
+    outcome.notes = {"stopped_early": stopped}
     if horizon:
-        point = SeasonalNaive().fit(panel).predict(horizon)
-        sampler = PathSampler().fit(one_step_errors(panel))
-        fs = _forecast_set(
-            panel, keys, sampler.sample(point, settings.n_paths, settings.seed), horizon
+        point = SeasonalNaive().fit(panel).predict(horizon + int(gaps.max()))
+        paths = (
+            PathSampler().fit(one_step_errors(panel)).sample(point, settings.n_paths, settings.seed)
         )
+        fs = _forecast_set(on_calendar, gaps, keys, paths, horizon, stopped)
         fs.info.update({"spec": settings.spec(), "reconciliation": "bottom_up", "selected": choice})
         outcome.forecast_set = fs
     return outcome

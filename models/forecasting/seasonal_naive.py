@@ -8,11 +8,14 @@ from sklearn.base import BaseEstimator
 from engine.core.calendar import season_length as season_length_for
 from engine.core.panel import Panel
 from models.forecasting.catalog import register
-from models.forecasting.local import clean_series, trailing_gap
+from models.forecasting.local import clean_series
 
 
 class SeasonalNaive(BaseEstimator):
-    """Repeat the last full season (the last value when there is less than a season)."""
+    """Repeat the last full season (the last value when there is less than a season).
+
+    Forecasts start after each series' own last value, whenever that was.
+    """
 
     def __init__(self, season_length: int | None = None) -> None:
         self.season_length = season_length
@@ -24,15 +27,13 @@ class SeasonalNaive(BaseEstimator):
         m = self._period(panel)
         n_series = panel.n_series
         last = np.zeros((n_series, m))
-        gap = np.zeros(n_series, dtype=int)
         for i, row in enumerate(panel.values):
             y = clean_series(row)
-            gap[i] = trailing_gap(row)
             k = m if len(y) >= m else 1
             if len(y) == 0:
                 continue
             season = y[len(y) - k :]
-            last[i] = season[(np.arange(m) + gap[i]) % k]
+            last[i] = season[np.arange(m) % k]
         self.season_length_ = m
         self.last_season_ = last
         self.n_series_ = n_series
