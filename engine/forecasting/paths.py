@@ -99,22 +99,24 @@ class PathSampler:
         """
         target = np.clip(np.nan_to_num(np.asarray(target, dtype=float)), 0.0, None)
         n, horizon = target.shape
-        ranks = self._ranks(n, horizon, n_paths, seed)
+        order = self._order(n, horizon, n_paths, seed)
         z = ndtri((np.arange(n_paths) + 0.5) / n_paths)
         sigma = capped_sigma(target, self.step_sigma(n, horizon), n_paths)
         level = solve_level(z, target.ravel(), sigma.ravel()).reshape(n, horizon)
         paths = np.empty((n, n_paths, horizon), dtype=np.float32)
+        step_paths = np.empty((n, n_paths), dtype=np.float32)
         for step in range(horizon):
-            grid = grid_values(level[:, step], sigma[:, step], z)  # sorted, per series
-            paths[:, :, step] = np.take_along_axis(grid, ranks[:, :, step], axis=1)
+            grid = grid_values(level[:, step], sigma[:, step], z)  # ascending, per series
+            np.put_along_axis(step_paths, order[:, step], grid.astype(np.float32), axis=1)
+            paths[:, :, step] = step_paths
         return paths
 
-    def _ranks(self, n: int, horizon: int, n_paths: int, seed: int) -> np.ndarray:
-        """Rank of every path per series and step, from resampled error trajectories."""
+    def _order(self, n: int, horizon: int, n_paths: int, seed: int) -> np.ndarray:
+        """Paths from lowest to highest (series x horizon x paths), from resampled trajectories."""
         rng = np.random.default_rng(seed)
         n_windows, n_donors, steps = self.pool_.shape
         blocks = -(-horizon // steps)
-        dev = np.empty((n, n_paths, blocks * steps))
+        dev = np.empty((n, blocks * steps, n_paths), dtype=np.float32)  # only ranks matter
         for b in range(blocks):
             window = rng.integers(0, n_windows, n_paths)
             donor = rng.integers(0, n_donors, (n, n_paths))
@@ -125,11 +127,8 @@ class PathSampler:
             common = rng.standard_normal((n, n_paths, 1))
             own = rng.standard_normal((n, n_paths, steps))
             traj = traj + self.bandwidth_ * np.sqrt(0.5) * (common + own)
-            dev[:, :, b * steps : (b + 1) * steps] = traj
-        order = np.argsort(dev[:, :, :horizon], axis=1, kind="stable")
-        ranks = np.empty_like(order)
-        np.put_along_axis(ranks, order, np.arange(n_paths)[None, :, None], axis=1)
-        return ranks
+            dev[:, b * steps : (b + 1) * steps, :] = traj.transpose(0, 2, 1)
+        return np.argsort(dev[:, :horizon], axis=2)
 
 
 def _step_profile(standardized: np.ndarray) -> np.ndarray:
