@@ -23,10 +23,10 @@ TINY_DEMO = {"n_regions": 1, "stores_per_region": 2, "n_products": 3, "n_weeks":
 def test_item10_fast_retrain_over_http_after_a_standard_champion(
     tmp_path: Path, _store_template: Path
 ) -> None:
-    sales = write_demo_data(tmp_path / "demo", seed=3, **TINY_DEMO)["sales"]
     home = tmp_path / "home"
     home.mkdir()
     shutil.copy(_store_template, home / "mlflow.db")
+    sales = write_demo_data(home / "demo", seed=3, **TINY_DEMO)["sales"]  # a default data root
     settings = Settings(home=home, api_keys=keys_setting(), auth_enabled=True, refresh_seconds=0.2)
     store = ModelStore.from_settings(settings)
     assert train_forecast(store, sales, selection="standard").version == "1"
