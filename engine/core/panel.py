@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,8 @@ class Panel:
 
     Series that start later or end earlier are NaN outside their own span. `exog` holds the
     optional drivers on the same grid (price, promotions, competitor prices), series x dates.
+    `shift` is set on a panel made by `align_ends`: series i was moved `shift[i]` periods later,
+    so its value at column t belongs to the period dates[t - shift[i]].
     """
 
     index: pd.DataFrame  # one row per series: key columns (and category when known)
@@ -24,6 +26,7 @@ class Panel:
     values: np.ndarray
     freq: str
     exog: dict[str, np.ndarray] = field(default_factory=dict)
+    shift: np.ndarray | None = None
 
     @property
     def n_series(self) -> int:
@@ -42,6 +45,7 @@ class Panel:
             self.values[rows],
             self.freq,
             {k: v[rows] for k, v in self.exog.items()},
+            None if self.shift is None else self.shift[rows],
         )
 
     def head(self, periods: int) -> Panel:
@@ -52,11 +56,40 @@ class Panel:
             self.values[:, :periods],
             self.freq,
             {k: v[:, :periods] for k, v in self.exog.items()},
+            self.shift,
         )
 
     def exog_slice(self, start: int, stop: int) -> dict[str, np.ndarray]:
         """Drivers for periods start..stop-1 (the 'planned future' in a backtest)."""
         return {k: v[:, start:stop] for k, v in self.exog.items()}
+
+
+def trailing_gaps(values: np.ndarray) -> np.ndarray:
+    """Per series, the periods between its last value and the end of the grid."""
+    seen = np.isfinite(values)
+    last = values.shape[1] - 1 - np.argmax(seen[:, ::-1], axis=1)
+    return np.where(seen.any(axis=1), values.shape[1] - 1 - last, 0)
+
+
+def align_ends(panel: Panel) -> Panel:
+    """Every series moved later so its last value sits in the grid's last column.
+
+    A series that stopped before the others is then forecast, backtested and scored from its
+    own last period; `shift` records the move so dates can be put back.
+    """
+    gaps = trailing_gaps(panel.values) + (0 if panel.shift is None else panel.shift)
+    moved = trailing_gaps(panel.values)
+    if not moved.any():
+        return panel if panel.shift is not None else replace(panel, shift=gaps)
+
+    def move(values: np.ndarray) -> np.ndarray:
+        out = np.full(values.shape, np.nan)
+        for i, gap in enumerate(moved):
+            out[i, gap:] = values[i, : values.shape[1] - gap]
+        return out
+
+    exog = {k: move(v) for k, v in panel.exog.items()}
+    return Panel(panel.index, panel.dates, move(panel.values), panel.freq, exog, gaps)
 
 
 def regular_grid(start: pd.Timestamp, end: pd.Timestamp, freq: str) -> pd.DatetimeIndex:

@@ -15,11 +15,11 @@ import pandas as pd
 
 from engine.core.calendar import future_dates
 from engine.core.calendar import season_length as season_length_for
-from engine.core.panel import Panel
+from engine.core.panel import Panel, align_ends
 from engine.core.parallel import Runner
 from engine.forecasting.backtest import Backtester
 from engine.forecasting.metrics import coverage, mase_per_series, mase_scale, smape_per_series, wape
-from engine.forecasting.paths import PathSampler, log_errors, match_means
+from engine.forecasting.paths import PathSampler, log_errors
 from engine.forecasting.reconciliation import (
     Hierarchy,
     aggregate,
@@ -101,13 +101,22 @@ def run_forecast(
     backtester: Backtester | None = None,
     keys: list[str] | None = None,
 ) -> Outcome:
-    """Backtest, select, reconcile and (horizon > 0) fit the final forecast set."""
+    """Backtest, select, reconcile and (horizon > 0) fit the final forecast set.
+
+    Every series is backtested and forecast from its own last period (`align_ends`): one that
+    stopped before the others is forecast from where it stopped through `horizon` periods after
+    the panel's end, and named in the notes when it stopped more than a season earlier.
+    """
     runner = runner or Runner()
     backtester = backtester or Backtester(runner, settings.known_drivers)
     keys = keys or [c for c in panel.index.columns if c != "category"]
+    on_calendar, panel = panel, align_ends(panel)
+    gaps = np.asarray(panel.shift, dtype=int)
+    final_horizon = horizon + int(gaps.max()) if horizon else 0
+    stopped = stopped_early(on_calendar, keys, gaps)
     windows = make_windows(panel.n_periods, panel.freq, settings.n_windows, settings.window_horizon)
     if not windows:
-        return _too_short(panel, settings, horizon, keys)
+        return _too_short(on_calendar, panel, settings, horizon, keys, stopped)
     specs = candidate_specs(settings.selection)
     names = list(specs) if "ensemble" in specs else [n for n in specs if n != "ensemble"]
     m = season_length_for(panel.freq)
@@ -118,7 +127,7 @@ def run_forecast(
     scale_b = mase_scale(panel.values[:, : windows[0].cut], m)
     scale_u = mase_scale(upper.values[:, : windows[0].cut], m)
 
-    res_b = backtester.run("bottom", panel, specs, windows, horizon)
+    res_b = backtester.run("bottom", panel, specs, windows, final_horizon)
     res_b = {n: res_b[n] for n in names}
     choice_b, scores_b = select_per_series({n: r[0] for n, r in res_b.items()}, actual_b, scale_b)
     sel_b = pick(res_b, choice_b, 0)
@@ -126,7 +135,7 @@ def run_forecast(
     upper_specs = {**upper_specs}
     if "ensemble" in upper_specs and len(ensemble_members(upper_specs)) < 2:
         upper_specs.pop("ensemble")
-    res_u = backtester.run("upper", upper, upper_specs, windows, horizon)
+    res_u = backtester.run("upper", upper, upper_specs, windows, final_horizon)
     choice_u, _ = select_per_series({n: r[0] for n, r in res_u.items()}, actual_u, scale_u)
     sel_u = pick(res_u, choice_u, 0)
 
@@ -148,7 +157,7 @@ def run_forecast(
     metrics, table = _metrics(
         res_b, recon_b, actual_b, scale_b, windows, panel, hierarchy, level_scores, method
     )
-    errors = log_errors(actual_b, recon_b)
+    errors = unseen_as_missing(log_errors(actual_b, recon_b), panel, windows)
     metrics.update(_coverage(errors, recon_b, actual_b, settings))
     counts = pd.Series(np.array(names)[choice_b]).value_counts()
     for name in names:
@@ -157,13 +166,16 @@ def run_forecast(
     choice["model"] = np.array(names)[choice_b]
     choice["backtest_mase"] = scores_b[np.arange(panel.n_series), choice_b]
     outcome = Outcome(metrics, table, choice, method, windows)
-    outcome.notes = {"level_scores": level_scores, "upper_choice": np.array(list(res_u))[choice_u]}
+    outcome.notes = {
+        "level_scores": level_scores,
+        "upper_choice": np.array(list(res_u))[choice_u],
+        "stopped_early": stopped,
+    }
     if horizon:
         final_all = np.concatenate([pick(res_u, choice_u, 1), pick(res_b, choice_b, 1)])
-        mean = reconcile(G[method], final_all)
-        paths = PathSampler().fit(errors).sample(mean, settings.n_paths, settings.seed)
-        paths = match_means(paths, mean * checked_bias_ratios(actual_b, recon_b)[:, None])
-        outcome.forecast_set = _forecast_set(panel, keys, mean, paths, horizon)
+        target = reconcile(G[method], final_all) * checked_bias_ratios(actual_b, recon_b)[:, None]
+        paths = PathSampler().fit(errors).sample(target, settings.n_paths, settings.seed)
+        outcome.forecast_set = _forecast_set(on_calendar, gaps, keys, paths, horizon, stopped)
         outcome.forecast_set.info.update(
             {
                 "spec": settings.spec(),
@@ -271,10 +283,9 @@ def _coverage(
     """Coverage of intervals built from earlier windows, checked on the last window."""
     if len(errors) < 2:
         return {}
-    sampler = PathSampler().fit(errors[:-1])
-    paths = sampler.sample(recon_b[-1], 400, settings.seed + 1)
     ratio = checked_bias_ratios(actual_b[:-1], recon_b[:-1])
-    paths = match_means(paths, recon_b[-1] * ratio[:, None])
+    sampler = PathSampler().fit(errors[:-1])
+    paths = sampler.sample(recon_b[-1] * ratio[:, None], 400, settings.seed + 1)
     actual = actual_b[-1]
     out = {}
     for level, (lo, hi) in {"80": (0.10, 0.90), "95": (0.025, 0.975)}.items():
@@ -292,41 +303,104 @@ def _coverage(
     return out
 
 
+def unseen_as_missing(errors: np.ndarray, panel: Panel, windows: list[Window]) -> np.ndarray:
+    """Errors of series that had no history before a window's cut count as missing.
+
+    A product launched inside a window was 'forecast' from nothing; that miss says nothing about
+    how well its own history predicts it, and would blow up its intervals.
+    """
+    out = errors.copy()
+    for k, window in enumerate(windows):
+        unseen = ~np.isfinite(panel.values[:, : window.cut]).any(axis=1)
+        out[k, unseen] = np.nan
+    return out
+
+
+def stopped_early(panel: Panel, keys: list[str], gaps: np.ndarray) -> pd.DataFrame:
+    """Series whose last value is more than a season before the panel's end, by name."""
+    late = np.flatnonzero(gaps > season_length_for(panel.freq))
+    table = panel.index.iloc[late][keys].reset_index(drop=True)
+    table["last_date"] = [panel.dates[-1 - int(g)].date().isoformat() for g in gaps[late]]
+    table["periods_before_end"] = gaps[late].astype(int)
+    return table
+
+
 def _forecast_set(
-    panel: Panel, keys: list[str], mean: np.ndarray, paths: np.ndarray, horizon: int
+    panel: Panel,
+    gaps: np.ndarray,
+    keys: list[str],
+    paths: np.ndarray,
+    horizon: int,
+    stopped: pd.DataFrame,
 ) -> ForecastSet:
-    """The payload serving answers from."""
-    last = panel.dates[-1]
+    """The payload serving answers from, on one date grid for every series.
+
+    `paths` run from each series' own last period (series x paths x horizon + max gap). On the
+    grid, series i's forecast begins at column `start[i]` (0 for series that reach the panel's
+    end) and runs to `horizon` periods after the panel's end; before that it has actuals. The
+    mean is the paths' mean, so bands hold it.
+    """
+    most = int(gaps.max()) if gaps.size else 0
+    start = most - gaps
+    for shift in np.unique(start[start > 0]):
+        rows = np.flatnonzero(start == shift)
+        own = paths[rows]
+        paths[rows, :, shift:] = own[:, :, : paths.shape[2] - shift]
+        paths[rows, :, :shift] = 0.0
+    last = panel.dates[-1 - most]  # the last period of the series that stopped first
     recent = panel.dates > last - pd.Timedelta(days=ACTUALS_DAYS)
+    info: dict[str, Any] = {
+        "history_start": str(panel.dates[0].date()),
+        "history_end": str(panel.dates[-1].date()),
+    }
+    if len(stopped):
+        info["stopped_early"] = stopped.to_dict("records")
     return ForecastSet(
         index=panel.index,
         keys=keys,
         freq=panel.freq,
-        dates=future_dates(last, horizon, panel.freq),
-        mean=mean,
+        dates=future_dates(last, horizon + most, panel.freq),
+        mean=paths.mean(axis=1, dtype=np.float64),
         paths=paths,
         actual_dates=panel.dates[recent],
         actuals=panel.values[:, recent],
         model_name="selected_per_series",
-        info={"history_start": str(panel.dates[0].date()), "history_end": str(last.date())},
+        info=info,
+        start=start if most else None,
     )
 
 
-def _too_short(panel: Panel, settings: ForecastSettings, horizon: int, keys: list[str]) -> Outcome:
-    """History too short for any backtest window: seasonal naive with its own intervals."""
+def one_step_errors(panel: Panel) -> np.ndarray:
+    """Period-to-period log1p changes as (changes x series x 1) errors of a naive forecast."""
+    changes = log_errors(panel.values[:, 1:], panel.values[:, :-1])
+    return changes.T[:, :, None]
+
+
+def _too_short(
+    on_calendar: Panel,
+    panel: Panel,
+    settings: ForecastSettings,
+    horizon: int,
+    keys: list[str],
+    stopped: pd.DataFrame,
+) -> Outcome:
+    """History too short for any backtest window: seasonal naive, intervals from its changes.
+
+    The spread comes from the series' own period-to-period changes (pooled across series, or a
+    wide prior when there is only one period) and grows like a random walk over the horizon.
+    """
     log.warning("history of %d periods is too short to backtest: seasonal naive", panel.n_periods)
     choice = panel.index[keys].copy()
     choice["model"] = "seasonal_naive"
+    gaps = np.asarray(panel.shift, dtype=int)
     outcome = Outcome({}, pd.DataFrame(), choice, "bottom_up", [])
+    outcome.notes = {"stopped_early": stopped}
     if horizon:
-        model = SeasonalNaive().fit(panel)
-        fs = _forecast_set(
-            panel,
-            keys,
-            model.predict(horizon),
-            model.sample_paths(horizon, settings.n_paths),
-            horizon,
+        point = SeasonalNaive().fit(panel).predict(horizon + int(gaps.max()))
+        paths = (
+            PathSampler().fit(one_step_errors(panel)).sample(point, settings.n_paths, settings.seed)
         )
+        fs = _forecast_set(on_calendar, gaps, keys, paths, horizon, stopped)
         fs.info.update({"spec": settings.spec(), "reconciliation": "bottom_up", "selected": choice})
         outcome.forecast_set = fs
     return outcome

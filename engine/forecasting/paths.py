@@ -4,19 +4,44 @@ Errors are taken on the log1p scale from rolling-origin backtests (actual vs for
 series and step), so a whole error trajectory across the horizon is kept together: that carries
 the autocorrelation of real forecast errors into quarter totals. Each path draws one backtest
 window for all series (shared shocks make totals co-move the way they did) and, per series, a
-donor series' trajectory rescaled to the series' own error size.
+donor series' trajectory. Those draws decide only the *ranks* of the paths at every step (which
+path is high, which low, jointly over steps and series); the values at a step are a fixed
+log-scale spread around a level chosen so the paths' mean is the target forecast.
+
+That construction gives every series and step the invariants a planner relies on: paths are
+non-negative, their mean is exactly the target, lo_95 <= lo_80 <= mean <= hi_80 <= hi_95, and the
+log-scale spread never shrinks from one step to the next, so a band never narrows while the
+forecast holds or rises. (When the forecast itself falls, as in a seasonal trough, the band
+narrows with it: errors are multiplicative. Forcing absolute widths up there would mean raising
+the forecast.) Each mean level has a largest useful spread: beyond it, more spread would only pile
+paths at zero, narrowing the bands and pushing the 90th percentile below the mean.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+from scipy.special import ndtri
+from sklearn.isotonic import isotonic_regression
+
+from engine.core.intervals import BANDS
 
 SHRINK_POINTS = 10.0
 MAX_STANDARDIZED = 3.5
-"""Standardized errors are winsorized here: one wild backtest miss must not make path means
-explode after exponentiation."""
+"""Standardized errors are winsorized here before they set a series' error size."""
 MAX_LOG_DEVIATION = 3.0
-"""No path strays further than a factor of e**3 (about 20x) from the point forecast."""
+"""No path strays further than a factor of e**3 (about 20x) from the paths' level."""
+PRIOR_SIGMA = 0.5
+"""Log-scale error size when no backtest error was ever observed (too little history)."""
+MAX_SIGMA = 1.7
+"""Log-scale spreads are searched up to here for their caps; none can exceed about 1.55, where
+the 95% band reaches the MAX_LOG_DEVIATION limit and more spread would only narrow it."""
+CAP_LEVELS = (1e-4, 1e3)
+"""Mean levels spanned by the spread caps; tinier means get no spread at all, and above the top
+the cap no longer changes (zero is too far away to matter)."""
+_QUANTILES = np.array(list(BANDS.values()))  # lo_95, lo_80, hi_80, hi_95
+_TOLERANCE = 1e-9
 
 
 def log_errors(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
@@ -25,48 +50,183 @@ def log_errors(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
 
 
 class PathSampler:
-    """Fit on errors (windows x series x steps); sample paths around any point forecast."""
+    """Fit on errors (windows x series x steps); sample paths around any target mean."""
 
     def __init__(self, shrink_points: float = SHRINK_POINTS) -> None:
         self.shrink_points = shrink_points
 
     def fit(self, errors: np.ndarray) -> PathSampler:
         errors = np.asarray(errors, dtype=float)
+        if errors.ndim != 3 or errors.shape[2] == 0:
+            raise ValueError("errors must be windows x series x steps with at least one step")
+        if errors.shape[0] == 0:
+            errors = np.full((1, *errors.shape[1:]), np.nan)
         count = np.sum(np.isfinite(errors), axis=(0, 2))
         sq = np.nansum(errors**2, axis=(0, 2))
         own = np.where(count > 0, sq / np.maximum(count, 1), np.nan)
-        pooled = float(np.nanmedian(own)) if np.isfinite(own).any() else 0.1
+        pooled = float(np.nanmedian(own)) if np.isfinite(own).any() else PRIOR_SIGMA**2
         own = np.nan_to_num(own, nan=pooled)
         k = self.shrink_points
         sigma = np.sqrt((count * own + k * pooled) / (count + k))
         self.sigma_ = np.maximum(sigma, 1e-6)
-        pool = np.nan_to_num(errors / self.sigma_[None, :, None], nan=0.0)
-        self.pool_ = np.clip(pool, -MAX_STANDARDIZED, MAX_STANDARDIZED)
+        standardized = np.clip(
+            errors / self.sigma_[None, :, None], -MAX_STANDARDIZED, MAX_STANDARDIZED
+        )
+        self.pool_ = standardized  # NaN where no actual: filled with fresh noise when sampled
+        self.profile_ = _step_profile(standardized)
         n_traj = max(1, int(np.isfinite(errors).any(axis=2).sum()))
-        spread = float(np.std(self.pool_)) or 1.0
-        self.bandwidth_ = 1.06 * spread * n_traj ** (-0.2)
+        spread = float(np.nanstd(standardized)) if np.isfinite(standardized).any() else 1.0
+        self.bandwidth_ = 1.06 * (spread or 1.0) * n_traj ** (-0.2)
         return self
 
-    def sample(self, mean: np.ndarray, n_paths: int, seed: int = 0) -> np.ndarray:
-        """Paths (series x paths x horizon), float32, non-negative."""
+    def step_sigma(self, n_series: int, horizon: int) -> np.ndarray:
+        """Log-scale spread per series and step (series x horizon), non-decreasing in the step.
+
+        Within the backtest horizon it follows the errors' own growth; beyond it, it grows like
+        a random walk (square root of the number of backtest horizons covered).
+        """
+        steps = len(self.profile_)
+        k = np.arange(horizon)
+        growth = np.where(k < steps, 1.0, np.sqrt((k + 1) / steps))
+        profile = self.profile_[np.minimum(k, steps - 1)] * growth
+        return self.sigma_[:n_series, None] * profile[None, :]
+
+    def sample(self, target: np.ndarray, n_paths: int, seed: int = 0) -> np.ndarray:
+        """Paths (series x paths x horizon), float32, obeying the band invariants above.
+
+        `target` (series x horizon) is the mean the paths should have: the point forecast after
+        any bias correction. It is met exactly unless a band would otherwise narrow.
+        """
+        target = np.clip(np.nan_to_num(np.asarray(target, dtype=float)), 0.0, None)
+        n, horizon = target.shape
+        order = self._order(n, horizon, n_paths, seed)
+        z = ndtri((np.arange(n_paths) + 0.5) / n_paths)
+        sigma = capped_sigma(target, self.step_sigma(n, horizon), n_paths)
+        level = solve_level(z, target.ravel(), sigma.ravel()).reshape(n, horizon)
+        paths = np.empty((n, n_paths, horizon), dtype=np.float32)
+        step_paths = np.empty((n, n_paths), dtype=np.float32)
+        for step in range(horizon):
+            grid = grid_values(level[:, step], sigma[:, step], z)  # ascending, per series
+            np.put_along_axis(step_paths, order[:, step], grid.astype(np.float32), axis=1)
+            paths[:, :, step] = step_paths
+        return paths
+
+    def _order(self, n: int, horizon: int, n_paths: int, seed: int) -> np.ndarray:
+        """Paths from lowest to highest (series x horizon x paths), from resampled trajectories."""
         rng = np.random.default_rng(seed)
-        n, horizon = mean.shape
         n_windows, n_donors, steps = self.pool_.shape
         blocks = -(-horizon // steps)
-        dev = np.empty((n, n_paths, blocks * steps))
+        dev = np.empty((n, blocks * steps, n_paths), dtype=np.float32)  # only ranks matter
         for b in range(blocks):
             window = rng.integers(0, n_windows, n_paths)
             donor = rng.integers(0, n_donors, (n, n_paths))
             traj = self.pool_[window[None, :], donor]  # n x paths x steps
+            missing = np.isnan(traj)
+            traj[missing] = rng.standard_normal(int(missing.sum()))
             # smoothed bootstrap: a kernel jitter, half shared across the block's steps
             common = rng.standard_normal((n, n_paths, 1))
             own = rng.standard_normal((n, n_paths, steps))
             traj = traj + self.bandwidth_ * np.sqrt(0.5) * (common + own)
-            dev[:, :, b * steps : (b + 1) * steps] = traj * np.sqrt(b + 1)
-        dev = dev[:, :, :horizon] * self.sigma_[:n, None, None]
-        dev = np.clip(dev, -MAX_LOG_DEVIATION, MAX_LOG_DEVIATION)
-        base = np.log1p(np.clip(mean, 0.0, None))[:, None, :]
-        return np.clip(np.expm1(base + dev), 0.0, None).astype(np.float32)
+            dev[:, b * steps : (b + 1) * steps, :] = traj.transpose(0, 2, 1)
+        return np.argsort(dev[:, :horizon], axis=2)
+
+
+def _step_profile(standardized: np.ndarray) -> np.ndarray:
+    """Relative error size per backtest step: the non-decreasing least-squares fit to the data."""
+    seen = np.isfinite(standardized)
+    count = seen.sum(axis=(0, 1)).astype(float)
+    if count.sum() == 0:
+        return np.ones(standardized.shape[2])
+    mean_sq = np.where(seen, standardized**2, 0.0).sum(axis=(0, 1)) / np.maximum(count, 1)
+    overall = float((mean_sq * count).sum() / count.sum()) or 1.0
+    fitted = isotonic_regression(mean_sq / overall, sample_weight=count + 1e-9, increasing=True)
+    return np.sqrt(np.maximum(np.asarray(fitted), 1e-12))
+
+
+def grid_values(level: np.ndarray, sigma: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Path values on the sorted standard-normal grid z (rows x paths), ascending per row."""
+    dev = np.clip(sigma[:, None] * z[None, :], -MAX_LOG_DEVIATION, MAX_LOG_DEVIATION)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.clip(np.expm1(level[:, None] + dev), 0.0, None)
+
+
+def grid_bands(values: np.ndarray) -> np.ndarray:
+    """Band quantiles (4 x rows) of ascending rows, exactly as np.quantile ('linear') gives them."""
+    pos = _QUANTILES * (values.shape[1] - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, values.shape[1] - 1)
+    frac = pos - lo
+    return values[:, lo].T + frac[:, None] * (values[:, hi].T - values[:, lo].T)
+
+
+def _ordered(values: np.ndarray, bands: np.ndarray) -> np.ndarray:
+    """Rows whose mean lies inside their 80% band (and so inside the 95% band)."""
+    mean = values.mean(axis=1)
+    slack = _TOLERANCE * (1.0 + mean)
+    return (bands[1] <= mean + slack) & (mean <= bands[2] + slack)
+
+
+def solve_level(z: np.ndarray, target: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Log level per row whose grid values have mean `target` (-inf where the target is 0).
+
+    The mean is convex and increasing in the level, and log1p(target) lies at or above the
+    root (the deviations are symmetric), so Newton's steps approach it from above.
+    """
+    level = np.where(target > 0, np.log1p(target), -np.inf)
+    for rows in _row_chunks(target.size, z.size):
+        active = rows[target[rows] > 0]
+        for _ in range(100):
+            if not active.size:
+                break
+            values = grid_values(level[active], sigma[active], z)
+            gap = values.mean(axis=1) - target[active]
+            slope = np.where(values > 0, values + 1.0, 0.0).mean(axis=1)
+            done = (np.abs(gap) <= 1e-10 * (1.0 + target[active])) | (slope == 0)
+            level[active] -= np.where(done, 0.0, gap / np.where(slope > 0, slope, 1.0))
+            active = active[~done]
+    return level
+
+
+def _row_chunks(n_rows: int, n_paths: int, cells: int = 2_000_000) -> list[np.ndarray]:
+    """Row numbers in pieces of about `cells` path values, to bound memory."""
+    size = max(1, cells // max(n_paths, 1))
+    return [np.arange(start, min(start + size, n_rows)) for start in range(0, n_rows, size)]
+
+
+@functools.lru_cache(maxsize=8)
+def spread_caps(n_paths: int) -> tuple[np.ndarray, np.ndarray]:
+    """Largest log-scale spread allowed per mean level, on a grid of levels (levels, caps).
+
+    Below its cap, a wider spread never narrows either band and the mean stays inside the 80%
+    band. Tiny means need small caps: more spread would only pile paths at zero, pushing the 90th
+    percentile below the mean. Caps are non-decreasing in the level and read at the grid level at
+    or below a mean, so they stay on the safe side in between.
+    """
+    z = ndtri((np.arange(n_paths) + 0.5) / n_paths)
+    levels = np.geomspace(CAP_LEVELS[0], CAP_LEVELS[1], 41)
+    spreads = np.arange(0.0, MAX_SIGMA + 1e-9, 0.01)
+    t = np.repeat(levels, spreads.size)
+    sg = np.tile(spreads, levels.size)
+    values = grid_values(solve_level(z, t, sg), sg, z)
+    bands = grid_bands(values)
+    shape = (levels.size, spreads.size)
+    ok = _ordered(values, bands).reshape(shape)
+    for lo, hi in ((1, 2), (0, 3)):
+        width = (bands[hi] - bands[lo]).reshape(shape)
+        grows = np.diff(width, axis=1) >= -1e-12 * (1.0 + width[:, 1:])
+        ok[:, 1:] &= grows
+    first_bad = np.where(ok.all(axis=1), spreads.size, np.argmin(ok, axis=1))
+    caps = spreads[np.maximum(first_bad - 1, 0)]
+    caps = np.minimum.accumulate(caps[::-1])[::-1]  # non-decreasing, never above the true cap
+    return levels, caps
+
+
+def capped_sigma(target: np.ndarray, sigma: np.ndarray, n_paths: int) -> np.ndarray:
+    """The spread per series and step, limited by the cap of its mean level."""
+    levels, caps = spread_caps(n_paths)
+    at = np.searchsorted(levels, target, side="right") - 1
+    cap = np.where(at >= 0, caps[np.clip(at, 0, None)], 0.0)
+    return np.minimum(sigma, cap)
 
 
 BIAS_PRIOR_WINDOWS = 3.0
@@ -90,11 +250,3 @@ def bias_ratios(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
     own = np.where(n > 0, total / np.maximum(n, 1), pooled)
     ratio = (n * own + BIAS_PRIOR_WINDOWS * pooled) / (n + BIAS_PRIOR_WINDOWS)
     return np.clip(ratio, *BIAS_LIMITS)
-
-
-def match_means(paths: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Rescale each series' paths so their mean per step equals `target` (series x steps)."""
-    current = paths.mean(axis=1, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        factor = np.where(current > 0, target / current, 1.0)
-    return (paths * factor[:, None, :]).astype(np.float32)

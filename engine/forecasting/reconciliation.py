@@ -54,11 +54,23 @@ def default_levels(index: pd.DataFrame, keys: list[str], declared: list[list[str
 
 
 def build_hierarchy(index: pd.DataFrame, levels: list[list[str]]) -> Hierarchy:
-    """Summing matrix for the given levels; the last level must identify bottom series."""
+    """Summing matrix for the given levels; the last level must identify bottom series.
+
+    The bottom block is the identity in the index's own row order: forecasts and actuals of the
+    bottom series are stacked in that order under the upper levels, whatever order the keys
+    sort in as text (store 10 before store 2).
+    """
     blocks, labels = [], []
     n = len(index)
-    for level in levels:
+    for position, level in enumerate(levels):
         name = level_name(level)
+        if position == len(levels) - 1 and level:
+            if index[level].astype(str).duplicated().any():
+                raise DataError(f"the bottom level '{name}' does not identify each series", "keys")
+            blocks.append(np.eye(n))
+            for _, row in index[level].astype(str).iterrows():
+                labels.append({"level": name, **row.to_dict()})
+            continue
         if not level:
             blocks.append(np.ones((1, n)))
             labels.append({"level": name})

@@ -2,7 +2,8 @@
 
 Serving answers from it with a lookup plus aggregation: point forecasts and simulated sample
 paths per bottom-level series, and the recent actuals so quarters that began in the past are
-actuals-to-date plus forecast.
+actuals-to-date plus forecast. Every series shares one date grid; a series that stopped before
+the others has its forecast start later on it (`start`), right after its own last period.
 """
 
 from __future__ import annotations
@@ -32,14 +33,26 @@ class ForecastSet:
     actuals: np.ndarray  # series x recent periods (NaN where no row)
     model_name: str = "seasonal_naive"
     info: dict[str, Any] = field(default_factory=dict)
+    start: np.ndarray | None = None
+    """Per series, the first column of `dates` it forecasts (None: 0 for all); earlier columns
+    hold zeros in mean and paths and are covered by its actuals instead."""
 
     @property
     def horizon(self) -> int:
         return len(self.dates)
 
+    @property
+    def starts(self) -> np.ndarray:
+        """First forecast column per series (zeros for sets without a ragged start)."""
+        start = getattr(self, "start", None)  # payloads pickled before `start` existed
+        return np.zeros(len(self.index), dtype=int) if start is None else np.asarray(start)
+
     def interval_frame(self, rows: np.ndarray | None = None) -> pd.DataFrame:
-        """Per-period forecast rows (keys, date, mean, lo/hi 80/95) for the chosen series."""
-        rows = np.arange(len(self.index)) if rows is None else rows
+        """Per-period forecast rows (keys, date, mean, lo/hi 80/95) for the chosen series.
+
+        Each series has rows for its own forecast periods only, from its `start` on.
+        """
+        rows = np.arange(len(self.index)) if rows is None else np.asarray(rows)
         q = np.quantile(self.paths[rows], list(BANDS.values()), axis=1)  # (4, n, h)
         n, h = len(rows), self.horizon
         out = self.index.iloc[rows].loc[:, self.keys].loc[np.repeat(rows, h)].reset_index(drop=True)
@@ -47,7 +60,8 @@ class ForecastSet:
         out["mean"] = self.mean[rows].ravel()
         for i, name in enumerate(BANDS):
             out[name] = q[i].ravel()
-        return out
+        own = (np.arange(h)[None, :] >= self.starts[rows][:, None]).ravel()
+        return out if own.all() else out[own].reset_index(drop=True)
 
     def predict_frame(self, model_input: pd.DataFrame | None) -> pd.DataFrame:
         """pyfunc entry: rows of key filters (any subset of keys) -> their weekly forecasts."""

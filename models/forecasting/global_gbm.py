@@ -9,15 +9,18 @@ level and promotions are off.
 
 from __future__ import annotations
 
-from typing import Literal
+import logging
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from engine.core.calendar import future_dates
-from engine.core.panel import Panel, fill_exog, hold_last, is_promo
+from engine.core.calendar import period_offset
+from engine.core.panel import Panel, align_ends, fill_exog, hold_last, is_promo
 from models.forecasting.catalog import register
+
+log = logging.getLogger("lodestar.models.forecasting")
 
 DEFAULT_LAGS = {
     "D": (1, 2, 3, 4, 5, 6, 7, 14, 28),
@@ -63,8 +66,7 @@ class GlobalGBM(BaseEstimator):
         self.random_state = random_state
 
     def fit(self, panel: Panel) -> GlobalGBM:
-        import lightgbm as lgb
-
+        panel = align_ends(panel)  # every series forecast from its own last period
         family = panel.freq[0]
         self.lags_ = tuple(self.lags or DEFAULT_LAGS[family])
         self.windows_ = DEFAULT_WINDOWS[family]
@@ -81,7 +83,8 @@ class GlobalGBM(BaseEstimator):
         self.exog_tail_ = {name: fill_exog(values) for name, values in exog.items()}
         self.key_codes_ = _key_codes(panel) if self.use_keys else np.zeros((panel.n_series, 0))
         norm = z - self.level_[:, None]
-        calendar = _calendar(panel.dates, panel.freq)
+        shift = np.asarray(panel.shift, dtype=int)
+        calendar = _series_calendar(panel.dates[0], panel.n_periods, panel.freq, shift)
         drivers = self._drivers(self.exog_tail_, exog)
         start = 1
         rows, targets = [], []
@@ -90,16 +93,33 @@ class GlobalGBM(BaseEstimator):
             keep = np.isfinite(target)
             if not keep.any():
                 continue
-            feats = self._features(norm, t, calendar[t], {k: v[:, t] for k, v in drivers.items()})
+            feats = self._features(
+                norm, t, calendar[:, t], {k: v[:, t] for k, v in drivers.items()}
+            )
             rows.append(feats[keep])
             targets.append(target[keep])
-        x = np.vstack(rows)
-        y = np.concatenate(targets)
+        self.model_ = None
+        if sum(len(r) for r in rows) >= 2:
+            self.model_ = self._fit_model(np.vstack(rows), np.concatenate(targets))
+        else:
+            log.warning("GlobalGBM: fewer than 2 values to learn from: recent levels carried")
+        keep_cols = max(max(self.lags_), max(self.windows_)) + 1
+        self.history_ = norm[:, -keep_cols:]
+        self.last_date_ = panel.dates[-1]
+        self.shift_ = shift
+        self.freq_ = panel.freq
+        self.n_series_ = panel.n_series
+        return self
+
+    def _fit_model(self, x: np.ndarray, y: np.ndarray) -> Any:
+        """The LightGBM regressor on the stacked feature rows."""
+        import lightgbm as lgb
+
         n_keys = self.key_codes_.shape[1]
         categorical: list[int] | Literal["auto"] = (
             list(range(x.shape[1] - n_keys, x.shape[1])) if n_keys else "auto"
         )
-        self.model_ = lgb.LGBMRegressor(
+        return lgb.LGBMRegressor(
             objective=self.objective,
             alpha=self.alpha,
             n_estimators=self.n_estimators,
@@ -115,12 +135,6 @@ class GlobalGBM(BaseEstimator):
             force_row_wise=True,
             verbose=-1,
         ).fit(x, y, categorical_feature=categorical)
-        keep_cols = max(max(self.lags_), max(self.windows_)) + 1
-        self.history_ = norm[:, -keep_cols:]
-        self.last_date_ = panel.dates[-1]
-        self.freq_ = panel.freq
-        self.n_series_ = panel.n_series
-        return self
 
     def predict(self, horizon: int, future_exog: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Recursive point forecasts, series x horizon, using planned drivers when given."""
@@ -130,14 +144,16 @@ class GlobalGBM(BaseEstimator):
                 values = np.asarray(values, dtype=float)
                 planned[name] = np.where(np.isnan(values), planned[name], values)
         drivers = self._drivers(planned, planned)
-        dates = future_dates(self.last_date_, horizon, self.freq_)
-        calendar = _calendar(dates, self.freq_)
+        step = period_offset(self.freq_)
+        calendar = _series_calendar(self.last_date_ + step, horizon, self.freq_, self.shift_)
         n_hist = self.history_.shape[1]
         norm = np.concatenate([self.history_, np.full((self.n_series_, horizon), np.nan)], axis=1)
         for s in range(horizon):
             t = n_hist + s
-            feats = self._features(norm, t, calendar[s], {k: v[:, s] for k, v in drivers.items()})
-            norm[:, t] = self.model_.predict(feats)
+            feats = self._features(
+                norm, t, calendar[:, s], {k: v[:, s] for k, v in drivers.items()}
+            )
+            norm[:, t] = self.model_.predict(feats) if self.model_ is not None else 0.0
         out = np.expm1(norm[:, n_hist:] + self.level_[:, None])
         return np.clip(np.nan_to_num(out, nan=0.0, posinf=0.0), 0.0, None)
 
@@ -160,9 +176,9 @@ class GlobalGBM(BaseEstimator):
         return out
 
     def _features(
-        self, norm: np.ndarray, t: int, calendar_row: np.ndarray, drivers: dict[str, np.ndarray]
+        self, norm: np.ndarray, t: int, calendar: np.ndarray, drivers: dict[str, np.ndarray]
     ) -> np.ndarray:
-        """Feature matrix (series x features) for period index t."""
+        """Feature matrix (series x features) for period index t; calendar is series x terms."""
         n = norm.shape[0]
         cols = []
         for lag in self.lags_:
@@ -171,7 +187,7 @@ class GlobalGBM(BaseEstimator):
             window = norm[:, max(0, t - w) : t]
             cols.append(_nanmean_rows(window) if window.shape[1] else np.full(n, np.nan))
         cols.append(self.level_)
-        cols.extend(np.repeat(calendar_row[None, :], n, axis=0).T)
+        cols.extend(calendar.T)
         for name in self.exog_names_:
             cols.append(drivers[name])
         cols.extend(self.key_codes_.T)
@@ -189,6 +205,19 @@ def _key_codes(panel: Panel) -> np.ndarray:
         if 1 < len(uniques) <= MAX_KEY_LEVELS and len(uniques) < panel.n_series:
             cols.append(codes.astype(float))
     return np.column_stack(cols) if cols else np.zeros((panel.n_series, 0))
+
+
+def _series_calendar(first: pd.Timestamp, periods: int, freq: str, shift: np.ndarray) -> np.ndarray:
+    """Calendar terms (series x periods x terms) of columns starting at `first`, per series.
+
+    Series moved `shift` periods later by `align_ends` take the terms of their real dates.
+    """
+    step = period_offset(freq)
+    most = int(shift.max()) if shift.size else 0
+    dates = pd.DatetimeIndex([first + step * (j - most) for j in range(periods + most)])
+    terms = _calendar(dates, freq)
+    column = np.arange(periods)[None, :] + most - shift[:, None]
+    return terms[column]
 
 
 def _calendar(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:

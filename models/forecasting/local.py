@@ -34,12 +34,11 @@ class LocalForecaster(BaseEstimator):
     def fit(self, panel: Panel) -> LocalForecaster:
         m = self.season_length or season_length_for(panel.freq)
         self.season_length_ = m
-        states, reasons, trailing = [], [], []
+        states, reasons = [], []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for row in panel.values:
                 y = clean_series(row)
-                trailing.append(trailing_gap(row))
                 reason = self._unfit_reason(y, m)
                 state = None
                 if reason is None:
@@ -52,7 +51,6 @@ class LocalForecaster(BaseEstimator):
                     reasons.append(reason or "fit failed")
                 states.append(state)
         self.states_ = states
-        self.trailing_ = np.array(trailing, dtype=int)
         self.n_series_ = len(states)
         self.n_fallback_ = len(reasons)
         if reasons:
@@ -67,20 +65,19 @@ class LocalForecaster(BaseEstimator):
         return self
 
     def predict(self, horizon: int, future_exog: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        """Point forecasts, series x horizon, non-negative and finite."""
+        """Point forecasts, series x horizon: the periods after each series' own last value."""
         out = np.empty((self.n_series_, horizon))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for i, state in enumerate(self.states_):
-                gap = int(self.trailing_[i])  # series that stopped early: skip to the grid's end
                 if isinstance(state, tuple) and state and state[0] == "fallback":
-                    f = fallback_forecast(state[1], horizon + gap)
+                    f = fallback_forecast(state[1], horizon)
                 else:
                     try:
-                        f = np.asarray(self._forecast_one(state, horizon + gap), dtype=float)
+                        f = np.asarray(self._forecast_one(state, horizon), dtype=float)
                     except Exception:  # noqa: BLE001 - a failed forecast falls back too
-                        f = np.full(horizon + gap, np.nan)
-                out[i] = f[gap:]
+                        f = np.full(horizon, np.nan)
+                out[i] = f
         bad = ~np.isfinite(out)
         if bad.any():
             out[bad] = 0.0
@@ -114,12 +111,6 @@ def clean_series(row: np.ndarray) -> np.ndarray:
         pos = np.arange(len(y))
         y[missing] = np.interp(pos[missing], pos[~missing], y[~missing])
     return y
-
-
-def trailing_gap(row: np.ndarray) -> int:
-    """Periods between a series' last value and the end of the grid."""
-    ok = np.flatnonzero(~np.isnan(row))
-    return 0 if ok.size == 0 else len(row) - 1 - int(ok[-1])
 
 
 def fallback_state(y: np.ndarray, m: int) -> tuple[str, np.ndarray]:

@@ -8,13 +8,14 @@ from sklearn.base import BaseEstimator
 from engine.core.calendar import season_length as season_length_for
 from engine.core.panel import Panel
 from models.forecasting.catalog import register
-from models.forecasting.local import clean_series, trailing_gap
-
-_Z80, _Z95 = 1.2815515655446004, 1.959963984540054
+from models.forecasting.local import clean_series
 
 
 class SeasonalNaive(BaseEstimator):
-    """Repeat the last full season; Gaussian intervals from seasonal-difference residuals."""
+    """Repeat the last full season (the last value when there is less than a season).
+
+    Forecasts start after each series' own last value, whenever that was.
+    """
 
     def __init__(self, season_length: int | None = None) -> None:
         self.season_length = season_length
@@ -26,24 +27,15 @@ class SeasonalNaive(BaseEstimator):
         m = self._period(panel)
         n_series = panel.n_series
         last = np.zeros((n_series, m))
-        scale = np.zeros(n_series)
-        used = np.ones(n_series, dtype=int)
-        gap = np.zeros(n_series, dtype=int)
         for i, row in enumerate(panel.values):
             y = clean_series(row)
-            gap[i] = trailing_gap(row)
             k = m if len(y) >= m else 1
-            used[i] = k
             if len(y) == 0:
                 continue
             season = y[len(y) - k :]
-            last[i] = season[(np.arange(m) + gap[i]) % k]
-            if len(y) > k:
-                scale[i] = np.sqrt(np.mean((y[k:] - y[:-k]) ** 2))
+            last[i] = season[np.arange(m) % k]
         self.season_length_ = m
-        self.used_period_ = used
         self.last_season_ = last
-        self.residual_scale_ = scale
         self.n_series_ = n_series
         return self
 
@@ -51,19 +43,6 @@ class SeasonalNaive(BaseEstimator):
         """Point forecasts, shape (series, horizon)."""
         idx = np.arange(horizon) % self.season_length_
         return np.clip(self.last_season_[:, idx], 0.0, None)
-
-    def horizon_scale(self, horizon: int) -> np.ndarray:
-        """Forecast standard deviation per series and step: grows with completed seasons."""
-        k = np.floor(np.arange(horizon)[None, :] / self.used_period_[:, None]) + 1
-        return self.residual_scale_[:, None] * np.sqrt(k)
-
-    def sample_paths(self, horizon: int, n_paths: int, seed: int = 0) -> np.ndarray:
-        """Simulated futures, shape (series, paths, horizon), non-negative."""
-        rng = np.random.default_rng(seed)
-        mean = self.predict(horizon)
-        noise = rng.standard_normal((self.n_series_, n_paths, horizon))
-        paths = mean[:, None, :] + noise * self.horizon_scale(horizon)[:, None, :]
-        return np.clip(paths, 0.0, None).astype(np.float32)
 
 
 class Naive(SeasonalNaive):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from engine.core.calendar import parse_quarters
-from engine.core.intervals import BAND_COLUMNS
-from engine.forecasting.answers import forecast_rows, parse_level
+from engine.forecasting.answers import forecast_columns, forecast_rows, parse_level, stopped_note
 from serving.core.csv_export import CSV_RESPONSE, tabular
 from serving.core.schemas import ErrorBody
 from serving.deps import SalesChampion, SettingsDep
@@ -17,7 +16,7 @@ from serving.forecasting.schemas import ForecastResponse, Granularity
 
 router = APIRouter(prefix="/forecasts", tags=["forecasts"])
 
-_RESERVED = {"quarters", "level", "granularity"}
+_RESERVED = {"quarters", "level", "granularity", "stopped"}
 _ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 
 
@@ -56,6 +55,13 @@ def get_forecasts(
     granularity: Annotated[
         Granularity, Query(description="'quarter' totals or 'week' detail.")
     ] = Granularity.quarter,
+    stopped: Annotated[
+        Literal["include", "exclude"],
+        Query(
+            description="Series that stopped more than a season before the data's end: "
+            "'include' (forecast from their own last period) or 'exclude' (discontinued)."
+        ),
+    ] = "include",
 ) -> ForecastResponse | Response:
     """Unit forecasts; any other query parameter filters a key, e.g. `region=North`.
 
@@ -73,14 +79,17 @@ def get_forecasts(
         levels,
         settings.fiscal_year_start_month,
         weekly=granularity is Granularity.week,
+        exclude_stopped=stopped == "exclude",
     )
+    note = stopped_note(forecast_set, stopped == "exclude", "stopped=exclude|include")
     answer = ForecastResponse(
         model_version=champion.version,
         granularity=granularity,
         level=levels,
         filters=filters,
         forecasts=rows,
+        notes=[note] if note else [],
     )
     name = f"forecast_v{champion.version}_{granularity.value}.csv"
-    period = "date" if granularity is Granularity.week else "quarter"
-    return tabular(request, rows, answer, name, [*levels, period, *BAND_COLUMNS])
+    columns = forecast_columns(levels, weekly=granularity is Granularity.week)
+    return tabular(request, rows, answer, name, columns)

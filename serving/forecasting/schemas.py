@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +30,9 @@ class ForecastRow(BaseModel):
                     "hi_80": 11100.0,
                     "lo_95": 8950.0,
                     "hi_95": 11600.0,
+                    "actual_to_date": 0.0,
+                    "actual_share": 0.0,
+                    "status": "forecast",
                 }
             ]
         },
@@ -41,6 +45,20 @@ class ForecastRow(BaseModel):
     hi_80: float
     lo_95: float
     hi_95: float
+    actual_to_date: float = Field(
+        default=0.0, description="Units already sold in the row's period (actuals so far)."
+    )
+    actual_share: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of the period already observed (averaged over the row's series).",
+    )
+    status: Literal["forecast", "partly actual", "actual"] = Field(
+        default="forecast",
+        description="'partly actual': actuals so far plus the forecast of the rest; 'actual': "
+        "all observed, so the band is the actual total.",
+    )
 
 
 class ForecastResponse(BaseModel):
@@ -51,3 +69,7 @@ class ForecastResponse(BaseModel):
     level: list[str] = Field(description="Key columns each row is grouped by; [] is the total.")
     filters: dict[str, list[str]]
     forecasts: list[ForecastRow]
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Findings about the data behind the answer, e.g. series that stopped early.",
+    )

@@ -64,7 +64,8 @@ def test_keyed_forecasts_csv_and_logs_over_http(
         assert answer.json()["model_version"] == "1" and len(answer.json()["forecasts"]) == 2
         bearer = {"Authorization": f"Bearer {KEYS['planner']}"}
         as_csv = http.get("/v1/forecasts", params=params, headers={**bearer, "Accept": "text/csv"})
-        assert as_csv.text.splitlines()[0] == "region,quarter,mean,lo_80,hi_80,lo_95,hi_95"
+        header = "region,quarter,mean,lo_80,hi_80,lo_95,hi_95,actual_to_date,actual_share,status"
+        assert as_csv.text.splitlines()[0] == header
         assert http.get("/v1/models", headers=planner).status_code == 403
         models = http.get("/v1/models", headers={"X-API-Key": KEYS["data_scientist"]}).json()
         assert models["families"][0]["champion"]["version"] == "1"

@@ -80,11 +80,20 @@ def quarterly_plan_text(store: ModelStore, fiscal_start_month: int = 1, quarters
     table["units (80% interval)"] = table.apply(
         lambda r: f"{r['mean']:,.0f} ({r['lo_80']:,.0f}-{r['hi_80']:,.0f})", axis=1
     )
+    labels = {quarter_label(q): quarter_label(q) for q in wanted}
+    notes = []
+    for row in total.itertuples(index=False):
+        if row.status != "forecast":  # the quarter under way: say how much is already sold
+            labels[row.quarter] = f"{row.quarter}*"
+            notes.append(
+                f"* {row.quarter} is {row.status}: {row.actual_to_date:,.0f} units sold so far "
+                f"({row.actual_share:.0%} of the quarter observed), forecast for the rest"
+            )
     wide = table.pivot(index="region", columns="quarter", values="units (80% interval)")
     rows = [r for r in wide.index if r != "TOTAL"] + ["TOTAL"]
-    wide = wide.reindex(index=rows, columns=[quarter_label(q) for q in wanted])
+    wide = wide.reindex(index=rows, columns=list(labels)).rename(columns=labels)
     header = f"Quarterly unit forecast, sales forecast model v{version}"
-    return header + "\n" + wide.to_string()
+    return "\n".join([header, wide.to_string(), *notes])
 
 
 def register(app: typer.Typer, train_app: typer.Typer) -> None:

@@ -86,15 +86,28 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         fiscal_start_month: Annotated[
             int, typer.Option("--fiscal-start-month", help="First month of the fiscal year.")
         ] = 1,
+        exclude_stopped: Annotated[
+            bool,
+            typer.Option(
+                "--exclude-stopped",
+                help="Treat series that stopped more than a season before the data's end as "
+                "discontinued: no forecast rows, not in totals (default: forecast them from "
+                "their own last period).",
+            ),
+        ] = False,
         models: ModelsOption = "standard",
         n_jobs: JobsOption = 1,
         backend: BackendOption = "loky",
         scheduler: SchedulerOption = None,
     ) -> None:
-        """Forecast any sales history to a CSV: keys, date (or quarter), mean, 80/95% bands."""
+        """Forecast any sales history to a CSV: keys, date (or quarter), mean, 80/95% bands.
+
+        Each series is forecast from its own last period; quarter rows say how much of the
+        quarter is already actual (actual_to_date, actual_share, status).
+        """
         from training.forecasting.batch import batch_forecast
 
-        table = batch_forecast(
+        table, notes = batch_forecast(
             data,
             horizon,
             out,
@@ -105,5 +118,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             models,
             Runner(n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=True),
             fiscal_start_month,
+            exclude_stopped,
         )
+        for note in notes:
+            typer.echo(f"note: {note}")
         typer.echo(f"wrote {len(table)} rows to {out}")

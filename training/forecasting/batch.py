@@ -12,7 +12,7 @@ from engine.core.errors import DataError
 from engine.core.files import write_table
 from engine.core.panel import to_panel
 from engine.core.parallel import Runner
-from engine.forecasting.answers import period_table, quarter_table
+from engine.forecasting.answers import period_table, quarter_table, stopped_note
 from engine.forecasting.orchestrator import ForecastSettings, run_forecast
 
 FREQS = ("D", "W", "M", "Q")
@@ -29,8 +29,13 @@ def batch_forecast(
     selection: str = "standard",
     runner: Runner | None = None,
     fiscal_start_month: int = 1,
-) -> pd.DataFrame:
-    """Fit on the history, forecast `horizon` periods, write the CSV atomically, return it."""
+    exclude_stopped: bool = False,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Fit on the history, forecast `horizon` periods, write the CSV atomically.
+
+    Every series is forecast from its own last period through `horizon` periods after the
+    data's end. Returns the table and notes for the user (series that stopped early).
+    """
     if horizon < 1:
         raise DataError("horizon must be at least 1 period", "horizon")
     history = read_sales(data, columns, keys)
@@ -44,6 +49,10 @@ def batch_forecast(
         panel, ForecastSettings(selection=selection), horizon, runner, keys=history.series_keys
     )
     fs = outcome.forecast_set
-    table = quarter_table(fs, fiscal_start_month) if by_quarter else period_table(fs)
+    if by_quarter:
+        table = quarter_table(fs, fiscal_start_month, exclude_stopped)
+    else:
+        table = period_table(fs, exclude_stopped)
     write_table(table, Path(out), float_format="%.4f")
-    return table
+    note = stopped_note(fs, exclude_stopped, "--exclude-stopped")
+    return table, [note] if note else []

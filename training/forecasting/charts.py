@@ -36,25 +36,28 @@ def fan_charts(panel: Panel, forecast_set: ForecastSet, n_largest: int = 3) -> d
     """The total and the largest series by recent volume, keyed by artifact file name."""
     hist = slice(max(0, panel.n_periods - HISTORY_PERIODS), panel.n_periods)
     values = np.nan_to_num(panel.values[:, hist])
+    starts = forecast_set.starts
+    every = slice(int(starts.max()), None)  # periods every series forecasts (after the data)
     out = {
         "fan_total.png": fan_chart(
             "total",
             panel.dates[hist],
             values.sum(axis=0),
-            forecast_set.dates,
-            forecast_set.mean.sum(axis=0),
-            forecast_set.paths.sum(axis=0),
+            forecast_set.dates[every],
+            forecast_set.mean[:, every].sum(axis=0),
+            forecast_set.paths[:, :, every].sum(axis=0),
         )
     }
     for rank, i in enumerate(np.argsort(-values.sum(axis=1))[:n_largest]):
         label = " | ".join(str(v) for v in panel.index.iloc[i][forecast_set.keys])
+        own = slice(int(starts[i]), None)
         out[f"fan_largest_{rank + 1}.png"] = fan_chart(
             label,
             panel.dates[hist],
             values[i],
-            forecast_set.dates,
-            forecast_set.mean[i],
-            forecast_set.paths[i],
+            forecast_set.dates[own],
+            forecast_set.mean[i, own],
+            forecast_set.paths[i, :, own],
         )
     return out
 

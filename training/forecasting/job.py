@@ -12,6 +12,7 @@ from engine.core.contracts import SalesHistory, read_sales
 from engine.core.families import SALES
 from engine.core.panel import Panel, to_panel
 from engine.core.parallel import Runner
+from engine.forecasting.answers import stopped_note
 from engine.forecasting.backtest import Backtester
 from engine.forecasting.orchestrator import ForecastSettings, Outcome, run_forecast
 from engine.registry import promotion
@@ -83,6 +84,7 @@ def train_forecast(
             if ".selected.h" in key:
                 run.metrics({"backtest_wape_by_step": value}, step=int(key[-2:]))
         _log_tables(run, outcome)
+        _log_findings(run, outcome)
         figures = fan_charts(panel, forecast_set)
         try:
             for name, fig in figures.items():
@@ -146,6 +148,17 @@ def _params(
         "horizon": horizon,
         "n_paths": settings.n_paths,
     }
+
+
+def _log_findings(run, outcome: Outcome) -> None:
+    """Series that stopped more than a season early: a table in the run, one warning line."""
+    stopped = outcome.notes.get("stopped_early")
+    run.metrics({"n_stopped_early": float(0 if stopped is None else len(stopped))})
+    if stopped is None or stopped.empty or outcome.forecast_set is None:
+        return
+    run.table(stopped, "findings/stopped_early.csv")
+    note = stopped_note(outcome.forecast_set, False, "stopped=exclude in GET /v1/forecasts")
+    log.warning("%s", note)
 
 
 def _log_tables(run, outcome: Outcome) -> None:

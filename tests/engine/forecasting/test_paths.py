@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.core.intervals import BANDS
 from engine.forecasting.metrics import coverage
-from engine.forecasting.paths import PathSampler, bias_ratios, log_errors, match_means
+from engine.forecasting.paths import PathSampler, bias_ratios, log_errors
 
 
 def simulate(rng, n_series, n_windows, h, mean):
@@ -51,17 +52,52 @@ def test_one_wild_backtest_miss_does_not_blow_up_path_means() -> None:
     mean = np.full((40, 13), 50.0)
     paths = PathSampler().fit(errors).sample(mean, 500)
     assert np.isfinite(paths).all()
-    assert paths.mean() < 50.0 * 3
+    np.testing.assert_allclose(paths.mean(axis=1), mean, rtol=1e-5)
     assert paths.max() <= np.expm1(np.log1p(50.0) + 3.0) + 1e-3
 
 
-def test_bias_ratio_lifts_low_totals_and_paths_match_the_target_mean() -> None:
+def test_bias_ratio_lifts_low_totals_and_paths_have_the_target_mean() -> None:
     rng = np.random.default_rng(3)
     actual = rng.gamma(5.0, 30.0, (3, 50, 13))
     forecast = actual.mean() / 1.5 * np.ones_like(actual)  # a third too low in volume
     ratio = bias_ratios(actual, forecast)
     assert np.all(np.abs(ratio - 1.5) < 0.35) and abs(np.median(ratio) - 1.5) < 0.1
     mean = np.full((50, 13), 100.0)
-    paths = PathSampler().fit(log_errors(actual, forecast)).sample(mean, 300)
-    matched = match_means(paths, mean * ratio[:, None])
-    np.testing.assert_allclose(matched.mean(axis=1), mean * ratio[:, None], rtol=1e-3)
+    paths = PathSampler().fit(log_errors(actual, forecast)).sample(mean * ratio[:, None], 300)
+    np.testing.assert_allclose(paths.mean(axis=1), mean * ratio[:, None], rtol=1e-5)
+
+
+def band_table(paths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(path means, 4 x series x steps band quantiles) as the payload reports them."""
+    return paths.mean(axis=1, dtype=np.float64), np.quantile(paths, list(BANDS.values()), axis=1)
+
+
+def test_item7_sampled_bands_hold_the_mean_never_narrow_and_stay_non_negative() -> None:
+    """Awkward targets: flat, rising, falling to zero, tiny, zero, seasonal; wild and no errors."""
+    rng = np.random.default_rng(5)
+    n, h = 60, 26
+    errors = rng.normal(0, 0.3, (3, n, 13)) * np.linspace(0.5, 1.5, 13)
+    errors[:, :10] *= 6  # very wide errors
+    errors[:, 10:20] = np.nan  # never backtested
+    errors[:, 20:25, :9] = np.nan  # launched inside the last window
+    steps = np.arange(h)
+    target = np.tile(rng.gamma(2.0, 40.0, (n, 1)), (1, h))
+    target[:6] = np.linspace(30, 0, h)
+    target[6:12] = 0.03
+    target[12:14] = 0.0
+    target[14:22] = 100 * (1 + 0.8 * np.sin(steps / 2))
+    target[22:30] *= 1 + steps / 10
+    paths = PathSampler().fit(errors).sample(target, 400, seed=3)
+    assert paths.dtype == np.float32 and (paths >= 0).all()
+    mean, q = band_table(paths)
+    np.testing.assert_allclose(mean, target, rtol=1e-5, atol=1e-6)
+    slack = 1e-5 * (1 + mean)
+    assert (q[0] <= q[1] + slack).all() and (q[1] <= mean + slack).all()
+    assert (mean <= q[2] + slack).all() and (q[2] <= q[3] + slack).all()
+    holds = np.diff(mean, axis=1) >= 0
+    for width in (q[2] - q[1], q[3] - q[0]):
+        change = np.diff(width, axis=1)
+        assert (change[holds] >= -1e-5 * (1 + width[:, 1:][holds])).all()
+    flat = slice(30, n)
+    assert (np.diff(q[2] - q[1], axis=1)[flat] >= -1e-4).all()  # flat forecasts: never narrower
+    assert (q[3, 14:22] > q[2, 14:22]).all()  # seasonal troughs still carry a band

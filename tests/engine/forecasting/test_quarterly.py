@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from engine.core.calendar import parse_quarter
-from engine.forecasting.quarterly import quarterly_forecast
+from engine.forecasting.quarterly import QuarterlyCache, quarterly_forecast
 from models.forecasting.forecast_set import ForecastSet
 
 
@@ -50,3 +50,22 @@ def test_fiscal_quarters_shift_the_months() -> None:
     # fiscal year starting in April: FY2028 Q1 is April-June 2027, the calendar Q2
     np.testing.assert_allclose(fiscal["mean"], calendar_q["mean"])
     assert fiscal["quarter"].iloc[0] == "2028Q1"
+
+
+def test_item8_quarters_say_how_much_of_them_is_actual() -> None:
+    """2026Q4 is all actuals (lo = hi = mean), 2027Q1 all forecast; both say which."""
+    fs = forecast_set()
+    past, future = parse_quarter("2026Q4"), parse_quarter("2027Q1")
+    table = quarterly_forecast(fs, [past, future], level=["region"]).set_index("quarter")
+    done = table.loc["2026Q4"]
+    assert (done["status"] == "actual").all() and (done["actual_share"] == 1.0).all()
+    np.testing.assert_allclose(done["actual_to_date"], 2 * 3 * 100.0)  # 2 series, 3 months
+    np.testing.assert_allclose(done[["mean", "lo_80", "hi_95"]].to_numpy(), 600.0)
+    ahead = table.loc["2027Q1"]
+    assert (ahead["status"] == "forecast").all()
+    assert (ahead["actual_to_date"] == 0).all() and (ahead["actual_share"] == 0).all()
+    cache = QuarterlyCache.build(fs)
+    cached = pd.DataFrame(cache.quarterly([past, future], {}, ["region"]))
+    pd.testing.assert_frame_equal(
+        cached[table.reset_index().columns], table.reset_index(), check_dtype=False, rtol=1e-9
+    )

@@ -66,3 +66,16 @@ def test_aggregate_treats_missing_as_zero() -> None:
     S = np.array([[1.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
     out = aggregate(S, np.array([[1.0, np.nan], [2.0, 3.0]]))
     np.testing.assert_allclose(out[0], [3.0, 3.0])
+
+
+def test_bottom_rows_follow_the_panel_order_when_keys_sort_differently_as_text() -> None:
+    """Store 10 sorts before store 2 as text; the bottom block must still match the panel rows."""
+    numeric = pd.DataFrame({"region": ["N", "N", "S"], "store": [2, 10, 3]})
+    h = build_hierarchy(numeric, default_levels(numeric, ["store"]))
+    np.testing.assert_array_equal(h.S[-3:], np.eye(3))
+    assert h.labels["store"].iloc[-3:].tolist() == ["2", "10", "3"]
+    rng = np.random.default_rng(1)
+    truth = np.array([[10.0], [1000.0], [50.0]])
+    residuals = rng.normal(0, 1, (50, h.S.shape[0]))
+    bottom = reconcile(mint_matrix(h.S, residuals), h.S @ truth)
+    np.testing.assert_allclose(bottom, truth, rtol=1e-6)  # exact base forecasts stay put

@@ -147,7 +147,18 @@ def test_csv_export_when_accept_asks_for_it(
     assert answer.headers["content-type"].startswith("text/csv")
     assert "attachment" in answer.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(answer.text)))
-    assert list(rows[0]) == ["region", "quarter", "mean", "lo_80", "hi_80", "lo_95", "hi_95"]
+    assert list(rows[0]) == [
+        "region",
+        "quarter",
+        "mean",
+        "lo_80",
+        "hi_80",
+        "lo_95",
+        "hi_95",
+        "actual_to_date",
+        "actual_share",
+        "status",
+    ]
     assert [r["region"] for r in rows] == [r["region"] for r in as_json["forecasts"]]
     assert [float(r["mean"]) for r in rows] == [r["mean"] for r in as_json["forecasts"]]
     prefers_json = {**PLANNER, "Accept": "application/json, text/csv;q=0.5"}

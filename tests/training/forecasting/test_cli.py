@@ -9,6 +9,7 @@ import pytest
 from training.cli.app import main
 
 COLUMNS = ["mean", "lo_80", "hi_80", "lo_95", "hi_95"]
+STATUS = ["actual_to_date", "actual_share", "status"]
 
 
 def run(argv: list[str]) -> int:
@@ -41,7 +42,7 @@ def test_weekly_demo_by_date_and_by_quarter(demo_paths, tmp_path) -> None:
     quarters = tmp_path / "quarters.csv"
     assert run([*forecast, "--out", str(quarters), "--by-quarter"]) == 0
     qt = pd.read_csv(quarters)
-    assert list(qt.columns) == ["region", "store", "product", "quarter", *COLUMNS]
+    assert list(qt.columns) == ["region", "store", "product", "quarter", *COLUMNS, *STATUS]
     assert qt["quarter"].str.match(r"^\d{4}Q[1-4]$").all()
 
 
@@ -66,7 +67,15 @@ def test_monthly_and_quarterly_ragged_histories(tmp_path, freq, horizon) -> None
     ]
     assert run(args) == 0
     table = pd.read_csv(out)
-    assert len(table) == 3 * horizon and set(table["sku"]) == {"A0", "A1", "A2"}
+    history = pd.read_csv(data, parse_dates=["period"])
+    last = history.groupby("sku")["period"].max()
+    step = pd.DateOffset(months=1 if freq == "MS" else 3)
+    for sku, rows in table.groupby("sku"):  # from its own last period to the common end
+        dates = pd.to_datetime(rows["date"])
+        assert dates.iloc[0] == last[sku] + step
+        assert dates.iloc[-1] == last.max() + step * horizon
+        assert len(rows) == horizon + len(pd.date_range(last[sku], last.max(), freq=freq)) - 1
+    assert set(table["sku"]) == {"A0", "A1", "A2"}
     assert np.isfinite(table[COLUMNS].to_numpy()).all()
     assert (table["mean"] > 50).all()  # levels near 100, not dragged to zero by ragged spans
     assert run([*args, "--by-quarter"]) == 0
