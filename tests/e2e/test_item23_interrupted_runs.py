@@ -6,7 +6,6 @@ child the dead server left behind must not live on.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Callable
@@ -16,6 +15,8 @@ import httpx
 
 from engine.core.processes import ProcessRef
 from engine.core.settings import Settings
+from engine.database.runs import RunRecords
+from engine.database.setup import open_database
 from engine.registry.store import ModelStore
 from tests.e2e.lodestar_process import Server, lodestar_env
 
@@ -50,7 +51,10 @@ def status(server: Server, run_id: str) -> dict:
 
 
 def recorded(home: Path, run_id: str) -> dict:
-    return json.loads((home / "training_runs" / f"{run_id}.json").read_text())
+    """The run's record as every worker reads it: a row of the application database."""
+    found = RunRecords(lambda: open_database(Settings(home=home).database_uri)).load(run_id)
+    assert found is not None, f"no record of run {run_id}"
+    return found
 
 
 def test_item23_a_restart_during_a_run_reports_it_interrupted(

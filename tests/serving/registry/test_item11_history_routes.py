@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from engine.registry.store import ModelStore
-from serving.core.auth import Role, hash_key
+from serving.core.auth import Role
 from tests.engine.registry.test_store import register
-from tests.serving.api_keys import KEYS, headers_for
+from tests.serving.api_keys import NAMES, headers_for
 
 DS = headers_for(Role.data_scientist)
 
@@ -39,8 +39,7 @@ def test_item11_rollback_undoes_the_last_move_and_history_shows_who(
         ("promote", "3", "1"),
         ("promote", "1", "3"),
     ]
-    key_id = hash_key(KEYS[Role.data_scientist])[:8]
-    assert {m["who"] for m in moves} == {f"api key {key_id} (data_scientist)"}
+    assert {m["who"] for m in moves} == {f"api key {NAMES[Role.data_scientist]} (data_scientist)"}
     assert moves[0]["undoes"] == moves[3]["seq"] and moves[1]["undoes"] == moves[2]["seq"]
     assert moves[2]["undone"] and moves[3]["undone"] and not moves[0]["undone"]
     assert all(m["at"] for m in moves)
