@@ -1,10 +1,12 @@
 """API keys and roles: keys are kept only as sha256 hashes, each mapped to one role.
 
 Keys come from LODESTAR_API_KEYS (comma list) and/or LODESTAR_API_KEYS_FILE (one entry a line,
-or a TOML file with [[keys]] tables). An entry is `role:name:sha256:<hex>` (a named key, as
-`lodestar api-key --name` prints it), `role:sha256:<hex>` (a stored hash), `role:<64 hex>` (also
-a hash) or `role:<plain key>` (hashed on load, the plain text dropped). A key's name is what the
-audit trail shows; an entry without one is named by its key id (the hash's first 8 digits).
+or a TOML file with [[keys]] tables). An entry is `role:name:team:sha256:<hex>` (a named key of
+a team, as `lodestar api-key --name --team` prints it), `role:name:sha256:<hex>` (a named key),
+`role:sha256:<hex>` (a stored hash), `role:<64 hex>` (also a hash) or `role:<plain key>` (hashed
+on load, the plain text dropped). A key's name is what the audit trail shows; an entry without
+one is named by its key id (the hash's first 8 digits). A team (marketing or sales) says which
+department's parts of the lead loop the key may manage; entries without one have no team.
 
 No keys configured: the API is open (every caller is treated as a data scientist) and a loud
 warning is logged at start; `lodestar serve` refuses to bind a non-loopback host in that state.
@@ -35,6 +37,13 @@ _NAME = re.compile(KEY_NAME)
 KEY_PREFIX = "lsk_"
 
 
+class Team(StrEnum):
+    """Departments that own parts of the lead loop (rubric sign-offs, outcomes, allocation)."""
+
+    marketing = "marketing"
+    sales = "sales"
+
+
 class Role(StrEnum):
     """API roles, each including the ones before it."""
 
@@ -54,11 +63,13 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: the role, a short key id safe to log (never the key) and the key's name."""
+    """Who is calling: the role, a short key id safe to log (never the key), the key's name and
+    its team ('' for a key without one)."""
 
     role: Role
     key_id: str
     name: str = ""
+    team: str = ""
 
     @property
     def actor(self) -> str:
@@ -93,8 +104,22 @@ def check_key_name(name: str, field: str = "name") -> str:
     return name
 
 
+def check_team(team: str, field: str = "team") -> str:
+    """A known team name (marketing or sales)."""
+    try:
+        return Team(team.strip()).value
+    except ValueError:
+        known = ", ".join(t.value for t in Team)
+        raise DataError(f"unknown team '{team.strip()}' (known: {known})", field) from None
+
+
 def parse_entry(entry: str, source: str) -> KeyEntry:
     """'role:name:sha256:hex' / 'role:sha256:hex' / 'role:<hex64>' / 'role:secret' -> KeyEntry."""
+    return parse_team_entry(entry, source)[0]
+
+
+def parse_team_entry(entry: str, source: str) -> tuple[KeyEntry, str]:
+    """(KeyEntry, team) of any entry form, 'role:name:team:sha256:hex' included ('' no team)."""
     role_text, sep, rest = entry.strip().partition(":")
     if not sep or not rest:
         raise DataError(f"API key entry in {source} must look like role:key", "api_keys")
@@ -106,11 +131,16 @@ def parse_entry(entry: str, source: str) -> KeyEntry:
             f"unknown role '{role_text.strip()}' in {source} (known: {known})", "api_keys"
         ) from None
     rest = rest.strip()
-    name = ""
+    name, team = "", ""
     head, _, tail = rest.partition(":")
+    middle, _, after = tail.partition(":")
     if not rest.startswith("sha256:") and tail.startswith("sha256:"):
         name = check_key_name(head, "api_keys")
         rest = tail
+    elif not rest.startswith("sha256:") and middle and after.startswith("sha256:"):
+        name = check_key_name(head, "api_keys")
+        team = check_team(middle, "api_keys")
+        rest = after
     if rest.startswith("sha256:"):
         digest = rest.removeprefix("sha256:")
         if not _HEX64.match(digest):
@@ -120,7 +150,7 @@ def parse_entry(entry: str, source: str) -> KeyEntry:
         digest = rest.lower()
     else:
         digest = hash_key(rest)
-    return KeyEntry(digest, role, name or digest[:8])
+    return KeyEntry(digest, role, name or digest[:8]), team
 
 
 def _file_entries(path: Path) -> list[str]:
@@ -140,6 +170,8 @@ def _file_entries(path: Path) -> list[str]:
             role = table.get("role", "")
             secret = f"sha256:{table['sha256']}" if "sha256" in table else table.get("key", "")
             named = f"{table['name']}:" if "name" in table and "sha256" in table else ""
+            if named and "team" in table:
+                named += f"{table['team']}:"
             entries.append(f"{role}:{named}{secret}")
         return entries
     lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
@@ -150,27 +182,33 @@ class KeyRing:
     """Hashes of the configured keys, their roles and names; checks presented keys."""
 
     def __init__(
-        self, hashes: dict[str, Role], enabled: bool = True, names: dict[str, str] | None = None
+        self,
+        hashes: dict[str, Role],
+        enabled: bool = True,
+        names: dict[str, str] | None = None,
+        teams: dict[str, str] | None = None,
     ) -> None:
         self._hashes = dict(hashes)
         self._names = dict(names or {})
+        self._teams = dict(teams or {})
         self.enabled = enabled and bool(self._hashes)
         self.configured = bool(self._hashes)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KeyRing:
         """Keys from the environment and the keys file; a bad entry stops the server starting."""
-        entries: list[KeyEntry] = []
+        entries: list[tuple[KeyEntry, str]] = []
         if settings.api_keys:
             for entry in settings.api_keys.split(","):
                 if entry.strip():
-                    entries.append(parse_entry(entry, "LODESTAR_API_KEYS"))
+                    entries.append(parse_team_entry(entry, "LODESTAR_API_KEYS"))
         if settings.api_keys_file is not None:
             path = Path(settings.api_keys_file)
-            entries.extend(parse_entry(entry, str(path)) for entry in _file_entries(path))
-        hashes = {e.digest: e.role for e in entries}
-        names = {e.digest: e.name for e in entries}
-        ring = cls(hashes, enabled=settings.auth_enabled, names=names)
+            entries.extend(parse_team_entry(entry, str(path)) for entry in _file_entries(path))
+        hashes = {e.digest: e.role for e, _ in entries}
+        names = {e.digest: e.name for e, _ in entries}
+        teams = {e.digest: team for e, team in entries if team}
+        ring = cls(hashes, enabled=settings.auth_enabled, names=names, teams=teams)
         ring.warn_if_open(settings.auth_enabled)
         return ring
 
@@ -196,4 +234,5 @@ class KeyRing:
                 role = known_role
         if role is None:
             return None
-        return Caller(role, digest[:8], self._names.get(digest, digest[:8]))
+        name = self._names.get(digest, digest[:8])
+        return Caller(role, digest[:8], name, self._teams.get(digest, ""))

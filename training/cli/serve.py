@@ -65,9 +65,15 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             str | None,
             typer.Option("--name", help="Who holds the key, shown in the audit trail."),
         ] = None,
+        team: Annotated[
+            str | None,
+            typer.Option(
+                "--team", help="marketing or sales: the lead-loop parts the key may manage."
+            ),
+        ] = None,
     ) -> None:
         """Make a new API key: prints the key once and the hashed entry for the keys file."""
-        from serving.core.auth import Role, check_key_name, hash_key, new_key
+        from serving.core.auth import Role, check_key_name, check_team, hash_key, new_key
 
         try:
             chosen = Role(role)
@@ -75,7 +81,11 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             raise ConstraintError(
                 f"unknown role '{role}' (known: {', '.join(r.value for r in Role)})", "role"
             ) from None
+        if team is not None and name is None:
+            raise ConstraintError("a key with --team needs a --name too", "team")
         named = f"{check_key_name(name)}:" if name is not None else ""
+        if team is not None:
+            named += f"{check_team(team)}:"
         key = new_key()
         typer.echo(f"API key (shown once, give it to the user): {key}")
         typer.echo("Line for LODESTAR_API_KEYS_FILE (or LODESTAR_API_KEYS, comma separated):")
