@@ -107,21 +107,40 @@ def parse_thresholds(spec: str) -> TierThresholds:
 
 
 def make_thresholds(
-    warm: int, hot: int, sales_qualified: int, source: str = "given", **kw: Any
+    warm: int,
+    hot: int,
+    sales_qualified: int,
+    source: str = "given",
+    lowest: int = 0,
+    highest: int = 100,
+    **kw: Any,
 ) -> TierThresholds:
-    """Checked score thresholds: each in 0..100 and warm <= hot <= sales-qualified."""
+    """Checked thresholds: each in lowest..highest (the 0-100 score by default; rubric points
+    have a wider range) and warm <= hot <= sales-qualified."""
     for name, value in (("warm", warm), ("hot", hot), ("sales-qualified", sales_qualified)):
-        if not 0 <= value <= 100:
-            raise DataError(f"tier threshold {name}={value} must be a score from 0 to 100", "tiers")
+        if not lowest <= value <= highest:
+            what = (
+                "a score from 0 to 100"
+                if (lowest, highest) == (0, 100)
+                else (f"between {lowest} and {highest}")
+            )
+            raise DataError(f"tier threshold {name}={value} must be {what}", "tiers")
     if not warm <= hot <= sales_qualified:
         raise DataError("tier thresholds must rise: warm <= hot <= sales-qualified", "tiers")
     return TierThresholds(int(warm), int(hot), int(sales_qualified), source, **kw)
 
 
 def thresholds_from_precision(
-    y: np.ndarray, score: np.ndarray, shares: dict[str, float] | None = None
+    y: np.ndarray,
+    score: np.ndarray,
+    shares: dict[str, float] | None = None,
+    lowest: int = 0,
+    highest: int = 100,
 ) -> TierThresholds:
-    """Default thresholds: lowest score whose leads at or above meet each precision target."""
+    """Default thresholds: lowest score whose leads at or above meet each precision target.
+
+    `score` is any whole-number score (the 0-100 model score, or rubric points with the wider
+    `lowest`..`highest` range)."""
     y = np.asarray(y, dtype=float)
     score = np.asarray(score)
     shares = shares or TARGET_SHARE
@@ -149,4 +168,4 @@ def thresholds_from_precision(
     source = "precision targets on validation"
     if fell_back:
         source += f" (top-share fallback for {', '.join(fell_back)})"
-    return make_thresholds(warm, hot, sql, source, targets=targets)
+    return make_thresholds(warm, hot, sql, source, lowest, highest, targets=targets)
