@@ -23,6 +23,8 @@ from serving.core import health
 from serving.core.access_log import AccessLogMiddleware, configure_json_logs
 from serving.core.auth import KeyRing
 from serving.core.champions import ChampionRegistry
+from serving.core.limits import RequestLimitsMiddleware
+from serving.core.routing import prepare_routes
 from serving.deps import Role, require_role
 from serving.forecasting import routes as forecasting
 from serving.leads import routes as leads
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         champions: ChampionRegistry = app.state.champions
         champions.poll_once()
         champions.start(settings.refresh_seconds)
+        await prepare_routes(app)
         try:
             yield
         finally:
@@ -117,6 +120,8 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         settings.home / "training_runs",
         records=DatabaseRecords(RunRecords(lambda: open_database(settings.database_uri))),
     )
+    # outermost last: access log (request id) > size limits > the routes
+    app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
 
     @app.exception_handler(LodestarError)

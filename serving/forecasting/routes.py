@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from engine.core.calendar import parse_quarters
+from engine.core.calendar import MAX_QUARTERS, parse_quarters
 from engine.core.intervals import BAND_COLUMNS
 from engine.forecasting.answers import forecast_rows, parse_level
 from serving.core.csv_export import CSV_RESPONSE, tabular
+from serving.core.json_answer import json_answer
 from serving.core.schemas import ErrorBody
 from serving.deps import SalesChampion, SettingsDep
 from serving.forecasting.schemas import ForecastResponse, Granularity
@@ -18,6 +19,8 @@ from serving.forecasting.schemas import ForecastResponse, Granularity
 router = APIRouter(prefix="/forecasts", tags=["forecasts"])
 
 _RESERVED = {"quarters", "level", "granularity"}
+QUARTERS_MAX_LENGTH = MAX_QUARTERS * 10
+"""Characters of the quarters list: room for 40 quarters written as '2027-Q1, '."""
 _ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 
 
@@ -43,7 +46,12 @@ def get_forecasts(
     champion: SalesChampion,
     settings: SettingsDep,
     quarters: Annotated[
-        str, Query(description="Comma list of quarters", examples=["2027Q1,2027Q2"])
+        str,
+        Query(
+            description=f"Comma list of at most {MAX_QUARTERS} quarters.",
+            examples=["2027Q1,2027Q2"],
+            max_length=QUARTERS_MAX_LENGTH,
+        ),
     ],
     level: Annotated[
         str | None,
@@ -56,7 +64,7 @@ def get_forecasts(
     granularity: Annotated[
         Granularity, Query(description="'quarter' totals or 'week' detail.")
     ] = Granularity.quarter,
-) -> ForecastResponse | Response:
+) -> Response:
     """Unit forecasts; any other query parameter filters a key, e.g. `region=North`.
 
     Send `Accept: text/csv` for a CSV download of the same rows.
@@ -83,4 +91,5 @@ def get_forecasts(
     )
     name = f"forecast_v{champion.version}_{granularity.value}.csv"
     period = "date" if granularity is Granularity.week else "quarter"
-    return tabular(request, rows, answer, name, [*levels, period, *BAND_COLUMNS])
+    table = tabular(request, rows, answer, name, [*levels, period, *BAND_COLUMNS])
+    return json_answer(table, exclude_none=True)

@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from engine.database.audit import record_champion_move
 from engine.registry import lifecycle
+from serving.core.routing import OffLoopRoute
 from serving.core.schemas import ErrorBody
 from serving.deps import ChampionsDep, DatabaseDep, StoreDep
 from serving.registry.schemas import (
@@ -23,7 +24,7 @@ from serving.registry.schemas import (
     RollbackRequest,
 )
 
-router = APIRouter(prefix="/models", tags=["models"])
+router = APIRouter(prefix="/models", tags=["models"], route_class=OffLoopRoute)
 
 Family = Annotated[Literal["sales", "leads", "pricing"], Path(description="Model family.")]
 _ERRORS = {

@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 
 from engine.core.errors import DataError
+from serving.core.routing import OffLoopRoute
 from serving.core.schemas import ErrorBody
 from serving.registry.data_roots import allowed_file, names_a_file
 from serving.registry.training_runs import TrainingRuns
 from serving.registry.training_schemas import TrainingRequest, TrainingRunList, TrainingRunStatus
 
-router = APIRouter(prefix="/training", tags=["training"])
+router = APIRouter(prefix="/training", tags=["training"], route_class=OffLoopRoute)
 
 
 def _runs(request: Request) -> TrainingRuns:
@@ -25,7 +26,7 @@ def _runs(request: Request) -> TrainingRuns:
     response_model=TrainingRunStatus,
     responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
-async def start_run(request: Request, body: TrainingRequest) -> TrainingRunStatus:
+def start_run(request: Request, body: TrainingRequest) -> TrainingRunStatus:
     """Queue a training run (`lodestar train` in a child process); poll its status by id.
 
     `data` (and `columns` when it names a TOML file) must lie under the server's data
@@ -48,7 +49,7 @@ async def start_run(request: Request, body: TrainingRequest) -> TrainingRunStatu
 
 
 @router.get("/runs", response_model=TrainingRunList)
-async def list_runs(request: Request) -> TrainingRunList:
+def list_runs(request: Request) -> TrainingRunList:
     """Recent runs started on this server, newest first."""
     return TrainingRunList(runs=[TrainingRunStatus(**r.to_dict()) for r in _runs(request).all()])
 
@@ -56,9 +57,7 @@ async def list_runs(request: Request) -> TrainingRunList:
 @router.get(
     "/runs/{run_id}", response_model=TrainingRunStatus, responses={404: {"model": ErrorBody}}
 )
-async def get_run(
-    request: Request, run_id: Annotated[str, Path(max_length=64)]
-) -> TrainingRunStatus:
+def get_run(request: Request, run_id: Annotated[str, Path(max_length=64)]) -> TrainingRunStatus:
     """Status of one run: queued, running, succeeded (with the version), failed (why), or
     interrupted (the server stopped before the run finished)."""
     return TrainingRunStatus(**_runs(request).get(run_id).to_dict())
