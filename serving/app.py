@@ -25,6 +25,7 @@ from serving.core.auth import KeyRing
 from serving.core.champions import ChampionRegistry
 from serving.core.limits import RequestLimitsMiddleware
 from serving.core.routing import prepare_routes
+from serving.core.unexpected import UnexpectedErrorMiddleware
 from serving.deps import Role, require_role
 from serving.forecasting import routes as forecasting
 from serving.leads import routes as leads
@@ -120,7 +121,8 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         settings.home / "training_runs",
         records=DatabaseRecords(RunRecords(lambda: open_database(settings.database_uri))),
     )
-    # outermost last: access log (request id) > size limits > the routes
+    # outermost last: access log (request id) > size limits > unexpected errors > the routes
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
 
@@ -141,12 +143,6 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
             if exc.status_code == 404:
                 body["error"] = "NotFound"
         return JSONResponse(status_code=exc.status_code, content=body, headers=exc.headers)
-
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        body = {"error": "InternalError", "field": None, "message": "internal error"}
-        return JSONResponse(status_code=500, content=body)
 
     app.include_router(health.router, prefix="/v1")
     app.include_router(leads.router, prefix="/v1")

@@ -24,6 +24,8 @@ def _read_response(sock: socket.socket) -> RawResponse:
         if not chunk:
             break
         data += chunk
+    if not data:
+        raise ConnectionError("the server closed the connection without answering")
     head, _, rest = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split()[1])
@@ -94,3 +96,23 @@ def chunked_until_answered(
         answer = _read_response(sock)
     answer.sent_body_bytes = sent
     return answer
+
+
+def on_one_connection(
+    port: int, requests: list[tuple[str, str, dict[str, str]]]
+) -> list[RawResponse]:
+    """Send (method, target, headers) requests one after another over one kept-alive socket.
+
+    Raises ConnectionError when the server closed the connection before the last answer.
+    """
+    answers = []
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        for method, target, headers in requests:
+            lines = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1"]
+            lines += [f"{k}: {v}" for k, v in headers.items()]
+            sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+            answer = _read_response(sock)
+            answers.append(answer)
+            if answer.headers.get("connection", "").lower() == "close":
+                raise ConnectionError(f"the server closed the connection after {target}")
+    return answers
