@@ -23,6 +23,7 @@ from serving.core import health
 from serving.core.access_log import AccessLogMiddleware, configure_json_logs
 from serving.core.auth import KeyRing
 from serving.core.champions import ChampionRegistry
+from serving.core.docs import mount_docs
 from serving.core.limits import RequestLimitsMiddleware
 from serving.core.routing import prepare_routes
 from serving.core.unexpected import UnexpectedErrorMiddleware
@@ -110,7 +111,10 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
             "data_scientist (training, promotion). Health, readiness and these docs are open."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served from local files by mount_docs: the defaults need a CDN
+        redoc_url=None,
     )
+    mount_docs(app)
     app.state.settings = settings
     app.state.store = store
     app.state.keyring = keyring

@@ -205,6 +205,9 @@ def test_item17_no_route_does_its_work_on_the_event_loop(small_limit_client: Tes
         if inspect.iscoroutinefunction(r.endpoint)
     }
     assert set(async_routes) <= {
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
         "/health",
         "/ready",
         "/models",
