@@ -25,6 +25,7 @@ from serving.core.auth import KeyRing
 from serving.core.champions import ChampionRegistry
 from serving.core.docs import mount_docs
 from serving.core.limits import RequestLimitsMiddleware
+from serving.core.methods import allowed_methods
 from serving.core.routing import prepare_routes
 from serving.core.unexpected import UnexpectedErrorMiddleware
 from serving.deps import Role, require_role
@@ -38,6 +39,9 @@ from serving.registry.training_runs import DatabaseRecords, TrainingRuns, child_
 from serving.ui.mount import mount_ui
 
 log = logging.getLogger("lodestar.serving")
+
+
+_HTTP_ERRORS = {404: "NotFound", 405: "MethodNotAllowed"}
 
 
 def _field_path(loc: tuple | list) -> str:
@@ -56,6 +60,14 @@ def validation_body(exc: RequestValidationError) -> dict[str, Any]:
         }
         for e in exc.errors()
     ]
+    for error, raw in zip(errors, exc.errors(), strict=True):
+        if error["type"] == "json_invalid":  # loc is ('body', offset): name the body
+            reason = (raw.get("ctx") or {}).get("error", "")
+            error["field"] = "body"
+            where = raw["loc"][-1]
+            error["msg"] = f"the body is not valid JSON: {reason} (at position {where})"
+    for error in errors:
+        error["msg"] = error["msg"].removeprefix("Value error, ")
     first = errors[0] if errors else {"field": None, "msg": "invalid request"}
     message = f"{first['field']}: {first['msg']}" if first["field"] else first["msg"]
     return {
@@ -140,13 +152,17 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
         if isinstance(exc.detail, dict):
             body = exc.detail
         else:
-            body = {"error": type(exc).__name__, "field": None, "message": str(exc.detail)}
-            if exc.status_code == 404:
-                body["error"] = "NotFound"
-        return JSONResponse(status_code=exc.status_code, content=body, headers=exc.headers)
+            error = _HTTP_ERRORS.get(exc.status_code, type(exc).__name__)
+            body = {"error": error, "field": None, "message": str(exc.detail)}
+        if exc.status_code == 405:  # every method of the path, not just one route's
+            allowed = allowed_methods(app.openapi()["paths"], request.scope["path"])
+            headers["Allow"] = ", ".join(allowed)
+            body["message"] = f"{request.method} is not allowed here (allowed: {headers['Allow']})"
+        return JSONResponse(status_code=exc.status_code, content=body, headers=headers)
 
     app.include_router(health.router, prefix="/v1")
     app.include_router(leads.router, prefix="/v1")

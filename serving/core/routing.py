@@ -57,9 +57,10 @@ async def prepare_routes(app: FastAPI) -> None:
 
     Recent FastAPI builds an included router's routes lazily, on the event loop, when a
     request first reaches them (tens of milliseconds each), and the first thread hand-off
-    imports anyio's backend: both happen here, before the server accepts requests.
+    imports anyio's backend: all of it happens here, before the server accepts requests.
     """
     scope = {"type": "http", "path": "/", "method": "GET", "root_path": "", "headers": []}
     for route in app.router.routes:
         route.matches({**scope, "query_string": b""})
+    app.openapi()  # built once and kept: 405 answers read their Allow header from it
     await run_in_threadpool(lambda: None)

@@ -13,6 +13,9 @@ from serving.registry.data_roots import allowed_file, names_a_file
 from serving.registry.training_runs import TrainingRuns
 from serving.registry.training_schemas import TrainingRequest, TrainingRunList, TrainingRunStatus
 
+RUN_ID = r"^[0-9a-f]{12}$"
+"""The ids TrainingRuns hands out; the schema says so, and any other id is a 422."""
+
 router = APIRouter(prefix="/training", tags=["training"], route_class=OffLoopRoute)
 
 
@@ -57,7 +60,12 @@ def list_runs(request: Request) -> TrainingRunList:
 @router.get(
     "/runs/{run_id}", response_model=TrainingRunStatus, responses={404: {"model": ErrorBody}}
 )
-def get_run(request: Request, run_id: Annotated[str, Path(max_length=64)]) -> TrainingRunStatus:
+def get_run(
+    request: Request,
+    run_id: Annotated[
+        str, Path(pattern=RUN_ID, description="Run id, as returned when the run was started.")
+    ],
+) -> TrainingRunStatus:
     """Status of one run: queued, running, succeeded (with the version), failed (why), or
     interrupted (the server stopped before the run finished)."""
     return TrainingRunStatus(**_runs(request).get(run_id).to_dict())
