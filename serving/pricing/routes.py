@@ -170,7 +170,35 @@ def get_elasticities(
     return json_answer(answer)
 
 
-@router.post("/saved-scenarios", response_model=SavedScenario, status_code=201, **_PRICING)
+_SAVED_LINKS = {
+    201: {
+        "description": "Saved; read it, compare it or delete it by its name.",
+        "links": {
+            "ReadSavedScenario": {
+                "operationId": "get_saved_scenario",
+                "parameters": {"name": "$response.body#/name"},
+            },
+            "CompareSavedScenario": {
+                "operationId": "compare_saved_scenarios",
+                "requestBody": {"names": ["$response.body#/name"]},
+            },
+            "DeleteSavedScenario": {
+                "operationId": "delete_saved_scenario",
+                "parameters": {"name": "$response.body#/name"},
+            },
+        },
+    }
+}
+"""OpenAPI links: how a client (and the stateful schemathesis test) chains the calls."""
+
+
+@router.post(
+    "/saved-scenarios",
+    response_model=SavedScenario,
+    status_code=201,
+    dependencies=_PRICING["dependencies"],
+    responses={**_ERRORS, **_SAVED_LINKS},
+)
 def save_scenario(body: SaveScenarioIn, settings: SettingsDep) -> Response:
     """Keep a named scenario."""
     record = saved_scenarios(settings).save(body.name, body.scenario, overwrite=body.overwrite)
@@ -184,7 +212,12 @@ def list_scenarios(settings: SettingsDep) -> Response:
     return json_answer(SavedScenarioList(scenarios=[SavedScenario(**r) for r in records]))
 
 
-@router.post("/saved-scenarios/compare", response_model=CompareResponse, **_PRICING)
+@router.post(
+    "/saved-scenarios/compare",
+    response_model=CompareResponse,
+    operation_id="compare_saved_scenarios",
+    **_PRICING,
+)
 def post_compare_scenarios(
     body: CompareIn, sales: SalesChampion, pricing: PricingChampion, settings: SettingsDep
 ) -> Response:
@@ -203,13 +236,20 @@ def post_compare_scenarios(
     return _json(answer)
 
 
-@router.get("/saved-scenarios/{name}", response_model=SavedScenario, **_PRICING)
+@router.get(
+    "/saved-scenarios/{name}",
+    response_model=SavedScenario,
+    operation_id="get_saved_scenario",
+    **_PRICING,
+)
 def get_scenario(name: ScenarioName, settings: SettingsDep) -> Response:
     """One saved scenario by name."""
     return json_answer(SavedScenario(**saved_scenarios(settings).get(name)))
 
 
-@router.delete("/saved-scenarios/{name}", status_code=204, **_PRICING)
+@router.delete(
+    "/saved-scenarios/{name}", status_code=204, operation_id="delete_saved_scenario", **_PRICING
+)
 def delete_scenario(name: ScenarioName, settings: SettingsDep) -> Response:
     """Forget a saved scenario."""
     saved_scenarios(settings).delete(name)

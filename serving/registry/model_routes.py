@@ -61,7 +61,21 @@ def _answer(move: lifecycle.AliasMove, champions: ChampionsDep) -> AliasMoveResp
     return AliasMoveResponse(**move.to_dict(), loaded_version=champions.versions().get(move.family))
 
 
-@router.post("/{family}/promote", response_model=AliasMoveResponse, responses=_ERRORS)
+_UNDO = {
+    200: {
+        "description": "The champion moved (or, with dry_run, would move).",
+        "links": {
+            "RollBack": {
+                "operationId": "rollback_champion",
+                "parameters": {"family": "$request.path.family"},
+            }
+        },
+    }
+}
+"""OpenAPI link: a promotion can be undone by a rollback of the same family."""
+
+
+@router.post("/{family}/promote", response_model=AliasMoveResponse, responses={**_ERRORS, **_UNDO})
 async def promote(
     request: Request,
     family: Family,
@@ -89,7 +103,12 @@ async def promote(
     return _answer(move, champions)
 
 
-@router.post("/{family}/rollback", response_model=AliasMoveResponse, responses=_ERRORS)
+@router.post(
+    "/{family}/rollback",
+    response_model=AliasMoveResponse,
+    responses=_ERRORS,
+    operation_id="rollback_champion",
+)
 async def rollback(
     request: Request,
     family: Family,

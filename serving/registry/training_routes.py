@@ -27,7 +27,19 @@ def _runs(request: Request) -> TrainingRuns:
     "/runs",
     status_code=202,
     response_model=TrainingRunStatus,
-    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses={
+        202: {
+            "description": "Queued; follow it by its id.",
+            "links": {
+                "RunStatus": {
+                    "operationId": "get_training_run",
+                    "parameters": {"run_id": "$response.body#/id"},
+                }
+            },
+        },
+        404: {"model": ErrorBody},
+        422: {"model": ErrorBody},
+    },
 )
 def start_run(request: Request, body: TrainingRequest) -> TrainingRunStatus:
     """Queue a training run (`lodestar train` in a child process); poll its status by id.
@@ -58,7 +70,10 @@ def list_runs(request: Request) -> TrainingRunList:
 
 
 @router.get(
-    "/runs/{run_id}", response_model=TrainingRunStatus, responses={404: {"model": ErrorBody}}
+    "/runs/{run_id}",
+    response_model=TrainingRunStatus,
+    responses={404: {"model": ErrorBody}},
+    operation_id="get_training_run",
 )
 def get_run(
     request: Request,
