@@ -286,7 +286,6 @@ class RecommendationRequest(BaseModel):
                         "min_margin_pct": 20,
                         "max_change_pct": 10,
                         "price_endings": [".99", ".49"],
-                        "ladders": [{"above": "P01", "below": "P02", "pct": 5}],
                     },
                 }
             ]

@@ -60,7 +60,9 @@ _PLANNER: dict[str, Any] = {
     "responses": _ERRORS,
     "dependencies": [Depends(require_role(Role.planner))],
 }
-ScenarioName = Annotated[str, Path(pattern=SCENARIO_NAME, description="Saved scenario name.")]
+ScenarioName = Annotated[
+    str, Path(pattern=SCENARIO_NAME, description="Saved scenario name.", examples=["p01-minus-5"])
+]
 
 
 def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -26,7 +26,9 @@ from serving.registry.schemas import (
 
 router = APIRouter(prefix="/models", tags=["models"], route_class=OffLoopRoute)
 
-Family = Annotated[Literal["sales", "leads", "pricing"], Path(description="Model family.")]
+Family = Annotated[
+    Literal["sales", "leads", "pricing"], Path(description="Model family.", examples=["sales"])
+]
 _ERRORS = {
     404: {"model": ErrorBody},
     409: {"model": ErrorBody},

@@ -78,7 +78,12 @@ def list_runs(request: Request) -> TrainingRunList:
 def get_run(
     request: Request,
     run_id: Annotated[
-        str, Path(pattern=RUN_ID, description="Run id, as returned when the run was started.")
+        str,
+        Path(
+            pattern=RUN_ID,
+            description="Run id, as returned when the run was started.",
+            examples=["3f2a9c1b7d4e"],
+        ),
     ],
 ) -> TrainingRunStatus:
     """Status of one run: queued, running, succeeded (with the version), failed (why), or
