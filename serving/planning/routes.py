@@ -22,6 +22,7 @@ from engine.pricing.scenario import parse_scenario
 from serving.core.auth import Caller
 from serving.core.champions import LoadedModel
 from serving.core.csv_export import CSV_RESPONSE, tabular
+from serving.core.routing import OffLoopRoute
 from serving.core.schemas import ErrorBody
 from serving.deps import (
     DatabaseDep,
@@ -50,7 +51,7 @@ from serving.planning.schemas import (
     VersionInfo,
 )
 
-router = APIRouter(prefix="/plans", tags=["plans"])
+router = APIRouter(prefix="/plans", tags=["plans"], route_class=OffLoopRoute)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody},
