@@ -12,6 +12,7 @@ import json
 import shutil
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,9 @@ def _call(app: Any, scope: dict[str, Any], chunks: list[bytes]) -> tuple[list[di
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(asyncio.wait_for(app(scope, receive, send), timeout=30))
+    # a loop of its own, in a thread of its own (another test may leave one set on this one)
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(asyncio.run, asyncio.wait_for(app(scope, receive, send), timeout=30)).result()
     return sent, pulled
 
 
