@@ -48,11 +48,16 @@ def every_family_template(
 
 @pytest.fixture
 def keyed_server(
-    tmp_path: Path, every_family_template: Path, start_server: Callable[[dict[str, str]], Server]
+    tmp_path: Path,
+    every_family_template: Path,
+    demo_paths: dict[str, Path],
+    start_server: Callable[[dict[str, str]], Server],
 ) -> Server:
-    """`lodestar serve` with API keys over a private copy of the every-family store."""
+    """`lodestar serve` with API keys over a private copy of the every-family store; training
+    runs may read the demo files (LODESTAR_DATA_ROOTS)."""
     home = tmp_path / "home"
     home.mkdir()
     shutil.copy(every_family_template, home / "mlflow.db")
     keys = ",".join(f"{role}:{key}" for role, key in KEYS.items())
-    return start_server(lodestar_env(home, LODESTAR_API_KEYS=keys))
+    roots = str(demo_paths["sales"].parent)
+    return start_server(lodestar_env(home, LODESTAR_API_KEYS=keys, LODESTAR_DATA_ROOTS=roots))
