@@ -89,18 +89,27 @@ def parse_quarter(text: str, fiscal_start_month: int = 1) -> pd.Period:
     return pd.Period(year=year, quarter=q, freq=quarter_freq(fiscal_start_month))
 
 
+MAX_QUARTERS = 40
+"""Quarters one request may ask for (ten years): bounds the work a single request can cause."""
+
+
 def parse_quarters(text: str | list[str], fiscal_start_month: int = 1) -> list[pd.Period]:
-    """Comma list or list of quarter strings, in the order given, without repeats."""
+    """Comma list or list of quarter strings, in the order given, without repeats.
+
+    Linear in the input, and refused before any parsing beyond MAX_QUARTERS items.
+    """
     items = text.split(",") if isinstance(text, str) else list(text)
-    out: list[pd.Period] = []
+    items = [item for item in items if str(item).strip()]
+    if len(items) > MAX_QUARTERS:
+        raise DataError(
+            f"{len(items)} quarters asked for: at most {MAX_QUARTERS} per request", "quarters"
+        )
+    out: dict[pd.Period, None] = {}
     for item in items:
-        if str(item).strip():
-            period = parse_quarter(item, fiscal_start_month)
-            if period not in out:
-                out.append(period)
+        out.setdefault(parse_quarter(item, fiscal_start_month), None)
     if not out:
         raise DataError("no quarter given (e.g. quarters=2027Q1,2027Q2)", "quarters")
-    return out
+    return list(out)
 
 
 def quarter_label(period: pd.Period) -> str:
