@@ -39,14 +39,16 @@ class LeadScorer:
         reasons: bool = True,
         keep: list[str] | None = None,
         detail: bool = False,
+        date_format: str | None = None,
     ) -> tuple[pd.DataFrame, list[RowError]]:
         """Score every clean row; bad rows come back as per-row errors instead of failing all.
 
         `reasons=False` skips the reasons (planning needs only probabilities); `detail=True`
-        adds a `reasons` column of structured reasons (feature, value, typical, direction).
+        adds a `reasons` column of structured reasons (feature, value, typical, direction);
+        `date_format` is how created_date is written (default: inferred for the batch).
         """
         clean, errors = screen_rows(
-            frame, self.model.numeric_features_, self.model.categorical_features_
+            frame, self.model.numeric_features_, self.model.categorical_features_, date_format
         )
         extra = [c for c in (keep or []) if c in frame.columns and c not in clean.columns]
         for col in extra:
