@@ -12,8 +12,12 @@ from models.forecasting.catalog import selection_help
 from training.cli.options import (
     ColumnsOption,
     DataOption,
+    DateFormatOption,
+    FindingsPrinter,
     ForceOption,
     KeysOption,
+    LastPeriodOption,
+    echo_findings,
     open_store,
     split_list,
 )
@@ -47,8 +51,11 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         n_jobs: JobsOption = 1,
         backend: BackendOption = "loky",
         scheduler: SchedulerOption = None,
+        date_format: DateFormatOption = None,
+        last_period: LastPeriodOption = "auto",
     ) -> None:
         """Fit the sales forecaster, log it to MLflow, register it, promote it if better."""
+        notes = FindingsPrinter()
         result = train_forecast(
             open_store(),
             data,
@@ -63,12 +70,16 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             backend=backend,
             scheduler=scheduler,
             progress=True,
+            date_format=date_format,
+            last_period=last_period,
+            report=notes,
         )
-        typer.echo(
+        line = (
             f"sales forecast v{result.version}: backtest WAPE "
             f"{result.metrics.get('backtest_wape', float('nan')):.3f}, 80% coverage "
             f"{result.metrics.get('coverage_80', float('nan')):.2f}; {result.reason}"
         )
+        notes.result(line)
 
     @app.command("forecast")
     def forecast(
@@ -90,11 +101,13 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         n_jobs: JobsOption = 1,
         backend: BackendOption = "loky",
         scheduler: SchedulerOption = None,
+        date_format: DateFormatOption = None,
+        last_period: LastPeriodOption = "auto",
     ) -> None:
         """Forecast any sales history to a CSV: keys, date (or quarter), mean, 80/95% bands."""
         from training.forecasting.batch import batch_forecast
 
-        table = batch_forecast(
+        result = batch_forecast(
             data,
             horizon,
             out,
@@ -105,5 +118,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             models,
             Runner(n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=True),
             fiscal_start_month,
+            date_format=date_format,
+            last_period=last_period,
+            report=echo_findings,
         )
-        typer.echo(f"wrote {len(table)} rows to {out}")
+        typer.echo(f"wrote {len(result.table)} rows to {out}")
