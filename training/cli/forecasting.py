@@ -89,14 +89,18 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         columns: ColumnsOption = None,
         keys: KeysOption = None,
         freq: Annotated[
-            str | None, typer.Option("--freq", help="D, W, M or Q (default: inferred).")
+            str | None, typer.Option("--freq", help="D, W, M, Q or Y (default: inferred).")
         ] = None,
         by_quarter: Annotated[
             bool, typer.Option("--by-quarter", help="Quarter totals instead of periods.")
         ] = False,
         fiscal_start_month: Annotated[
-            int, typer.Option("--fiscal-start-month", help="First month of the fiscal year.")
-        ] = 1,
+            int | None,
+            typer.Option(
+                "--fiscal-start-month",
+                help="First month of the fiscal year (default 1); yearly periods must start in it.",
+            ),
+        ] = None,
         models: ModelsOption = "standard",
         n_jobs: JobsOption = 1,
         backend: BackendOption = "loky",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.core.calendar import frequency_family
+from engine.core.calendar import check_has_quarters, fiscal_year_labels, frequency_family
 from engine.core.contracts import Findings, read_sales
 from engine.core.errors import DataError
 from engine.core.files import write_table
@@ -43,19 +43,30 @@ def batch_forecast(
     by_quarter: bool = False,
     selection: str = "standard",
     runner: Runner | None = None,
-    fiscal_start_month: int = 1,
+    fiscal_start_month: int | None = None,
     date_format: str | None = None,
     last_period: str = "auto",
     report: Callable[[Findings], None] | None = None,
 ) -> BatchForecast:
-    """Fit on the history, forecast `horizon` periods, write the CSV atomically, return it."""
+    """Fit on the history, forecast `horizon` periods, write the CSV atomically, return it.
+
+    Quarters use `fiscal_start_month` (default January). Yearly forecasts carry a fiscal_year
+    label (FY2022: the year ending in 2022); with `fiscal_start_month` their periods must start
+    in that month. Quarters of yearly history are refused.
+    """
     if horizon < 1:
         raise DataError("horizon must be at least 1 period", "horizon")
     family = frequency_family(freq) if freq else None
+    if by_quarter and family:
+        check_has_quarters(family, "by_quarter")
     history = read_sales(
         data, columns, keys, date_format=date_format, freq=family, last_period=last_period
     )
+    if by_quarter:
+        check_has_quarters(history.freq, "by_quarter")
     panel = to_panel(history.complete())
+    if history.freq == "Y" and fiscal_start_month is not None:
+        fiscal_year_labels(panel.dates[:1], fiscal_start_month)  # refuse before fitting
     findings = run_findings(history, panel, selection)
     if report is not None:
         report(findings)
@@ -64,6 +75,12 @@ def batch_forecast(
         panel, ForecastSettings(selection=selection), periods, runner, keys=history.series_keys
     )
     fs = outcome.forecast_set
-    table = quarter_table(fs, fiscal_start_month) if by_quarter else period_table(fs)
+    if by_quarter:
+        table = quarter_table(fs, fiscal_start_month or 1)
+    else:
+        table = period_table(fs)
+        if history.freq == "Y":
+            years = fiscal_year_labels(pd.DatetimeIndex(table["date"]), fiscal_start_month)
+            table.insert(table.columns.get_loc("date") + 1, "fiscal_year", years)
     write_table(table, Path(out), float_format="%.4f")
     return BatchForecast(table, findings, periods)

@@ -106,6 +106,7 @@ def train_pricing(
 
     A partial last period is left out (its low units at ordinary prices would read as a price
     effect); the data's findings go to `report`, the run's parameters and data/findings.csv.
+    The holdout is the last quarter's periods (the last year for yearly panels).
     """
     loaded = load_priced_sales(data, columns, keys, date_format, last_period)
     if report is not None:
@@ -119,7 +120,8 @@ def train_pricing(
         if frame[col].isna().any():
             raise DataError(f"control column '{col}' must be numeric with no gaps", col)
     markets = [k for k in history.series_keys if k != "product"]
-    spec = estimator or PriceSensitivityModel(market_keys=markets, controls=controls)
+    season = {"fourier_order": 0} if history.freq == "Y" else {}  # a year has no season
+    spec = estimator or PriceSensitivityModel(market_keys=markets, controls=controls, **season)
     train, test = split_holdout(frame, quarter_periods(history.freq))
     metrics = {
         METRIC: holdout_rmse(spec, train, test),
