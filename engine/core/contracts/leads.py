@@ -222,9 +222,15 @@ def screen_rows(
 
 
 def activity_column(activity: str) -> str:
-    """Count column for an activity type: the contract's name when known, else n_<activity>."""
+    """Count column for an activity type: the contract's name when known, else n_<activity>.
+
+    A count column's own name maps to itself (site_visits -> site_visits, n_demo -> n_demo),
+    so a log written with those names, or validated twice, keeps its counts where they belong.
+    """
     key = re.sub(r"[^a-z0-9]+", "_", str(activity).strip().lower()).strip("_")
     key = EVENT_SYNONYMS.get(key, key)
+    if key in ACTIVITY_COUNTS.values() or key.startswith("n_"):
+        return key
     return ACTIVITY_COUNTS.get(key, f"n_{key}" if key else "n_unknown")
 
 

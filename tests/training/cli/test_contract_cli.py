@@ -188,3 +188,27 @@ def test_item13_text_key_columns_work_without_keys_and_are_announced(
         capsys,
     )
     assert code == 0 and list(pd.read_csv(tmp_path / "f.csv")[key].unique()) == ["b", "pizza"]
+
+
+def test_item1_lead_training_reads_a_day_first_event_log_like_an_iso_one(
+    tmp_path: Path, store: ModelStore, demo_paths: dict[str, Path]
+) -> None:
+    from models.leads import LeadConversionModel
+    from training.leads.job import train_leads
+
+    fast = LeadConversionModel(max_iter=40, cv=2)
+    events = pd.read_csv(demo_paths["lead_events"])
+    events["timestamp"] = pd.to_datetime(events["timestamp"]).dt.strftime("%d/%m/%Y %H:%M:%S")
+    day_first = write(events, tmp_path / "events.csv")
+    iso = train_leads(store, demo_paths["leads"], events=demo_paths["lead_events"], estimator=fast)
+    stated = train_leads(
+        store,
+        demo_paths["leads"],
+        events=day_first,
+        estimator=fast,
+        date_format="timestamp=%d/%m/%Y %H:%M:%S",
+        force=True,
+    )
+    assert stated.metrics == pytest.approx(iso.metrics)
+    _, scorer = store.load_champion("leads")
+    assert "site_visits" in scorer.features and "n_site_visits" not in scorer.features

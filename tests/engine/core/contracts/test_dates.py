@@ -201,3 +201,22 @@ def test_item1_scoring_batch_of_ambiguous_dates_is_refused_unless_stated() -> No
     assert not errors and list(clean["created_date"].dt.month) == [1, 2]
     parsed, bad = screen_dates(batch["created_date"], "created_date", "%m/%d/%Y")
     assert list(parsed.dt.month) == [5, 3] and not bad.any()
+
+
+def test_item1_a_validated_event_log_keeps_its_count_columns_when_read_again() -> None:
+    """Jobs read the log with its stated date format first; counting validates it again."""
+    events = pd.DataFrame(
+        {
+            "lead_id": ["L1", "L1", "L2", "L2"],
+            "timestamp": [
+                "05/01/2015 10:00",
+                "13/01/2015 09:30",
+                "02/02/2015 08:00",
+                "03/02/2015 09:00",
+            ],
+            "activity": ["site_visit", "Page View", "demo_request", "site_visits"],
+        }
+    )
+    once = validate_events(events)
+    assert list(once["activity"]) == ["site_visits", "page_views", "n_demo_request", "site_visits"]
+    pd.testing.assert_frame_equal(validate_events(once), once)
