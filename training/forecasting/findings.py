@@ -47,8 +47,9 @@ def fallback_finding(
 def run_findings(
     history: SalesHistory, panel: Panel, selection: str, n_windows: int = 3
 ) -> Findings:
-    """The history's findings and the run's fallback finding, in that order."""
-    return history.findings.plus(fallback_finding(panel, history.series_keys, selection, n_windows))
+    """The keys taken by default, the history's findings and the run's fallbacks, in order."""
+    fallback = fallback_finding(panel, history.series_keys, selection, n_windows)
+    return Findings().plus(history.keys_note()).plus(*history.findings, fallback)
 
 
 def treatment_params(history: SalesHistory, requested: int, horizon: int) -> dict[str, object]:

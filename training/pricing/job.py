@@ -109,8 +109,9 @@ def train_pricing(
     The holdout is the last quarter's periods (the last year for yearly panels).
     """
     loaded = load_priced_sales(data, columns, keys, date_format, last_period)
+    findings = Findings().plus(loaded.keys_note()).plus(*loaded.findings)
     if report is not None:
-        report(loaded.findings)
+        report(findings)
     history = loaded.complete()
     frame = history.frame
     for col in controls or []:
@@ -176,11 +177,11 @@ def train_pricing(
                 "date_format": loaded.date_format,
                 "key_reasons": loaded.keys_summary(),
                 "last_period": "partial: dropped" if loaded.periods_dropped else "complete",
-                **loaded.findings.params(),
+                **findings.params(),
             }
         )
-        if len(loaded.findings):
-            run.table(loaded.findings.table(), "data/findings.csv")
+        if len(findings):
+            run.table(findings.table(), "data/findings.csv")
         run.metrics(metrics)
         run.table(table, "elasticities.csv")
         for name, figure in demand_curve_figures(pricing_set):

@@ -31,7 +31,7 @@ from engine.core.contracts.completeness import (
     judge_last_period,
 )
 from engine.core.contracts.dates import dates_with_format
-from engine.core.contracts.findings import Findings
+from engine.core.contracts.findings import Finding, Findings
 from engine.core.errors import DataError
 
 KNOWN_KEYS = ("region", "store", "category", "product", "channel")
@@ -103,6 +103,16 @@ class SalesHistory:
                 "last_period",
             )
         return dataclasses.replace(self, frame=kept, last_period=None)
+
+    def keys_note(self) -> Finding | None:
+        """A 'keys' finding when text columns were taken as keys by default (jobs announce it)."""
+        if KEY_TEXT not in self.key_reasons.values():
+            return None
+        return Finding(
+            "keys",
+            f"series keyed by {self.keys_summary()}; declare the keys with --keys if that is "
+            "not how your series are told apart",
+        )
 
     def keys_summary(self) -> str:
         """'store, product (known key names); series (text column)': which keys and why."""

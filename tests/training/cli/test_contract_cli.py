@@ -121,15 +121,15 @@ def test_item2_training_job_reports_and_logs_findings(tmp_path: Path, store: Mod
     path = write(frame, tmp_path / "s.csv")
     seen: list[Findings] = []
     result = train_forecast(store, path, selection="baseline", n_windows=1, report=seen.append)
-    assert [f.kind for f in seen[0]] == ["partial_last_period", "short_series"]
+    assert [f.kind for f in seen[0]] == ["keys", "partial_last_period", "short_series"]
     params = store.client.get_run(result.run_id).data.params
-    assert params["findings"] == "partial_last_period,short_series"
+    assert params["findings"] == "keys,partial_last_period,short_series"
     assert params["last_period"].startswith("partial 2016-02-22: dropped")
     assert params["key_reasons"] == "shop (text column, a key by default)"
     assert params["date_format"] == "ISO8601"
     table = pd.read_csv(store.client.download_artifacts(result.run_id, "data/findings.csv"))
-    assert table["kind"].tolist() == ["partial_last_period", "short_series"]
-    assert table.loc[1, "series"] == "new"
+    assert table["kind"].tolist() == ["keys", "partial_last_period", "short_series"]
+    assert table.loc[2, "series"] == "new"
     _, forecast_set = store.load_champion("sales")
     assert forecast_set.info["history_end"] == "2016-02-15"
     assert forecast_set.dates[0] == pd.Timestamp("2016-02-22")
@@ -147,7 +147,8 @@ def test_item2_training_cli_result_line_carries_the_notes(
     code, out, _ = run(args, capsys)
     assert code == 0
     last = out.strip().splitlines()[-1]
-    assert last.startswith("sales forecast v1") and last.endswith("data notes: partial last period")
+    assert last.startswith("sales forecast v1")
+    assert last.endswith("data notes: keys, partial last period")
 
 
 def test_item12_misspelt_mapping_is_named_on_one_line(
@@ -173,7 +174,7 @@ def test_item13_text_key_columns_work_without_keys_and_are_announced(
     code, out, _ = run(["data", "check", "--data", str(path)], capsys)
     assert code == 0
     assert f"2 series keyed by {key} (text column, a key by default)" in out
-    code, _, _ = run(
+    code, out, _ = run(
         [
             "forecast",
             "--data",
@@ -188,6 +189,7 @@ def test_item13_text_key_columns_work_without_keys_and_are_announced(
         capsys,
     )
     assert code == 0 and list(pd.read_csv(tmp_path / "f.csv")[key].unique()) == ["b", "pizza"]
+    assert f"note [keys]: series keyed by {key} (text column, a key by default)" in out
 
 
 def test_item1_lead_training_reads_a_day_first_event_log_like_an_iso_one(
