@@ -61,7 +61,7 @@ CANDIDATE_FORMATS: tuple[str, ...] = (
 """Every format inference tries, in order of preference when several read a column alike."""
 
 _SAMPLE = 200
-"""Distinct values a candidate must read before it is tried on the whole column."""
+"""About this many distinct values, spread over the column, pick the formats worth trying."""
 
 
 @dataclass(frozen=True)
@@ -203,13 +203,19 @@ def infer_format(distinct: pd.Series, column: str) -> str:
 
 
 def _most_read_format(distinct: pd.Series, column: str, strict: bool = True) -> str | None:
-    """The format reading the most values (ties that disagree are ambiguous when `strict`)."""
-    counts = {fmt: int(_read(distinct, fmt).notna().sum()) for fmt in CANDIDATE_FORMATS}
+    """The format reading the most values (ties that disagree are ambiguous when `strict`).
+
+    Formats reading nothing of a sample are not tried on the rest, unless none reads any.
+    """
+    sample = _spread_sample(distinct)
+    shortlist = [f for f in CANDIDATE_FORMATS if _read(sample, f).notna().any()]
+    parsed = {fmt: _read(distinct, fmt) for fmt in shortlist or CANDIDATE_FORMATS}
+    counts = {fmt: int(values.notna().sum()) for fmt, values in parsed.items()}
     top = max(counts.values())
     if top == 0:
         return None
     best = [fmt for fmt, n in counts.items() if n == top]
-    readers = {fmt: _read(distinct, fmt) for fmt in best}
+    readers = {fmt: parsed[fmt] for fmt in best}
     if strict:
         _refuse_ambiguity(readers, distinct, column)
     return best[0]
@@ -217,7 +223,7 @@ def _most_read_format(distinct: pd.Series, column: str, strict: bool = True) -> 
 
 def _readers(distinct: pd.Series, needed: int) -> dict[str, pd.Series]:
     """Candidate formats reading every distinct value, with what each read (sample first)."""
-    sample = distinct.iloc[:_SAMPLE]
+    sample = _spread_sample(distinct)
     out = {}
     for fmt in CANDIDATE_FORMATS:
         if _read(sample, fmt).isna().any():
@@ -226,6 +232,11 @@ def _readers(distinct: pd.Series, needed: int) -> dict[str, pd.Series]:
         if int(parsed.notna().sum()) == needed:
             out[fmt] = parsed
     return out
+
+
+def _spread_sample(distinct: pd.Series) -> pd.Series:
+    """About `_SAMPLE` values spread over the whole column (not just its first rows)."""
+    return distinct.iloc[:: max(1, len(distinct) // _SAMPLE)]
 
 
 def _refuse_ambiguity(readers: dict[str, pd.Series], distinct: pd.Series, column: str) -> None:
