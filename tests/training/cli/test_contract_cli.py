@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from engine.core.contracts import Findings
+from engine.core.settings import Settings
 from engine.registry.store import ModelStore
 from training.cli.app import main
 from training.forecasting.job import train_forecast
@@ -138,10 +139,11 @@ def test_item2_training_job_reports_and_logs_findings(tmp_path: Path, store: Mod
 def test_item2_training_cli_result_line_carries_the_notes(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    settings,
+    settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("LODESTAR_HOME", str(settings.home))
+    """The last line is what a background training run's status shows."""
+    monkeypatch.setattr("training.cli.options.get_settings", lambda: settings)
     path = write(pizza(), tmp_path / "s.csv")
     args = ["train", "forecast", "--data", str(path), "--models", "baseline", "--windows", "1"]
     code, out, _ = run(args, capsys)
