@@ -43,19 +43,24 @@ def ui_app(
         yield client
 
 
+def signed_in_with(app_client: TestClient, key: str) -> TestClient:
+    """A fresh browser-like client on an app, signed in through the form with `key`."""
+    client = TestClient(app_client.app)
+    page = client.get("/signin")
+    answer = client.post(
+        "/signin",
+        data={"api_key": key, "csrf_token": csrf_of(page.text), "next": ""},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    return client
+
+
 @pytest.fixture
 def sign_in(ui_app: TestClient) -> Callable[[Role], TestClient]:
     """A fresh browser-like client on the shared app, signed in with a role's key."""
 
     def signed_in(role: Role) -> TestClient:
-        client = TestClient(ui_app.app)
-        page = client.get("/signin")
-        answer = client.post(
-            "/signin",
-            data={"api_key": KEYS[role], "csrf_token": csrf_of(page.text), "next": ""},
-            follow_redirects=False,
-        )
-        assert answer.status_code == 303, answer.text
-        return client
+        return signed_in_with(ui_app, KEYS[role])
 
     return signed_in
