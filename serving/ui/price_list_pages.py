@@ -110,6 +110,8 @@ def hand_set_prices(form: dict[str, Any]) -> list[ManualPrice]:
             continue
         index = name.removeprefix("price_")
         product = str(form.get(f"product_{index}") or "")
+        if not product:
+            raise DataError(f"{name} has no product beside it: reload the page", name)
         text = str(value).strip().replace("$", "").replace(",", "")
         try:
             price = float(text)
