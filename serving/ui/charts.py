@@ -96,10 +96,10 @@ def fan_chart(
             {
                 "x": [r["date"] for r in plan],
                 "y": [r["value"] for r in plan],
-                "mode": "lines+markers",
+                "mode": "lines",
                 "type": "scatter",
                 "name": "plan",
-                "line": {"color": f"rgb({ORANGE})", "width": 2, "dash": "dash"},
+                "line": {"color": f"rgb({ORANGE})", "width": 2.5, "dash": "dash"},
             }
         )
     layout = _layout(title, period, "units")

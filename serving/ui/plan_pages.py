@@ -148,7 +148,11 @@ def add_reviews(data: PlanData, db: Database) -> None:
     view, shown = data.view, {row["address"] for row in data.shown}
     tracking = reviews.tracking(db, view.plan_id, view.version, None, view.quarters)
     data.tracking = tracking
-    data.tracked = {k: r for k, r in by_address(tracking["cells"]).items() if k[0] in shown}
+    data.tracked = {  # quarters without any actual yet have nothing to track
+        k: r
+        for k, r in by_address(tracking["cells"]).items()
+        if k[0] in shown and r["status"] != "not started"
+    }
     if view.compare:
         compared = plans.compare_versions(
             db, view.plan_id, view.compare, view.version, None, view.quarters
