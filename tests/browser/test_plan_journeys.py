@@ -9,6 +9,7 @@ screenshots kept under `browser-artifacts/<test>/` (and in docs/ when asked).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Callable
@@ -86,7 +87,7 @@ def test_planner_overrides_a_region_and_submits_then_an_approver_approves_and_lo
     page.get_by_label("Reason").select_option("promotion")
     page.get_by_label("Comment").fill("spring push in the north")
     assert planner.unlabelled_controls() == []
-    planner.shot("02-override-form", "plan-override", "#edit-row")
+    planner.shot("02-override-form", "plan-override", "[data-testid=plan-table]")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.testid") == "save-override"
     page.keyboard.press("Enter")
@@ -134,6 +135,38 @@ def test_planner_overrides_a_region_and_submits_then_an_approver_approves_and_lo
     assert desk.locator("a.edit-link").count() == 0
     desk.locator("#plan-fan .main-svg").first.wait_for()
     approver.shot("04-locked", "plan-locked", "h1")
+
+    # half a quarter of actuals arrives: North sells 40% above its plan, South on plan
+    with _api(server, "planner") as api:
+        bottom = api.get(
+            f"/v1/plans/{pid}/versions/baseline",
+            params={"level": "region,store,product", "quarters": "2027Q1"},
+        ).json()["cells"]
+        rows = [
+            {
+                **cell["keys"],
+                "date": (dt.date(2027, 1, 4) + dt.timedelta(weeks=week)).isoformat(),
+                "units": cell["value"] / 90 * 7 * (1.4 if cell["keys"]["region"] == "North" else 1),
+            }
+            for cell in bottom
+            for week in range(6)
+        ]
+        assert api.post("/v1/actuals", json={"rows": rows}).status_code == 201
+        tracking = api.get(
+            f"/v1/plans/{pid}/tracking", params={"level": "region", "quarters": "2027Q1"}
+        ).json()
+    desk.reload()
+    flagged = desk.locator("[data-testid=tracking-table] tr.flag")
+    assert flagged.count() == 1 and flagged.get_attribute("data-address") == "region:North"
+    warned = {c["keys"]["region"]: c for c in tracking["cells"]}
+    assert warned["North"]["warning"] and not warned["South"]["warning"]
+    shown = flagged.locator('td[data-field="projection"]').get_attribute("data-value")
+    assert float(shown) == warned["North"]["projection"]
+    assert "above the band" in flagged.inner_text()
+    assert flagged.evaluate("r => getComputedStyle(r.cells[1]).backgroundColor") != (
+        "rgba(0, 0, 0, 0)"
+    )  # highlighted
+    approver.shot("05-tracking-warning", "plan-tracking", "#tracking-title")
     desk.set_viewport_size(TABLET)
     desk.reload()
     desk.locator("#plan-fan .main-svg").first.wait_for()
@@ -152,7 +185,7 @@ def test_planner_overrides_a_region_and_submits_then_an_approver_approves_and_lo
     text = error.inner_text()
     assert "version 'baseline' is locked: it cannot change" in text
     assert "The version is now locked" in text
-    Session(late, planner.base, planner.folder).shot("05-late-override-refused")
+    Session(late, planner.base, planner.folder).shot("06-late-override-refused")
     with _api(server, "planner") as api:
         refused = api.post(
             f"/v1/plans/{pid}/versions/baseline/overrides",
