@@ -31,6 +31,7 @@ from serving.core.unexpected import UnexpectedErrorMiddleware
 from serving.deps import Role, require_role
 from serving.forecasting import routes as forecasting
 from serving.leads import routes as leads
+from serving.leads import rubrics as lead_rubrics
 from serving.planning import price_lists, records
 from serving.planning import routes as planning
 from serving.pricing import routes as pricing
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
 
     app.include_router(health.router, prefix="/v1")
     app.include_router(leads.router, prefix="/v1")
+    app.include_router(lead_rubrics.router, prefix="/v1")
     app.include_router(pricing.router, prefix="/v1")
     app.include_router(
         forecasting.router, prefix="/v1", dependencies=[Depends(require_role(Role.planner))]

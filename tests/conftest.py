@@ -11,6 +11,7 @@ from engine.core.logs import quiet_libraries
 from engine.core.settings import Settings
 from engine.demo import write_demo_data
 from engine.registry.store import ModelStore
+from tests.lead_loop import leads_template, loop_leads_csv  # noqa: F401 - shared fixtures
 from tests.postgres import database_url, postgres_server  # noqa: F401 - shared fixtures
 from training.forecasting.job import train_forecast
 from training.pricing.job import train_pricing

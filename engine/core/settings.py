@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -61,6 +61,30 @@ class Settings(BaseSettings):
         gt=0,
         description="Largest request body the API reads (413 beyond); a 10,000-lead batch fits.",
     )
+    lead_tier_source: Literal["rubric", "model"] = Field(
+        default="rubric",
+        description="What sets a lead's tier: 'rubric' (the active points rubric once both teams "
+        "signed one, the model before that) or 'model' (always the model's score).",
+    )
+    lead_alert_activities: str = Field(
+        default="form_fill,pricing_page_visit,demo_request",
+        description="Comma list of activities that alert a sales-qualified lead's owner.",
+    )
+    lead_webhook_url: str | None = Field(
+        default=None, description="Where alerts go when the owner (rep) has no webhook of its own."
+    )
+    lead_webhook_secret: str | None = Field(
+        default=None, description="HMAC-SHA256 key signing every alert webhook body."
+    )
+    lead_webhook_max_attempts: int = Field(
+        default=6, ge=1, le=50, description="Delivery attempts before an alert is a dead letter."
+    )
+    lead_webhook_backoff_seconds: float = Field(
+        default=2.0, gt=0, le=3600, description="Wait before the first retry; doubles each time."
+    )
+    lead_webhook_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=120, description="How long one delivery attempt waits for an answer."
+    )
 
     @property
     def tracking_uri(self) -> str:
@@ -81,6 +105,11 @@ class Settings(BaseSettings):
     def reason_codes(self) -> list[str]:
         """The configured override reason codes, in the order given."""
         return [c.strip() for c in self.plan_reason_codes.split(",") if c.strip()]
+
+    @property
+    def alert_activities(self) -> list[str]:
+        """The significant activities that alert a sales-qualified lead's owner, as given."""
+        return [a.strip() for a in self.lead_alert_activities.split(",") if a.strip()]
 
     @property
     def artifact_root(self) -> Path:

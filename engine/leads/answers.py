@@ -13,6 +13,7 @@ from engine.core.contracts.leads import RowError
 from engine.core.errors import DataError
 from engine.leads.features import activity_counts
 from engine.leads.pipeline import pipeline_summary
+from engine.leads.tiering import ActiveRubric, with_rubric
 
 
 def with_event_counts(
@@ -30,6 +31,24 @@ def score_table(
 ) -> tuple[pd.DataFrame, list[RowError]]:
     """(scored leads, per-row errors): probability, score, tier and top reasons per good row."""
     return scorer.score_batch(frame, detail=detail, date_format=date_format)
+
+
+def score_both(
+    scorer: Any,
+    frame: pd.DataFrame,
+    active: ActiveRubric | None,
+    tier_source: str,
+    detail: bool = False,
+    date_format: str | None = None,
+    as_of: pd.Timestamp | None = None,
+) -> tuple[pd.DataFrame, list[RowError]]:
+    """Model scores with reasons beside the rubric's points and rules; the setting picks the tier.
+
+    Decay counts full weeks from a lead's `last_activity` to `as_of` (default: now, UTC).
+    """
+    scored, errors = scorer.score_batch(frame, detail=detail, date_format=date_format)
+    moment = as_of if as_of is not None else pd.Timestamp.now(tz="UTC")
+    return with_rubric(scored, frame, active, tier_source, moment), errors
 
 
 def pipeline_table(

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,7 +165,7 @@ def inactive_weeks(frame: pd.DataFrame, as_of: pd.Timestamp | None) -> np.ndarra
     return np.maximum(weeks, 0).astype(np.int64)
 
 
-def parse_rule(when: str, points: Any, where: str) -> Rule:
+def parse_rule(when: Any, points: Any, where: str) -> Rule:
     """One rule from its condition text and points; errors name `where` (e.g. rules.2.when)."""
     if not isinstance(when, str) or not when.strip():
         raise DataError("a rule needs a condition such as 'downloads >= 1'", f"{where}.when")
@@ -240,6 +241,15 @@ def rubric_from_dict(doc: dict[str, Any]) -> Rubric:
             )
         seen[key] = i
     return Rubric(tuple(rules), thresholds_from_doc(doc.get("tiers")), decay, name)
+
+
+def rubric_from_toml(text: str) -> Rubric:
+    """A rubric from its TOML text (a broken file is refused with the parser's line and column)."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"the rubric file is not valid TOML: {exc}", "rubric") from None
+    return rubric_from_dict(doc)
 
 
 def thresholds_from_doc(doc: Any) -> TierThresholds:

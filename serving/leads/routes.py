@@ -6,12 +6,20 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Response
 
 from engine.core.errors import DataError
-from engine.leads.answers import pipeline_table, score_table
+from engine.database.lead_rubrics import active_rubric
+from engine.database.setup import Database
+from engine.leads.answers import pipeline_table, score_both
+from engine.leads.tiering import ActiveRubric, deciding_source
 from serving.core.json_answer import json_answer
 from serving.core.routing import OffLoopRoute
 from serving.core.schemas import ErrorBody
-from serving.deps import LeadsChampion, Role, SettingsDep, require_role
-from serving.leads.schemas import PipelineRequest, PipelineResponse, ScoreRequest, ScoreResponse
+from serving.deps import DatabaseDep, LeadsChampion, Role, SettingsDep, require_role
+from serving.leads.schemas import (
+    PipelineRequest,
+    PipelineResponse,
+    ScoreRequest,
+    ScoreResponseBoth,
+)
 
 router = APIRouter(
     prefix="/leads",
@@ -23,18 +31,34 @@ router = APIRouter(
 _ERRORS = {409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 _SCORED = ["row", "lead_id", "probability", "score", "tier", "reasons"]
 _SCORED += [f"reason_{k}" for k in (1, 2, 3)] + ["base_score", "other_points"]
+_SCORED += ["model_tier", "points", "decay", "rubric_version", "rubric_tier", "rules_fired"]
+_SCORED += ["tier_source"]
 
 
-@router.post("/score", response_model=ScoreResponse, responses=_ERRORS)
-def score_leads(body: ScoreRequest, champion: LeadsChampion) -> Response:
-    """Score a batch of leads; a bad row gets its own error and the rest are still scored."""
+def signed_rubric(db: Database) -> ActiveRubric | None:
+    """The rubric both teams signed, if any."""
+    found = active_rubric(db)
+    return ActiveRubric(*found) if found is not None else None
+
+
+@router.post("/score", response_model=ScoreResponseBoth, responses=_ERRORS)
+def score_leads(
+    body: ScoreRequest, champion: LeadsChampion, settings: SettingsDep, db: DatabaseDep
+) -> Response:
+    """Score a batch of leads: the model's probability and reasons, the active rubric's points
+    and the rules that fired, and the tier from whichever the deployment names; a bad row gets
+    its own error and the rest are still scored."""
     scorer = champion.payload
-    scored, errors = score_table(scorer, pd.DataFrame.from_records(body.leads), detail=True)
-    answer = ScoreResponse(
+    active = signed_rubric(db)
+    frame = pd.DataFrame.from_records(body.leads)
+    scored, errors = score_both(scorer, frame, active, settings.lead_tier_source, detail=True)
+    answer = ScoreResponseBoth(
         model_version=champion.version,
         tiers=scorer.tiers.as_dict(),
         scored=scored[_SCORED].to_dict(orient="records"),
         errors=[e.to_dict() for e in errors],
+        rubric=({"version": active.version, **active.rubric.to_dict()} if active else None),
+        tier_source=deciding_source(settings.lead_tier_source, active),
     )
     return json_answer(answer)
 

@@ -138,3 +138,92 @@ class PipelineResponse(BaseModel):
     lag_days: float = Field(description="Typical days from lead creation to conversion.")
     pipeline: list[PipelineRow]
     errors: list[RowErrorBody]
+
+
+class RuleFired(BaseModel):
+    """One rubric rule that gave its points to this lead."""
+
+    rule: str = Field(examples=["downloads >= 1"])
+    points: int = Field(examples=[15])
+
+
+class BothScores(BaseModel):
+    """The rubric's view of a lead beside the model's, and which of the two set the tier."""
+
+    model_tier: Literal["cold", "warm", "hot", "sales-qualified"] = Field(
+        description="The tier the model's score alone gives."
+    )
+    points: int | None = Field(
+        default=None, description="Rubric points (rules fired less decay); null without a rubric."
+    )
+    decay: int | None = Field(default=None, description="Points lost to weeks of inactivity.")
+    rubric_version: int | None = Field(default=None, description="The active rubric's version.")
+    rubric_tier: Literal["cold", "warm", "hot", "sales-qualified"] | None = None
+    rules_fired: list[RuleFired] = Field(default_factory=list)
+    tier_source: str = Field(
+        description="What set `tier`: 'rubric vN' or 'model' (deployment setting "
+        "LODESTAR_LEAD_TIER_SOURCE).",
+        examples=["rubric v3"],
+    )
+
+
+class ScoredLeadBoth(ScoredLead, BothScores):
+    """A scored lead: the model's probability and reasons, the rubric's points and rules."""
+
+
+class ScoreResponseBoth(ScoreResponse):
+    """Scores with both views; `tiers` are the model's score thresholds."""
+
+    scored: list[ScoredLeadBoth]  # type: ignore[assignment]
+    rubric: dict[str, Any] | None = Field(
+        default=None, description="The active rubric (version and document), if any."
+    )
+    tier_source: str = Field(examples=["rubric v3"])
+
+
+class RubricIn(BaseModel):
+    """A new rubric version (a draft until marketing and sales have both signed it)."""
+
+    rubric: dict[str, Any] = Field(
+        description="name, decay_per_week, tiers {warm, hot, sales-qualified}, rules "
+        "[{when, points}] (the TOML file's shape).",
+        examples=[
+            {
+                "name": "Spring rubric",
+                "decay_per_week": 5,
+                "tiers": {"warm": 20, "hot": 40, "sales-qualified": 60},
+                "rules": [
+                    {"when": "downloads >= 1", "points": 15},
+                    {"when": "source = referral", "points": 10},
+                ],
+            }
+        ],
+    )
+    based_on: int | None = Field(default=None, ge=1, description="The version this changes.")
+    note: str = Field(default="", max_length=2000)
+
+
+class SignOffIn(BaseModel):
+    """A team's sign-off; the team is the caller key's team."""
+
+    comment: str = Field(default="", max_length=2000)
+
+
+class RubricVersion(BaseModel):
+    """One rubric version: its document, status and sign-offs."""
+
+    model_config = ConfigDict(extra="allow")
+
+    version: int
+    name: str
+    status: Literal["draft", "active", "retired"]
+    rubric: dict[str, Any]
+    signoffs: list[dict[str, Any]]
+    waiting_for: list[str]
+
+
+class RubricList(BaseModel):
+    """Every rubric version, newest first, and the active one."""
+
+    active: int | None
+    rubrics: list[RubricVersion]

@@ -11,7 +11,11 @@ import typer
 from engine.core.contracts import parse_column_spec, read_table, validate_events
 from engine.core.errors import DataError
 from engine.core.files import write_table
-from engine.leads.answers import score_table, with_event_counts
+from engine.core.settings import get_settings
+from engine.database import lead_rubrics
+from engine.leads.answers import score_both, with_event_counts
+from engine.leads.rubric import rubric_from_dict, rubric_from_toml
+from engine.leads.tiering import ActiveRubric, fired_text
 from models.leads import OUTPUT_COLUMNS
 from training.cli.options import (
     ColumnsOption,
@@ -21,7 +25,14 @@ from training.cli.options import (
     open_store,
     split_list,
 )
+from training.cli.planning import actor, database
 from training.leads.job import train_leads
+
+BOTH_COLUMNS = ["model_tier", "points", "decay", "rubric_version", "rubric_tier", "rules_fired"]
+BOTH_COLUMNS += ["tier_source"]
+"""What `score leads` writes beside the model's columns: the rubric's view and who set the tier."""
+TeamOption = Annotated[str, typer.Option("--team", help="marketing or sales.")]
+ByOption = Annotated[str | None, typer.Option("--by", help="Who (default: LODESTAR_USER).")]
 
 ExcludeOption = Annotated[
     str | None,
@@ -38,6 +49,12 @@ EventsOption = Annotated[
 def register(app: typer.Typer, train_app: typer.Typer) -> None:
     score_app = typer.Typer(help="Score records with a registered model.")
     app.add_typer(score_app, name="score")
+    leads_app = typer.Typer(help="The lead loop: rubric, events, alerts, outcomes, allocation.")
+    app.add_typer(leads_app, name="leads")
+    rubric_app = typer.Typer(help="The points rubric: propose, sign off, list, show.")
+    leads_app.add_typer(rubric_app, name="rubric")
+    register_rubric(rubric_app)
+    register_loop(leads_app)
 
     @train_app.command("leads")
     def train(
@@ -117,16 +134,26 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             moment = pd.Timestamp(as_of) if as_of else pd.Timestamp.now().floor("s")
             log = validate_events(read_table(events), spec.date_formats.for_column("timestamp"))
             frame = with_event_counts(frame, log, moment)
-        scored, errors = score_table(
-            scorer, frame, date_format=spec.date_formats.for_column("created_date")
+        found = lead_rubrics.active_rubric(database())
+        active = ActiveRubric(*found) if found is not None else None
+        scored, errors = score_both(
+            scorer,
+            frame,
+            active,
+            get_settings().lead_tier_source,
+            date_format=spec.date_formats.for_column("created_date"),
         )
         if scored.empty:
             first = errors[0]
             raise DataError(
                 f"no lead could be scored; row {first.row}: {first.message}", first.field
             )
-        write_table(scored[OUTPUT_COLUMNS], out)
-        typer.echo(f"scored {len(scored)} leads with lead conversion v{version} -> {out}")
+        scored["rules_fired"] = scored["rules_fired"].map(fired_text)
+        write_table(scored[[*OUTPUT_COLUMNS, *BOTH_COLUMNS]], out)
+        typer.echo(
+            f"scored {len(scored)} leads with lead conversion v{version} -> {out}; tiers set by "
+            f"{scored['tier_source'].iloc[0]}"
+        )
         if errors:
             errors_out = out.with_name(f"{out.stem}.errors.csv")
             write_table(pd.DataFrame([e.to_dict() for e in errors]), errors_out)
@@ -135,3 +162,69 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
                 f"{errors[0].message}); see {errors_out}",
                 err=True,
             )
+
+
+def register_rubric(rubric_app: typer.Typer) -> None:
+    """`lodestar leads rubric propose|sign|list|show`."""
+
+    @rubric_app.command("propose")
+    def propose(
+        file: Annotated[Path, typer.Option("--file", help="Rubric TOML file.")],
+        team: Annotated[str, typer.Option("--team", help="Proposing team.")] = "",
+        based_on: Annotated[
+            int | None, typer.Option("--based-on", help="The version this changes.")
+        ] = None,
+        note: Annotated[str, typer.Option("--note", help="Why.")] = "",
+        by: ByOption = None,
+    ) -> None:
+        """Store a rubric file as a new draft version (active after both teams sign it)."""
+        if not file.is_file():
+            raise DataError(f"rubric file {file} does not exist", "file")
+        rubric = rubric_from_toml(file.read_text(encoding="utf-8"))
+        if team:
+            team = check_team(team)
+        made = lead_rubrics.create_rubric(
+            database(), rubric, actor(by), team, "file", based_on, note
+        )
+        typer.echo(
+            f"rubric v{made['version']} stored as a draft ({len(rubric.rules)} rules); "
+            "waiting for sign-off by " + " and ".join(made["waiting_for"])
+        )
+
+    @rubric_app.command("sign")
+    def sign(
+        version: Annotated[int, typer.Argument(help="Rubric version.")],
+        team: TeamOption,
+        comment: Annotated[str, typer.Option("--comment", help="Why.")] = "",
+        by: ByOption = None,
+    ) -> None:
+        """Sign a draft for one team; with both teams signed it becomes active."""
+        done = lead_rubrics.sign_off(database(), version, check_team(team), actor(by), comment)
+        if done["status"] == "active":
+            typer.echo(f"rubric v{version} is now active (signed by marketing and sales)")
+        else:
+            typer.echo(f"rubric v{version} signed by {team}; waiting for {done['waiting_for'][0]}")
+
+    @rubric_app.command("list")
+    def list_versions() -> None:
+        """Every version, newest first: status and who signed."""
+        for r in lead_rubrics.list_rubrics(database()):
+            signed = ", ".join(f"{s['team']} ({s['by']})" for s in r["signoffs"]) or "nobody"
+            typer.echo(f"v{r['version']} {r['status']:8} {r['name']!r} signed by {signed}")
+
+    @rubric_app.command("show")
+    def show(version: Annotated[int, typer.Argument(help="Rubric version.")]) -> None:
+        """A version as TOML (edit it and propose it again with --based-on)."""
+        found = lead_rubrics.get_rubric(database(), version)
+        typer.echo(rubric_from_dict(found["rubric"]).to_toml(), nl=False)
+
+
+def check_team(team: str) -> str:
+    """marketing or sales (exit 2 naming --team otherwise)."""
+    if team not in lead_rubrics.TEAMS:
+        raise DataError(f"team must be marketing or sales, got '{team}'", "team")
+    return team
+
+
+def register_loop(leads_app: typer.Typer) -> None:
+    """Commands of the loop beyond the rubric (events, alerts, outcomes) join here."""

@@ -157,3 +157,13 @@ def test_changes_list_what_differs() -> None:
         "decay per week: 5 -> 0",
     ]
     assert rubric_changes(None, before) == ["new rubric with 6 rules"]
+
+
+def test_a_toml_file_is_read_and_a_broken_one_refused() -> None:
+    from engine.leads.rubric import rubric_from_toml
+
+    rubric = rubric_from_dict(DOC)
+    assert rubric_from_toml(rubric.to_toml()) == rubric
+    with pytest.raises(DataError, match="not valid TOML") as caught:
+        rubric_from_toml("name = 'x'\n[[rules]\n")
+    assert caught.value.field == "rubric"

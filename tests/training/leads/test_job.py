@@ -18,6 +18,7 @@ from engine.demo import write_demo_data
 from engine.registry.store import ModelStore
 from models.leads import OUTPUT_COLUMNS, LeadConversionModel
 from training.cli.app import main
+from training.cli.leads import BOTH_COLUMNS
 from training.leads.job import train_leads
 
 FAST = LeadConversionModel(max_iter=60, cv=2)
@@ -191,7 +192,7 @@ def test_cli_train_and_score(
     )
     assert code == 0
     scores = pd.read_csv(target)
-    assert list(scores.columns) == OUTPUT_COLUMNS
+    assert list(scores.columns) == [*OUTPUT_COLUMNS, *BOTH_COLUMNS]
     assert len(scores) == 29 and "L" in str(scores["lead_id"].iloc[0])
     errors = pd.read_csv(tmp_path / "out" / "scores.errors.csv")
     assert errors["row"].tolist() == [4] and errors["field"].tolist() == ["site_visits"]

@@ -1,0 +1,101 @@
+"""`lodestar leads rubric ...` and `lodestar score leads` with both views, against the database
+under LODESTAR_HOME (or PostgreSQL), run in-process like main()."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from engine.core.settings import get_settings
+from tests.training.cli.test_models_cli import run
+
+RUBRIC_TOML = """
+name = "CLI rubric"
+decay_per_week = 0
+[tiers]
+warm = 10
+hot = 25
+sales-qualified = 40
+[[rules]]
+when = "form_fills >= 1"
+points = 30
+[[rules]]
+when = "source = referral"
+points = 12
+"""
+
+
+@pytest.fixture
+def home(
+    tmp_path: Path, leads_template: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    folder = tmp_path / "home"
+    folder.mkdir()
+    shutil.copy(leads_template, folder / "mlflow.db")
+    monkeypatch.setenv("LODESTAR_HOME", str(folder))
+    monkeypatch.setenv("LODESTAR_DATABASE_URL", database_url)
+    monkeypatch.setenv("LODESTAR_USER", "ann")
+    get_settings.cache_clear()
+    yield folder
+    get_settings.cache_clear()
+
+
+def test_rubric_sign_off_and_scores_with_both_views(
+    home: Path, tmp_path: Path, loop_leads_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    batch = pd.read_csv(loop_leads_csv).drop(columns=["converted", "conversion_date"]).head(60)
+    batch_path = tmp_path / "batch.csv"
+    batch.to_csv(batch_path, index=False)
+    before = tmp_path / "before.csv"
+    code, out, err = run(
+        ["score", "leads", "--data", str(batch_path), "--out", str(before)], capsys
+    )
+    assert code == 0, err
+    assert out.strip().endswith("tiers set by model")
+    scored = pd.read_csv(before)
+    assert (scored["tier"] == scored["model_tier"]).all() and scored["points"].isna().all()
+
+    rubric_file = tmp_path / "rubric.toml"
+    rubric_file.write_text(RUBRIC_TOML)
+    code, out, err = run(
+        ["leads", "rubric", "propose", "--file", str(rubric_file), "--team", "marketing"], capsys
+    )
+    assert code == 0, err
+    assert "rubric v1 stored as a draft (2 rules)" in out
+    code, out, _ = run(["leads", "rubric", "sign", "1", "--team", "marketing"], capsys)
+    assert out.strip() == "rubric v1 signed by marketing; waiting for sales"
+    code, out, err = run(
+        ["leads", "rubric", "sign", "1", "--team", "marketing", "--by", "b"], capsys
+    )
+    assert code == 2 and "marketing has signed rubric v1 already" in err
+    code, out, err = run(["leads", "rubric", "sign", "1", "--team", "finance"], capsys)
+    assert code == 2 and err.startswith("error [team]")
+    code, out, _ = run(["leads", "rubric", "sign", "1", "--team", "sales", "--by", "sam"], capsys)
+    assert out.strip() == "rubric v1 is now active (signed by marketing and sales)"
+    code, out, _ = run(["leads", "rubric", "list"], capsys)
+    assert out.startswith("v1 active") and "marketing (ann), sales (sam)" in out
+    code, out, _ = run(["leads", "rubric", "show", "1"], capsys)
+    assert 'when = "form_fills >= 1"' in out
+
+    after = tmp_path / "after.csv"
+    code, out, err = run(["score", "leads", "--data", str(batch_path), "--out", str(after)], capsys)
+    assert code == 0, err
+    assert out.strip().endswith("tiers set by rubric v1")
+    scored = pd.read_csv(after).set_index("lead_id")
+    source = batch.set_index("lead_id")
+    points = 30 * (source["form_fills"] >= 1) + 12 * (source["source"] == "referral")
+    assert (scored["points"] == points.loc[scored.index]).all()
+    expected = pd.cut(
+        points, [-1, 9, 24, 39, 10**6], labels=["cold", "warm", "hot", "sales-qualified"]
+    )
+    assert (scored["tier"] == expected.loc[scored.index].astype(str)).all()
+    both = scored.loc[
+        (source.loc[scored.index, "form_fills"] >= 1)
+        & (source.loc[scored.index, "source"] == "referral")
+    ]
+    assert not both.empty
+    assert set(both["rules_fired"]) == {"form_fills >= 1 (+30); source = referral (+12)"}
