@@ -30,8 +30,11 @@ from serving.core.routing import prepare_routes
 from serving.core.unexpected import UnexpectedErrorMiddleware
 from serving.deps import Role, require_role
 from serving.forecasting import routes as forecasting
+from serving.leads import alerts as lead_alerts
+from serving.leads import events as lead_events
 from serving.leads import routes as leads
 from serving.leads import rubrics as lead_rubrics
+from serving.leads.alert_delivery import AlertDelivery
 from serving.planning import price_lists, records
 from serving.planning import routes as planning
 from serving.pricing import routes as pricing
@@ -106,10 +109,12 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         champions: ChampionRegistry = app.state.champions
         champions.poll_once()
         champions.start(settings.refresh_seconds)
+        app.state.alert_delivery.start()
         await prepare_routes(app)
         try:
             yield
         finally:
+            app.state.alert_delivery.stop()
             champions.stop()
             app.state.training_runs.shutdown()
 
@@ -133,6 +138,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.state.keyring = keyring
     app.state.champions = ChampionRegistry(store, {"sales": _sales_cache(settings)})
     app.state.database = None  # opened (and migrated) when the server starts
+    app.state.alert_delivery = AlertDelivery(settings, lambda: app.state.database)
     app.state.training_runs = TrainingRuns(
         child_env(store.tracking_uri, settings.home),
         settings.home / "training_runs",
@@ -168,6 +174,8 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.include_router(health.router, prefix="/v1")
     app.include_router(leads.router, prefix="/v1")
     app.include_router(lead_rubrics.router, prefix="/v1")
+    app.include_router(lead_events.router, prefix="/v1")
+    app.include_router(lead_alerts.router, prefix="/v1")
     app.include_router(pricing.router, prefix="/v1")
     app.include_router(
         forecasting.router, prefix="/v1", dependencies=[Depends(require_role(Role.planner))]

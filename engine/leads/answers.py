@@ -51,6 +51,25 @@ def score_both(
     return with_rubric(scored, frame, active, tier_source, moment), errors
 
 
+def model_score(scorer: Any) -> Any:
+    """One lead row -> (probability, the model's tier), or None when the model cannot score it
+    (the event path keeps the rubric's view and says the model had none). Columns the lead
+    does not have are missing cells, imputed by the model as in a scoring batch."""
+
+    def score(frame: pd.DataFrame) -> tuple[float, str] | None:
+        absent = [c for c in scorer.features if c not in frame.columns]
+        full = frame.assign(**{c: [None] * len(frame) for c in absent})
+        try:
+            scored, _ = scorer.score_batch(full, reasons=False)
+        except DataError:
+            return None
+        if scored.empty:
+            return None
+        return float(scored["probability"].iloc[0]), str(scored["tier"].iloc[0])
+
+    return score
+
+
 def pipeline_table(
     scorer: Any,
     frame: pd.DataFrame,

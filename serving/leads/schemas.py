@@ -227,3 +227,104 @@ class RubricList(BaseModel):
 
     active: int | None
     rubrics: list[RubricVersion]
+
+
+MAX_EVENTS = 1000
+"""Events (or lead records) per request."""
+
+
+class LeadRecordsIn(BaseModel):
+    """Leads for the loop to follow: created or replaced whole (their events' counts stay)."""
+
+    leads: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_EVENTS,
+        description="lead_id, owner (the rep alerted), created_date, attributes and counts.",
+        examples=[
+            [
+                {
+                    "lead_id": "L1",
+                    "owner": "sam",
+                    "created_date": "2026-11-02",
+                    "source": "referral",
+                    "downloads": 1,
+                }
+            ]
+        ],
+    )
+
+
+class LeadRecordsOut(BaseModel):
+    """How many leads were new and how many replaced."""
+
+    created: int
+    updated: int
+
+
+class LeadView(BaseModel):
+    """A lead now: both scores, the tier and what set it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    lead_id: str
+    owner: str | None
+    points: int | None
+    rubric_version: int | None
+    rubric_tier: str | None
+    rules_fired: list[RuleFired]
+    probability: float | None
+    model_version: str | None
+    model_tier: str | None
+    tier: str | None
+    tier_source: str | None
+
+
+class EventsIn(BaseModel):
+    """Activity events; an event id already stored is the same event and changes nothing."""
+
+    events: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_EVENTS,
+        description="event_id, lead_id, activity (e.g. form_fill), occurred_at (ISO with a "
+        "time zone), properties (optional).",
+        examples=[
+            [
+                {
+                    "event_id": "evt-0001",
+                    "lead_id": "L1",
+                    "activity": "pricing_page_visit",
+                    "occurred_at": "2026-11-26T09:15:00Z",
+                }
+            ]
+        ],
+    )
+
+
+class EventsOut(BaseModel):
+    """What the batch did: new events, resent ones (ignored), alerts written, leads now."""
+
+    accepted: list[str]
+    duplicates: list[str]
+    alerts: list[int]
+    leads: list[LeadView]
+
+
+class AlertOut(BaseModel):
+    """An alert in the inbox: lead, activity, tier and the webhook's delivery state."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    lead_id: str
+    owner: str | None
+    activity: str
+    tier: str
+    status: Literal["pending", "delivered", "dead", "inbox"]
+    attempts: int
+    payload: dict[str, Any]
+
+
+class AlertList(BaseModel):
+    """Alerts newest first."""
+
+    alerts: list[AlertOut]

@@ -1,0 +1,65 @@
+"""The alert inbox: sales reads its alerts (by owner, status, unread), marks them read, and
+sends dead letters again once the receiver is fixed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from engine.database import lead_alerts
+from serving.core.auth import Caller
+from serving.core.json_answer import json_answer
+from serving.core.routing import OffLoopRoute
+from serving.core.schemas import ErrorBody
+from serving.deps import DatabaseDep, Role, require_role
+from serving.leads.schemas import AlertList, AlertOut
+
+router = APIRouter(prefix="/leads/alerts", tags=["leads"], route_class=OffLoopRoute)
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody},
+    409: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+}
+Planner = Annotated[Caller, Depends(require_role(Role.planner))]
+AlertId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Alert id.")]
+
+
+@router.get("", response_model=AlertList, responses=_ERRORS)
+def inbox(
+    caller: Planner,
+    db: DatabaseDep,
+    owner: Annotated[str | None, Query(max_length=80, description="One rep's alerts.")] = None,
+    status: Annotated[
+        str | None,
+        Query(max_length=20, description="pending, delivered, dead (dead letters) or inbox."),
+    ] = None,
+    unread: Annotated[bool, Query(description="Only alerts nobody has read.")] = False,
+    limit: Annotated[int, Query(ge=1, le=lead_alerts.MAX_LIST)] = 200,
+) -> Response:
+    """Alerts newest first: the inbox, and with status=dead the dead letters."""
+    found = lead_alerts.list_alerts(db, owner, status, unread, limit)
+    return json_answer(AlertList(alerts=[AlertOut(**a) for a in found]))
+
+
+@router.get("/{alert_id}", response_model=AlertOut, responses=_ERRORS)
+def get_alert(alert_id: AlertId, caller: Planner, db: DatabaseDep) -> Response:
+    """One alert with its delivery attempts."""
+    return json_answer(AlertOut(**lead_alerts.get_alert(db, alert_id)))
+
+
+@router.post("/{alert_id}/read", response_model=AlertOut, responses=_ERRORS)
+def mark_read(alert_id: AlertId, caller: Planner, db: DatabaseDep) -> Response:
+    """Mark an alert read (the first reader is kept)."""
+    return json_answer(AlertOut(**lead_alerts.mark_read(db, alert_id, caller.actor)))
+
+
+@router.post("/{alert_id}/retry", response_model=AlertOut, responses=_ERRORS)
+def retry(alert_id: AlertId, request: Request, caller: Planner, db: DatabaseDep) -> Response:
+    """Send a dead letter again (its attempts start over); audited."""
+    done = lead_alerts.retry_dead(db, alert_id, caller.actor)
+    worker = getattr(request.app.state, "alert_delivery", None)
+    if worker is not None:
+        worker.wake()
+    return json_answer(AlertOut(**done))
