@@ -32,6 +32,7 @@ from serving.deps import Role, require_role
 from serving.forecasting import routes as forecasting
 from serving.leads import alerts as lead_alerts
 from serving.leads import events as lead_events
+from serving.leads import outcomes as lead_outcomes
 from serving.leads import routes as leads
 from serving.leads import rubrics as lead_rubrics
 from serving.leads.alert_delivery import AlertDelivery
@@ -176,6 +177,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.include_router(lead_rubrics.router, prefix="/v1")
     app.include_router(lead_events.router, prefix="/v1")
     app.include_router(lead_alerts.router, prefix="/v1")
+    app.include_router(lead_outcomes.router, prefix="/v1")
     app.include_router(pricing.router, prefix="/v1")
     app.include_router(
         forecasting.router, prefix="/v1", dependencies=[Depends(require_role(Role.planner))]

@@ -12,6 +12,7 @@ import pandas as pd
 from engine.core.contracts.leads import RowError
 from engine.core.errors import DataError
 from engine.leads.features import activity_counts
+from engine.leads.outcomes import marketing_stats
 from engine.leads.pipeline import pipeline_summary
 from engine.leads.tiering import ActiveRubric, with_rubric
 
@@ -86,3 +87,8 @@ def pipeline_table(
     lag = float(scorer.info.get("lag_days", 0.0))
     table = pipeline_summary(scored, by, lag, as_of, fiscal_start_month)
     return table, errors, lag
+
+
+def outcome_figures(frame: pd.DataFrame, by: list[str], period: str) -> dict[str, Any]:
+    """Marketing's figures from recorded outcomes: overall, per group, over time, per tier."""
+    return marketing_stats(frame, by, period)

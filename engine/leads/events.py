@@ -154,6 +154,23 @@ def parse_events(items: list[dict[str, Any]], now: dt.datetime) -> list[LeadEven
     return out
 
 
+def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a leads file as record objects: empty cells dropped, ids and dates as text."""
+    records = []
+    for row in frame.to_dict(orient="records"):
+        item: dict[str, Any] = {}
+        for key, value in row.items():
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            if key in ("lead_id", "owner", "created_date", "last_activity"):
+                value = str(value)
+            elif hasattr(value, "item"):  # numpy scalars as Python numbers
+                value = value.item()
+            item[str(key)] = value
+        records.append(item)
+    return records
+
+
 def lead_row(
     record: LeadRecord,
     event_counts: dict[str, float],

@@ -328,3 +328,62 @@ class AlertList(BaseModel):
     """Alerts newest first."""
 
     alerts: list[AlertOut]
+
+
+class OutcomesIn(BaseModel):
+    """Outcomes sales records: won, lost or disqualified, with date, deal value and reason."""
+
+    outcomes: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description="lead_id, outcome (won/lost/disqualified), date (YYYY-MM-DD), deal_value "
+        "(required when won), reason.",
+        examples=[
+            [
+                {
+                    "lead_id": "L1",
+                    "outcome": "won",
+                    "date": "2026-11-24",
+                    "deal_value": 42000,
+                    "reason": "budget approved",
+                }
+            ]
+        ],
+    )
+
+
+class OutcomesOut(BaseModel):
+    """How many outcomes were new and how many replaced an earlier one."""
+
+    recorded: int
+    replaced: int
+
+
+class OutcomeList(BaseModel):
+    """Recorded outcomes, newest first, with the tier each lead had when recorded."""
+
+    outcomes: list[dict[str, Any]]
+
+
+class TierConversion(BaseModel):
+    """How leads recorded in one tier actually ended."""
+
+    tier: str
+    decided: int
+    won: int
+    conversion_rate: float | None
+    hotter_than_below: bool | None = Field(
+        description="Did this tier convert at least as well as the tier below it?"
+    )
+
+
+class MarketingStats(BaseModel):
+    """Conversion, win rate, time to convert, revenue and pipeline; per group, period, tier."""
+
+    by: list[str]
+    period: str
+    overall: dict[str, Any]
+    groups: list[dict[str, Any]] = Field(default_factory=list)
+    over_time: list[dict[str, Any]]
+    rubric_tiers: list[TierConversion]
+    tiers: list[TierConversion]

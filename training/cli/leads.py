@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -9,11 +10,14 @@ import pandas as pd
 import typer
 
 from engine.core.contracts import parse_column_spec, read_table, validate_events
-from engine.core.errors import DataError
+from engine.core.errors import DataError, NoChampionError
 from engine.core.files import write_table
 from engine.core.settings import get_settings
-from engine.database import lead_rubrics
-from engine.leads.answers import score_both, with_event_counts
+from engine.database import lead_events, lead_outcomes, lead_rubrics
+from engine.database.lead_events import ScoringContext
+from engine.leads.answers import model_score, outcome_figures, score_both, with_event_counts
+from engine.leads.events import parse_records, table_records
+from engine.leads.outcomes import outcome_records, parse_outcomes
 from engine.leads.rubric import rubric_from_dict, rubric_from_toml
 from engine.leads.tiering import ActiveRubric, fired_text
 from models.leads import OUTPUT_COLUMNS
@@ -227,4 +231,79 @@ def check_team(team: str) -> str:
 
 
 def register_loop(leads_app: typer.Typer) -> None:
-    """Commands of the loop beyond the rubric (events, alerts, outcomes) join here."""
+    """`lodestar leads outcomes`, `lodestar leads stats`, `lodestar leads alerts`."""
+
+    @leads_app.command("load")
+    def load(data: DataOption) -> None:
+        """Create or replace the leads the loop follows (lead_id, owner, created_date,
+        attributes, counts) from a file, scored with the active rubric and the champion."""
+        items = table_records(read_table(data))
+        records = parse_records(items)
+        settings = get_settings()
+        try:
+            version, scorer = open_store().load_champion("leads")
+            model, model_version = model_score(scorer), version
+        except NoChampionError:
+            model, model_version = None, None
+        context = ScoringContext(settings.lead_tier_source, model, model_version)
+        done = lead_events.upsert_leads(database(), records, context)
+        typer.echo(
+            f"{done['created']} leads created, {done['updated']} replaced from {data}"
+            + ("" if model else " (no leads champion: rubric points only)")
+        )
+
+    @leads_app.command("outcomes")
+    def outcomes(
+        data: DataOption,
+        by: ByOption = None,
+    ) -> None:
+        """Record outcomes from a file: lead_id, outcome (won/lost/disqualified), date,
+        deal_value (required when won), reason. All rows are stored, or none."""
+        frame = read_table(data)
+        items = parse_outcomes(outcome_records(frame), dt.date.today(), where="rows")
+        who = actor(by)
+        done = lead_outcomes.record_outcomes(database(), items, who, f"file {data.name}", "rows")
+        typer.echo(
+            f"recorded {done['recorded']} outcomes ({done['replaced']} replaced earlier ones) "
+            f"from {data} as {who}"
+        )
+
+    @leads_app.command("stats")
+    def stats(
+        group_by: Annotated[
+            str | None, typer.Option("--group-by", help="Lead columns to group by, e.g. source.")
+        ] = None,
+        period: Annotated[
+            str, typer.Option("--period", help="month, quarter or year.")
+        ] = "quarter",
+        out: Annotated[
+            Path | None, typer.Option("--out", help="CSV of the per-group figures.")
+        ] = None,
+    ) -> None:
+        """Marketing's figures: conversion, win rate, time to convert, revenue, tiers."""
+        columns = split_list(group_by) or []
+        figures = outcome_figures(lead_outcomes.stats_frame(database()), columns, period)
+        o = figures["overall"]
+        typer.echo(
+            f"{o['leads']} leads: {o['won']} won, {o['lost']} lost, {o['disqualified']} "
+            f"disqualified, {o['open']} open; conversion {_share(o['conversion_rate'])}, "
+            f"win rate {_share(o['win_rate'])}, median days to convert "
+            f"{_number(o['median_days_to_convert'])}, revenue {o['revenue']:,.2f}"
+        )
+        for row in figures["rubric_tiers"]:
+            if row["decided"]:
+                typer.echo(
+                    f"rubric tier {row['tier']}: {row['won']}/{row['decided']} won "
+                    f"({_share(row['conversion_rate'])})"
+                )
+        if out is not None and columns:
+            write_table(pd.DataFrame(figures["groups"]), out)
+            typer.echo(f"per {', '.join(columns)} -> {out}")
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:g}"

@@ -99,3 +99,55 @@ def test_rubric_sign_off_and_scores_with_both_views(
     ]
     assert not both.empty
     assert set(both["rules_fired"]) == {"form_fills >= 1 (+30); source = referral (+12)"}
+
+
+def test_load_leads_record_outcomes_and_read_the_figures(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leads = pd.DataFrame(
+        {
+            "lead_id": ["A", "B", "C", "D"],
+            "owner": ["sam", "sam", "kim", "kim"],
+            "created_date": ["2026-09-01", "2026-09-01", "2026-09-10", "2026-09-10"],
+            "source": ["referral", "web", "web", "referral"],
+            "form_fills": [1, 0, 2, None],
+        }
+    )
+    leads_path = tmp_path / "leads.csv"
+    leads.to_csv(leads_path, index=False)
+    code, out, err = run(["leads", "load", "--data", str(leads_path)], capsys)
+    assert code == 0, err
+    assert out.startswith("4 leads created, 0 replaced")
+
+    outcomes = pd.DataFrame(
+        {
+            "lead_id": ["A", "B", "C"],
+            "outcome": ["won", "lost", "won"],
+            "date": ["2026-10-01", "2026-10-02", "2026-09-30"],
+            "deal_value": [1200.0, None, 800.0],
+            "reason": ["fit", "price", ""],
+        }
+    )
+    outcomes_path = tmp_path / "outcomes.csv"
+    outcomes.to_csv(outcomes_path, index=False)
+    code, out, err = run(["leads", "outcomes", "--data", str(outcomes_path)], capsys)
+    assert code == 0, err
+    assert out.startswith("recorded 3 outcomes (0 replaced earlier ones)") and "as ann" in out
+
+    bad = outcomes.assign(outcome=["won", "maybe", "lost"])
+    bad_path = tmp_path / "bad.csv"
+    bad.to_csv(bad_path, index=False)
+    code, _, err = run(["leads", "outcomes", "--data", str(bad_path)], capsys)
+    assert code == 2 and err.startswith("error [rows.1.outcome]")
+
+    groups_out = tmp_path / "by_source.csv"
+    code, out, err = run(
+        ["leads", "stats", "--group-by", "source", "--out", str(groups_out)], capsys
+    )
+    assert code == 0, err
+    first = out.splitlines()[0]
+    assert first.startswith("4 leads: 2 won, 1 lost, 0 disqualified, 1 open")
+    assert "conversion 50.0%" in first and "win rate 66.7%" in first
+    assert "median days to convert 25" in first and "revenue 2,000.00" in first  # 30 and 20 days
+    groups = pd.read_csv(groups_out).set_index("source")
+    assert groups.loc["referral", "revenue"] == 1200.0 and groups.loc["web", "revenue"] == 800.0
