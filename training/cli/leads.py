@@ -16,6 +16,7 @@ from engine.core.settings import get_settings
 from engine.database import lead_events, lead_outcomes, lead_rubrics
 from engine.database.lead_events import ScoringContext
 from engine.leads.answers import model_score, outcome_figures, score_both, with_event_counts
+from engine.leads.choice import LearnerChoice
 from engine.leads.events import parse_records, table_records
 from engine.leads.outcomes import outcome_records, parse_outcomes
 from engine.leads.rubric import rubric_from_dict, rubric_from_toml
@@ -101,6 +102,9 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             f"Brier {m['brier']:.4f}, ECE {m['ece']:.4f}, top-decile lift "
             f"{m['lift_top_decile']:.2f}"
         )
+        chosen = "logistic" if m.get("chosen_logistic") else "hgb"
+        scores = {"hgb": m["boosted_brier"], "logistic": m["baseline_brier"]}
+        typer.echo(LearnerChoice(chosen, "brier", scores).text)
         typer.echo(
             "tiers (score at least): "
             + ", ".join(

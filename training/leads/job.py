@@ -22,6 +22,7 @@ from engine.core.contracts import (
 )
 from engine.core.errors import DataError
 from engine.core.families import LEADS
+from engine.leads.choice import choose_learner
 from engine.leads.features import activity_counts, leak_warnings, training_cutoffs, with_activity
 from engine.leads.metrics import calibration_table, classification_report, gains_table
 from engine.registry import promotion
@@ -148,17 +149,25 @@ def train_leads(
     for col, auc in leaks.items():
         log.warning("feature '%s' alone has AUC %.3f: is it recorded after the outcome?", col, auc)
 
-    spec = estimator if estimator is not None else LeadConversionModel()
-    model = clone(spec).fit(train[features], y_train)
-    baseline = LeadConversionModel(learner="logistic").fit(train[features], y_train)
-    p_val = model.predict_proba(val[features])[:, 1]
+    boosted_spec = estimator if estimator is not None else LeadConversionModel()
+    boosted = clone(boosted_spec).fit(train[features], y_train)
+    baseline_spec = LeadConversionModel(learner="logistic")
+    baseline = clone(baseline_spec).fit(train[features], y_train)
+    p_boosted = boosted.predict_proba(val[features])[:, 1]
     p_base = baseline.predict_proba(val[features])[:, 1]
+    choice = choose_learner(y_val, p_boosted, p_base, PROMOTION_METRIC)
+    log.info(choice.text)
+    spec, model = (boosted_spec, boosted) if choice.chosen == "hgb" else (baseline_spec, baseline)
+    p_val = p_boosted if choice.chosen == "hgb" else p_base
     metrics = classification_report(y_val, p_val)
     metrics.update({f"baseline_{k}": v for k, v in classification_report(y_val, p_base).items()})
+    metrics.update({f"boosted_{k}": v for k, v in classification_report(y_val, p_boosted).items()})
+    metrics["chosen_logistic"] = float(choice.chosen == "logistic")
     score_val = score_of(p_val)
     tier_rule = given_tiers or thresholds_from_precision(y_val, score_val)
     info = {
         "estimator": clone(spec),
+        "learner_choice": choice.text,
         "trained_ids": lead_hashes(train["lead_id"]),
         "lag_days": conversion_lag_days(train),
         "segments": [c for c in SEGMENTS if c in features],
@@ -196,6 +205,8 @@ def train_leads(
                 "model": "LeadConversionModel",
                 **{f"model.{k}": v for k, v in spec.get_params().items()},
                 "baseline": "LeadConversionModel(learner='logistic')",
+                "learner_chosen": choice.chosen,
+                "learner_choice": choice.text,
                 "data": str(data),
                 "events": str(events) if events else "none",
                 "date_formats": ",".join(f"{k}={v}" for k, v in table.date_formats.items())
@@ -213,6 +224,7 @@ def train_leads(
         run.tags(
             {
                 "lodestar.tiers": tier_rule.describe(),
+                "lodestar.learner_choice": choice.text,
                 "lodestar.leak_warnings": ", ".join(f"{k} (AUC {v})" for k, v in leaks.items())
                 or "none",
             }
@@ -221,7 +233,7 @@ def train_leads(
         run.dict({"tiers": tier_rule.as_dict(), "targets": tier_rule.targets}, "tiers.json")
         if leaks:
             run.dict(leaks, "leak_warnings.json")
-        curves = {"Lodestar": p_val, "logistic baseline": p_base}
+        curves = {"boosted": p_boosted, "logistic baseline": p_base}
         for name, fig in (
             ("calibration.png", calibration_figure(y_val, curves)),
             ("gains.png", gains_figure(y_val, curves)),

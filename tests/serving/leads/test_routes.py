@@ -109,7 +109,11 @@ def test_pipeline_by_segment_and_quarter(client: TestClient, leads_csv: Path) ->
         sum(s["probability"] for s in scored), rel=1e-4
     )
     assert set(table["source"]) <= {"web", "referral", "event", "paid_search", "email", "partner"}
-    assert (table["conversions_lo_80"] <= table["expected_conversions"]).all()
+    # a count's median lies within one of its mean (Poisson-binomial), so the 10% quantile is at
+    # most the mean rounded up; it may exceed the mean itself (one lead at p = 0.95: lo_80 = 1)
+    offending = table[table["conversions_lo_80"] > table["expected_conversions"]]
+    assert (offending["conversions_lo_80"] <= np.ceil(offending["expected_conversions"])).all()
+    assert (offending["leads"] <= 3).all(), offending
     assert (table["value_hi_95"] >= table["expected_value"]).all()
     assert body["lag_days"] > 0
     bad = client.post("/v1/leads/pipeline", json={"leads": rows, "by": ["planet"]})
