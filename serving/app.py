@@ -31,6 +31,7 @@ from serving.core.unexpected import UnexpectedErrorMiddleware
 from serving.deps import Role, require_role
 from serving.forecasting import routes as forecasting
 from serving.leads import alerts as lead_alerts
+from serving.leads import allocation as lead_allocation
 from serving.leads import events as lead_events
 from serving.leads import outcomes as lead_outcomes
 from serving.leads import routes as leads
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
     app.include_router(lead_events.router, prefix="/v1")
     app.include_router(lead_alerts.router, prefix="/v1")
     app.include_router(lead_outcomes.router, prefix="/v1")
+    app.include_router(lead_allocation.router, prefix="/v1")
     app.include_router(pricing.router, prefix="/v1")
     app.include_router(
         forecasting.router, prefix="/v1", dependencies=[Depends(require_role(Role.planner))]

@@ -387,3 +387,63 @@ class MarketingStats(BaseModel):
     over_time: list[dict[str, Any]]
     rubric_tiers: list[TierConversion]
     tiers: list[TierConversion]
+
+
+class RepIn(BaseModel):
+    """A rep: territories and segments it may take (no segments: any), weekly capacity."""
+
+    territories: list[str] = Field(min_length=1, max_length=200, examples=[["North", "East"]])
+    segments: list[str] = Field(default_factory=list, max_length=200, examples=[["smb"]])
+    weekly_capacity: int = Field(ge=0, le=100_000, examples=[25])
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        pattern=r"^https?://",
+        description="Where this rep's alerts go (default: LODESTAR_LEAD_WEBHOOK_URL).",
+    )
+    active: bool = True
+
+
+class RepOut(RepIn):
+    """A rep as stored."""
+
+    name: str
+
+
+class RepList(BaseModel):
+    reps: list[RepOut]
+
+
+class AllocationIn(BaseModel):
+    """What to allocate: the open leads nobody owns, to the active reps."""
+
+    territory_column: str = Field(default="region", max_length=80)
+    segment_column: str | None = Field(default=None, max_length=80)
+    fairness_cap: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        description="Largest share of the expected value one rep may receive (1: no cap).",
+    )
+    weeks: int = Field(default=1, ge=1, le=52, description="Capacity is weekly x weeks.")
+    default_deal_value: float | None = Field(
+        default=None, ge=0, description="For leads without a deal_value (else they are skipped)."
+    )
+
+
+class AllocationOut(BaseModel):
+    """A proposal (or an accepted allocation): items, objective, greedy baseline, summary."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    status: Literal["proposed", "accepted"]
+    objective: float = Field(description="Expected pipeline value assigned.")
+    greedy_objective: float = Field(description="What the greedy baseline would assign.")
+    solver: str
+    summary: dict[str, Any]
+    items: list[dict[str, Any]]
+
+
+class AcceptIn(BaseModel):
+    comment: str = Field(default="", max_length=2000)

@@ -9,6 +9,7 @@ KEYS = {
     "sales": ("planner", "sami-sales", "sales", "sl-key-0002"),
     "planner": ("planner", "pat-planner", "", "pl-key-0003"),
     "scientist": ("data_scientist", "dana-ds", "", "ds-key-0004"),
+    "manager": ("approver", "mona-manager", "sales", "sm-key-0005"),
 }
 
 
