@@ -11,7 +11,7 @@ import typer
 
 from engine.core.contracts import parse_column_spec, read_table, validate_events
 from engine.core.errors import DataError, NoChampionError
-from engine.core.files import write_table
+from engine.core.files import write_atomic, write_json, write_table
 from engine.core.settings import get_settings
 from engine.database import lead_events, lead_outcomes, lead_rubrics
 from engine.database.lead_events import ScoringContext
@@ -31,7 +31,8 @@ from training.cli.options import (
     split_list,
 )
 from training.cli.planning import actor, database
-from training.leads.job import train_leads
+from training.leads.job import load_leads, train_leads
+from training.leads.suggest import suggest_from_table
 
 BOTH_COLUMNS = ["model_tier", "points", "decay", "rubric_version", "rubric_tier", "rules_fired"]
 BOTH_COLUMNS += ["tier_source"]
@@ -198,6 +199,66 @@ def register_rubric(rubric_app: typer.Typer) -> None:
             f"rubric v{made['version']} stored as a draft ({len(rubric.rules)} rules); "
             "waiting for sign-off by " + " and ".join(made["waiting_for"])
         )
+
+    @rubric_app.command("suggest")
+    def suggest(
+        data: DataOption,
+        out: Annotated[Path, typer.Option("--out", help="TOML file for the suggestion.")],
+        columns: ColumnsOption = None,
+        exclude: ExcludeOption = None,
+        events: EventsOption = None,
+        report: Annotated[
+            Path | None, typer.Option("--report", help="JSON file for the full comparison.")
+        ] = None,
+        save: Annotated[
+            bool, typer.Option("--save", help="Also store it as a draft to edit and sign off.")
+        ] = False,
+        team: Annotated[str, typer.Option("--team", help="Proposing team (with --save).")] = "",
+        by: ByOption = None,
+        date_format: DateFormatOption = None,
+    ) -> None:
+        """Suggest a rubric from leads with outcomes; compare it on the validation split with
+        the active rubric and the model (ROC-AUC, precision and leads per tier)."""
+        table = load_leads(data, columns, split_list(exclude), events, None, date_format)
+        found = lead_rubrics.active_rubric(database())
+        active = ActiveRubric(*found) if found is not None else None
+        suggestion = suggest_from_table(table, open_store(), active)
+        toml = suggestion.rubric.to_toml()
+        write_atomic(out, lambda tmp: tmp.write_text(toml, encoding="utf-8"))
+        r = suggestion.report
+        typer.echo(
+            f"suggested {len(suggestion.rubric.rules)} rules -> {out} ({r['split']}; "
+            f"{r['n_validation']} validation leads)"
+        )
+        for label, key in (("suggested", "suggested"), ("active", "active"), ("model", "model")):
+            part = r[key]
+            if part is None:
+                continue
+            tiers = ", ".join(
+                f"{t} {v['leads']} ({_share(v['precision'])})" for t, v in part["tiers"].items()
+            )
+            typer.echo(f"{label:9} ROC-AUC {part['roc_auc']:.3f}; leads (precision): {tiers}")
+        if r["changes"] is not None:
+            c = r["changes"]
+            moves = ", ".join(f"{k}: {v}" for k, v in list(c["by_move"].items())[:6])
+            typer.echo(f"adopting it moves {c['changed']} of {c['of']} leads ({moves})")
+        for note in r["notes"]:
+            typer.echo(f"note: {note}")
+        if report is not None:
+            write_json(r, report)
+        if save:
+            made = lead_rubrics.create_rubric(
+                database(),
+                suggestion.rubric,
+                actor(by),
+                check_team(team) if team else "",
+                "suggested",
+                note=f"suggested from {data.name}",
+            )
+            typer.echo(
+                f"stored as draft rubric v{made['version']}; nothing changes until both "
+                "teams sign it"
+            )
 
     @rubric_app.command("sign")
     def sign(

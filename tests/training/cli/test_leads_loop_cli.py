@@ -151,3 +151,38 @@ def test_load_leads_record_outcomes_and_read_the_figures(
     assert "median days to convert 25" in first and "revenue 2,000.00" in first  # 30 and 20 days
     groups = pd.read_csv(groups_out).set_index("source")
     assert groups.loc["referral", "revenue"] == 1200.0 and groups.loc["web", "revenue"] == 800.0
+
+
+def test_suggest_a_rubric_compare_it_and_store_it_as_a_draft(
+    home: Path, tmp_path: Path, loop_leads_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    import tomllib
+
+    rubric_file = tmp_path / "rubric.toml"
+    rubric_file.write_text(RUBRIC_TOML)
+    run(["leads", "rubric", "propose", "--file", str(rubric_file)], capsys)
+    run(["leads", "rubric", "sign", "1", "--team", "marketing"], capsys)
+    run(["leads", "rubric", "sign", "1", "--team", "sales"], capsys)
+
+    out = tmp_path / "suggested.toml"
+    report = tmp_path / "report.json"
+    args = ["leads", "rubric", "suggest", "--data", str(loop_leads_csv), "--out", str(out)]
+    args += ["--exclude", "deal_value", "--report", str(report), "--save", "--team", "marketing"]
+    code, text, err = run(args, capsys)
+    assert code == 0, err
+    lines = text.splitlines()
+    assert lines[0].startswith("suggested ") and "validation leads" in lines[0]
+    assert [line.split()[0] for line in lines[1:4]] == ["suggested", "active", "model"]
+    assert any(line.startswith("adopting it moves ") for line in lines)
+    assert lines[-1].startswith("stored as draft rubric v2")
+    doc = tomllib.loads(out.read_text())
+    assert doc["rules"] and all(isinstance(r["points"], int) for r in doc["rules"])
+    full = json.loads(report.read_text())
+    assert full["active"]["version"] == 1 and full["model"]["version"] == "1"
+    for part in ("suggested", "active", "model"):
+        leads = sum(t["leads"] for t in full[part]["tiers"].values())
+        assert leads == full["n_validation"]
+    assert full["suggested"]["roc_auc"] > 0.6
+    code, listed, _ = run(["leads", "rubric", "list"], capsys)
+    assert listed.startswith("v2 draft") and "v1 active" in listed  # nothing changed by itself
