@@ -37,6 +37,7 @@ from serving.leads import outcomes as lead_outcomes
 from serving.leads import routes as leads
 from serving.leads import rubrics as lead_rubrics
 from serving.leads.alert_delivery import AlertDelivery
+from serving.leads.retrain_schedule import RetrainSchedule
 from serving.planning import price_lists, records
 from serving.planning import routes as planning
 from serving.pricing import routes as pricing
@@ -112,11 +113,14 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         champions.poll_once()
         champions.start(settings.refresh_seconds)
         app.state.alert_delivery.start()
+        if settings.lead_retrain_in_server:
+            app.state.retrain_schedule.start()
         await prepare_routes(app)
         try:
             yield
         finally:
             app.state.alert_delivery.stop()
+            app.state.retrain_schedule.stop()
             champions.stop()
             app.state.training_runs.shutdown()
 
@@ -145,6 +149,9 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         child_env(store.tracking_uri, settings.home),
         settings.home / "training_runs",
         records=DatabaseRecords(RunRecords(lambda: open_database(settings.database_uri))),
+    )
+    app.state.retrain_schedule = RetrainSchedule(
+        settings, lambda: app.state.database, app.state.training_runs
     )
     # outermost last: access log (request id) > size limits > unexpected errors > the routes
     app.add_middleware(UnexpectedErrorMiddleware)

@@ -82,6 +82,20 @@ class Settings(BaseSettings):
     lead_webhook_backoff_seconds: float = Field(
         default=2.0, gt=0, le=3600, description="Wait before the first retry; doubles each time."
     )
+    lead_retrain_every_days: float = Field(
+        default=10.0,
+        ge=0,
+        le=366,
+        description="Retrain the lead model from stored outcomes at most this often (0: never).",
+    )
+    lead_retrain_min_new_outcomes: int = Field(
+        default=50, ge=1, description="...and only when at least this many outcomes are new."
+    )
+    lead_retrain_in_server: bool = Field(
+        default=False,
+        description="Let the server check the retraining schedule hourly (else: cron runs "
+        "`lodestar schedule run`).",
+    )
     lead_webhook_timeout_seconds: float = Field(
         default=5.0, gt=0, le=120, description="How long one delivery attempt waits for an answer."
     )

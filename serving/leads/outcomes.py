@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from engine.core.errors import ForbiddenError
-from engine.database import lead_outcomes
+from engine.database import lead_outcomes, lead_retrain
 from engine.database.models import utc_now
 from engine.leads.answers import outcome_figures
 from engine.leads.outcomes import parse_outcomes
@@ -66,3 +66,9 @@ def stats(
     columns = [c.strip() for c in (by or "").split(",") if c.strip()]
     figures = outcome_figures(lead_outcomes.stats_frame(db), columns, period)
     return json_answer(MarketingStats(**figures))
+
+
+@router.get("/retraining", responses=_ERRORS)
+def retraining(caller: Planner, db: DatabaseDep) -> dict[str, Any]:
+    """The retraining schedule's checks, newest first (started, skipped or failed, and why)."""
+    return {"checks": lead_retrain.list_checks(db)}

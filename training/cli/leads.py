@@ -10,11 +10,12 @@ import pandas as pd
 import typer
 
 from engine.core.contracts import parse_column_spec, read_table, validate_events
-from engine.core.errors import DataError, NoChampionError
+from engine.core.errors import DataError, LodestarError, NoChampionError
 from engine.core.files import write_atomic, write_json, write_table
 from engine.core.settings import get_settings
-from engine.database import lead_events, lead_outcomes, lead_rubrics
+from engine.database import lead_events, lead_outcomes, lead_retrain, lead_rubrics
 from engine.database.lead_events import ScoringContext
+from engine.database.models import utc_now
 from engine.leads.answers import model_score, outcome_figures, score_both, with_event_counts
 from engine.leads.choice import LearnerChoice
 from engine.leads.events import parse_records, table_records
@@ -61,6 +62,9 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
     leads_app.add_typer(rubric_app, name="rubric")
     register_rubric(rubric_app)
     register_loop(leads_app)
+    schedule_app = typer.Typer(help="The lead model's retraining schedule (run it from cron).")
+    app.add_typer(schedule_app, name="schedule")
+    register_schedule(schedule_app)
 
     @train_app.command("leads")
     def train(
@@ -372,3 +376,55 @@ def _share(value: float | None) -> str:
 
 def _number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:g}"
+
+
+def register_schedule(schedule_app: typer.Typer) -> None:
+    """`lodestar schedule run` and `lodestar schedule list`."""
+
+    @schedule_app.command("run")
+    def run_schedule(
+        force: Annotated[
+            bool, typer.Option("--force", help="Retrain now, whatever the schedule says.")
+        ] = False,
+    ) -> None:
+        """Retrain the lead model from stored outcomes if the schedule says so (promoted only
+        if better, as always); every check is recorded, started or skipped."""
+        settings = get_settings()
+        db = database()
+        decision, reason, total, new = lead_retrain.check_due(
+            db, settings.lead_retrain_every_days, settings.lead_retrain_min_new_outcomes, force
+        )
+        if decision == "skipped":
+            lead_retrain.record_check(db, "cli", "skipped", reason, total, new)
+            typer.echo(f"skipped: {reason}")
+            return
+        started = utc_now()
+        path = lead_retrain.export_training_file(db, settings.home / "retraining")
+        try:
+            result = train_leads(open_store(), path)
+        except LodestarError as exc:
+            lead_retrain.record_check(
+                db,
+                "cli",
+                "failed",
+                f"{reason}; {exc.message}",
+                total,
+                new,
+                data=str(path),
+                at=started,
+            )
+            raise
+        lead_retrain.record_check(
+            db, "cli", "started", reason, total, new, result.run_id, str(path), at=started
+        )
+        typer.echo(
+            f"retrained lead conversion v{result.version} from {total} outcomes ({reason}): "
+            f"{result.outcome}"
+        )
+
+    @schedule_app.command("list")
+    def list_checks() -> None:
+        """Schedule checks, newest first."""
+        for c in lead_retrain.list_checks(database()):
+            run = f" run {c['training_run_id']}" if c["training_run_id"] else ""
+            typer.echo(f"{c['at'][:19]} {c['trigger']:6} {c['decision']:8}{run}: {c['reason']}")

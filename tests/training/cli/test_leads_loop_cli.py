@@ -186,3 +186,52 @@ def test_suggest_a_rubric_compare_it_and_store_it_as_a_draft(
     assert full["suggested"]["roc_auc"] > 0.6
     code, listed, _ = run(["leads", "rubric", "list"], capsys)
     assert listed.startswith("v2 draft") and "v1 active" in listed  # nothing changed by itself
+
+
+def test_schedule_retrains_from_stored_outcomes_only_when_due(
+    home: Path,
+    tmp_path: Path,
+    loop_leads_csv: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LODESTAR_LEAD_RETRAIN_MIN_NEW_OUTCOMES", "300")
+    get_settings.cache_clear()
+    source = pd.read_csv(loop_leads_csv).head(400)
+    leads = source.drop(columns=["converted", "conversion_date"])
+    leads_path = tmp_path / "leads.csv"
+    leads.to_csv(leads_path, index=False)
+    assert run(["leads", "load", "--data", str(leads_path)], capsys)[0] == 0
+    created = pd.to_datetime(source["created_date"])
+    won = source["converted"] == 1
+    closed = pd.to_datetime(source["conversion_date"]).where(won, created + pd.Timedelta(days=20))
+    closed = closed.clip(upper=pd.Timestamp.today().normalize())
+    outcomes = pd.DataFrame(
+        {
+            "lead_id": source["lead_id"],
+            "outcome": ["won" if w else "lost" for w in won],
+            "date": closed.dt.strftime("%Y-%m-%d"),
+            "deal_value": source["deal_value"].where(won),
+        }
+    )
+    first, second = outcomes.head(250), outcomes.tail(150)
+    first_path, second_path = tmp_path / "o1.csv", tmp_path / "o2.csv"
+    first.to_csv(first_path, index=False)
+    second.to_csv(second_path, index=False)
+    assert run(["leads", "outcomes", "--data", str(first_path)], capsys)[0] == 0
+    code, out, _ = run(["schedule", "run"], capsys)
+    assert code == 0 and out.strip() == (
+        "skipped: 250 new outcomes since the last retrain; needs 300"
+    )
+    assert run(["leads", "outcomes", "--data", str(second_path)], capsys)[0] == 0
+    code, out, err = run(["schedule", "run"], capsys)
+    assert code == 0, err
+    assert out.startswith("retrained lead conversion v2 from 400 outcomes")
+    exported = sorted((home / "retraining").glob("leads-outcomes-*.csv"))
+    table = pd.read_csv(exported[-1])
+    assert len(table) == 400 and table["converted"].sum() == int(won.sum())
+    code, out, _ = run(["schedule", "run"], capsys)
+    assert out.startswith("skipped: last retrain 0.0 days ago; the schedule is every 10")
+    code, out, _ = run(["schedule", "list"], capsys)
+    decisions = [line.split()[2] for line in out.splitlines()]
+    assert decisions == ["skipped", "started", "skipped"]
