@@ -117,3 +117,21 @@ def test_refused_outcomes_store_nothing(loop_app: LoopApp) -> None:
     assert early.status_code == 422 and early.json()["field"] == "outcomes.0.date"
     assert nothing["outcomes"] == []
     assert bad_period.status_code == 422 and bad_period.json()["field"] == "period"
+
+
+def test_the_server_schedule_queues_a_visible_training_run_when_due(loop_app: LoopApp) -> None:
+    with loop_app(lead_retrain_min_new_outcomes=4) as client:
+        _setup(client)
+        schedule = client.app.state.retrain_schedule  # type: ignore[attr-defined]
+        skipped = schedule.check_once()
+        client.post("/v1/leads/outcomes", json={"outcomes": OUTCOMES}, headers=headers("sales"))
+        started = schedule.check_once()
+        again = schedule.check_once()
+        runs = client.get("/v1/training/runs", headers=headers("scientist")).json()["runs"]
+        checks = client.get("/v1/leads/retraining", headers=headers("planner")).json()["checks"]
+    assert skipped["decision"] == "skipped" and "0 new outcomes" in skipped["reason"]
+    assert started["decision"] == "started" and started["outcomes"] == 4
+    assert again["decision"] == "skipped" and again["reason"].startswith("last retrain")
+    run = next(r for r in runs if r["id"] == started["training_run_id"])
+    assert run["family"] == "leads" and run["data"] == started["data"]
+    assert [c["decision"] for c in checks] == ["skipped", "started", "skipped"]
