@@ -26,6 +26,7 @@ NAV: list[NavItem] = [
     NavItem("Planning", "Plans", "/plans", Role.planner),
     NavItem("Sales & marketing", "Leads", "/leads", Role.planner),
     NavItem("Sales & marketing", "Pipeline", "/leads/pipeline", Role.planner),
+    NavItem("Sales & marketing", "Lead loop", "/leads/loop", Role.planner),
     NavItem("Pricing", "Elasticities", "/pricing/elasticities", Role.planner),
     NavItem("Pricing", "Scenarios", "/pricing/scenarios", Role.pricing),
     NavItem("Pricing", "Saved scenarios", "/pricing/saved", Role.pricing),
