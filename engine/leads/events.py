@@ -20,6 +20,8 @@ from engine.core.contracts.leads import ACTIVITY_COLUMNS, activity_column
 from engine.core.errors import DataError
 
 MAX_TEXT = 200
+MAX_INT = 2**53
+"""Whole numbers beyond this lose precision as floats: refused rather than rounded."""
 _ID = re.compile(r"^[^\x00-\x1f]{1,200}$")
 FUTURE_SLACK = dt.timedelta(minutes=5)
 """An event may be stamped this far after the server's clock (clocks drift), never more."""
@@ -244,6 +246,8 @@ def non_negative(value: Any, where: str) -> float:
     """A finite number at least zero."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise DataError(f"must be a number, got {value!r}", where)
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        raise DataError(f"must be at most {MAX_INT}", where)
     number = float(value)
     if not math.isfinite(number) or number < 0:
         raise DataError(f"must be a finite number at least 0, got {value!r}", where)
@@ -254,6 +258,8 @@ def plain_value(value: Any, where: str) -> Any:
     """Text (up to 2,000 characters), a finite number, true/false or null."""
     if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        raise DataError(f"numbers must be at most {MAX_INT} in size", where)
     if isinstance(value, int | float):
         if not math.isfinite(float(value)):
             raise DataError(f"must be a finite number, got {value!r}", where)

@@ -32,7 +32,15 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody},
 }
 Planner = Annotated[Caller, Depends(require_role(Role.planner))]
-LeadId = Annotated[str, Path(min_length=1, max_length=200, description="Lead id.")]
+LeadId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[!-~]+$",
+        description="Lead id (printable ASCII; read others through the alerts and stats).",
+    ),
+]
 
 
 def scoring_context(settings: Settings, champions: Any) -> ScoringContext:

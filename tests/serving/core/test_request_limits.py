@@ -56,7 +56,7 @@ def scoring_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         raise AssertionError("an oversized body must never reach the scorer")
 
-    monkeypatch.setattr(lead_routes, "score_table", record)
+    monkeypatch.setattr(lead_routes, "score_both", record)
     return calls
 
 
