@@ -82,7 +82,7 @@ def test_planner_overrides_a_region_and_submits_then_an_approver_approves_and_lo
     page.locator('a[data-edit="region:North|2027Q1"]').click()
     form = page.get_by_test_id("override-form")
     form.wait_for()
-    assert page.evaluate("document.activeElement.id") == "ov-amount"
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'ov-amount'")
     page.keyboard.type("5")
     page.get_by_label("Reason").select_option("promotion")
     page.get_by_label("Comment").fill("spring push in the north")
