@@ -11,6 +11,7 @@ refused, naming the frequency.
 from __future__ import annotations
 
 import calendar as _cal
+import datetime as dt
 import re
 
 import numpy as np
@@ -35,6 +36,18 @@ PERIOD_MONTHS = {"M": 1, "Q": 3, "Y": 12}
 """Months per period for the month-based frequencies."""
 
 _NAMES = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
+
+
+FIRST_DAY = dt.date(1678, 1, 1)
+LAST_DAY = dt.date(2261, 12, 31)
+"""The whole years a pandas timestamp can hold: every date must fall in them."""
+
+
+def within_calendar(value: dt.date) -> dt.date:
+    """The date itself, or ValueError when it lies outside the years a timestamp can hold."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"date {value.isoformat()} is outside {FIRST_DAY.year}-{LAST_DAY.year}")
+    return value
 
 
 def frequency_family(freq: str, field: str = "freq") -> str:

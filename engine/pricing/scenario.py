@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 import pandas as pd
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,11 +26,13 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 
-from engine.core.calendar import parse_quarter, quarter_label
+from engine.core.calendar import parse_quarter, quarter_label, within_calendar
 from engine.core.errors import DataError
 from engine.core.series import Filters, normalise_filter
 
 KeyFilter = dict[str, str | list[str]]
+ScenarioDate = Annotated[dt.date, AfterValidator(within_calendar)]
+"""A scenario's start or end: a calendar date a forecast can reach (years 1678-2261)."""
 OBJECTIVES = ("margin", "revenue", "units")
 _FILTER_HELP = "Series key filter, e.g. {'product': 'P01'} or {'region': ['North', 'South']}."
 INLINE_FILTERS = "inline_filters"
@@ -96,8 +99,8 @@ class PriceChange(_Targeted):
         description="New price, a finite number above 0.",
         examples=[2.49],
     )
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: ScenarioDate | None = None
+    end: ScenarioDate | None = None
 
     @model_validator(mode="after")
     def _one_of(self) -> PriceChange:
@@ -115,8 +118,8 @@ class Promotion(_Targeted):
     """Run a promotion (flag column, default `promo`) on the matching series in a date range."""
 
     filter: KeyFilter = Field(description=_FILTER_HELP, examples=[{"product": "P03"}])
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: ScenarioDate | None = None
+    end: ScenarioDate | None = None
     column: str = Field(
         default="promo",
         max_length=80,
@@ -144,8 +147,8 @@ class Scenario(BaseModel):
     name: str = Field(default="scenario", max_length=80)
     price_changes: list[PriceChange] = Field(default_factory=list, max_length=200)
     promotions: list[Promotion] = Field(default_factory=list, max_length=200)
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: ScenarioDate | None = None
+    end: ScenarioDate | None = None
     quarters: list[str] = Field(
         default_factory=list,
         max_length=40,

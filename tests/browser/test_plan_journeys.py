@@ -82,7 +82,7 @@ def test_planner_overrides_a_region_and_submits_then_an_approver_approves_and_lo
     page.locator('a[data-edit="region:North|2027Q1"]').click()
     form = page.get_by_test_id("override-form")
     form.wait_for()
-    assert page.evaluate("document.activeElement.id") == "ov-amount"
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'ov-amount'")
     page.keyboard.type("5")
     page.get_by_label("Reason").select_option("promotion")
     page.get_by_label("Comment").fill("spring push in the north")
@@ -156,10 +156,18 @@ def test_planner_overrides_a_region_and_submits_then_an_approver_approves_and_lo
             f"/v1/plans/{pid}/tracking", params={"level": "region", "quarters": "2027Q1"}
         ).json()
     desk.reload()
-    flagged = desk.locator("[data-testid=tracking-table] tr.flag")
-    assert flagged.count() == 1 and flagged.get_attribute("data-address") == "region:North"
+    table_rows = desk.locator("[data-testid=tracking-table] tbody tr")
+    on_page = {
+        table_rows.nth(i).get_attribute("data-address"): table_rows.nth(i).get_attribute(
+            "data-warning"
+        )
+        for i in range(table_rows.count())
+    }
     warned = {c["keys"]["region"]: c for c in tracking["cells"]}
     assert warned["North"]["warning"] and not warned["South"]["warning"]
+    regions = {a: w for a, w in on_page.items() if a.startswith("region:")}
+    assert regions == {"region:North": "yes", "region:South": "no"}  # the API's warnings
+    flagged = desk.locator('[data-testid=tracking-table] tr.flag[data-address="region:North"]')
     shown = flagged.locator('td[data-field="projection"]').get_attribute("data-value")
     assert float(shown) == warned["North"]["projection"]
     assert "above the band" in flagged.inner_text()

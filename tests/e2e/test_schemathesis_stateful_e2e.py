@@ -70,8 +70,8 @@ def test_mechanism_stateful_schemathesis_follows_the_links_without_a_server_erro
     class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         def before_call(self, case: Any) -> None:
             """Realistic values where random ones can only be refused: a file the server has
-            (trained with the fastest setting), a version that exists, a rollback that undoes
-            the last move rather than naming a random version."""
+            (trained with the fastest setting), a family and version that exist, a rollback
+            that undoes the last move rather than naming a random version."""
             label = f"{case.method} {case.path}"
             if label == "POST /v1/training/runs" and isinstance(case.body, dict):
                 case.body = {"family": "sales", "data": str(demo_paths["sales"])}
@@ -80,6 +80,8 @@ def test_mechanism_stateful_schemathesis_follows_the_links_without_a_server_erro
                 version = str(case.body.get("version", "1"))
                 digits = int(version) if version.isdigit() else 0
                 case.body = {**case.body, "version": str(digits % 2 + 1)}
+                # sales is the family with a challenger, so a promote can really move it
+                case.path_parameters = {**(case.path_parameters or {}), "family": "sales"}
             if label == "POST /v1/pricing/saved-scenarios" and isinstance(case.body, dict):
                 name = str(case.body.get("name", ""))
                 if len(name) % 2 == 0:  # half keep their random scenario, half can be compared
