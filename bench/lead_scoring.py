@@ -21,6 +21,8 @@ from engine.core.contracts import LeadTable, parse_column_mapping, read_table, v
 from engine.core.settings import Settings
 from engine.leads.features import leak_warnings
 from engine.leads.metrics import classification_report
+from engine.leads.rubric import Rubric, rubric_from_dict
+from engine.leads.suggest import ranking_report, suggest_rubric
 from models.leads import LeadConversionModel, LeadScorer, thresholds_from_precision
 from models.leads.reasons import score_of
 from training.leads.job import split_leads
@@ -87,6 +89,70 @@ def evaluate(name: str, table: LeadTable) -> tuple[list[dict], LeadScorer, LeadC
     return rows, LeadScorer(lodestar, tiers, {}), fitted["logistic baseline"][0]
 
 
+HAND_RUBRICS = {
+    "bank": {
+        "name": "hand rubric (bank)",
+        "tiers": {"warm": 10, "hot": 30, "sales-qualified": 50},
+        "rules": [
+            {"when": "poutcome = success", "points": 40},
+            {"when": "previous >= 1", "points": 10},
+            {"when": "contact = cellular", "points": 10},
+            {"when": "month = mar", "points": 20},
+            {"when": "month = oct", "points": 20},
+            {"when": "month = may", "points": -10},
+        ],
+    },
+    "xed": {
+        "name": "hand rubric (X Education)",
+        "tiers": {"warm": 15, "hot": 35, "sales-qualified": 55},
+        "rules": [
+            {"when": "Lead Origin = Lead Add Form", "points": 40},
+            {"when": "Total Time Spent on Website >= 600", "points": 25},
+            {"when": "TotalVisits >= 3", "points": 10},
+            {"when": "Lead Source = Reference", "points": 15},
+            {"when": "What is your current occupation = Working Professional", "points": 30},
+            {"when": "Do Not Email = Yes", "points": -15},
+        ],
+    },
+}
+"""Rubrics a marketer might write by hand from the data dictionaries, before seeing outcomes."""
+
+
+def rubric_comparison(name: str, key: str, table: LeadTable) -> list[dict]:
+    """Suggested rubric vs hand rubric vs the model on the validation split: ROC-AUC and the
+    precision (conversion rate) and share of leads per tier."""
+    train_idx, val_idx, _ = split_leads(table)
+    frame = table.frame
+    train, val = frame.loc[train_idx], frame.loc[val_idx]
+    y_train, y_val = train["converted"].to_numpy(), val["converted"].to_numpy()
+    suggested = suggest_rubric(train, y_train, table.features)
+    hand = rubric_from_dict(HAND_RUBRICS[key])
+    model = LeadConversionModel().fit(train[table.features], y_train)
+    p_train = model.predict_proba(train[table.features])[:, 1]
+    p_val = model.predict_proba(val[table.features])[:, 1]
+    model_tiers = thresholds_from_precision(y_train, score_of(p_train))
+    views = [
+        (f"suggested ({len(suggested.rules)} rules)", *_points(suggested, val)),
+        (f"hand ({len(hand.rules)} rules)", *_points(hand, val)),
+        ("model (HGB, calibrated)", p_val, model_tiers.assign(score_of(p_val))),
+    ]
+    rows = []
+    for label, score, tiers in views:
+        report = ranking_report(y_val, score, tiers)
+        row = {"data": name, "ranker": label, "ROC-AUC": report["roc_auc"]}
+        for tier in ("warm", "hot", "sales-qualified"):
+            part = report["tiers"][tier]
+            row[f"{tier} precision"] = part["precision"]
+            row[f"{tier} share"] = part["share"]
+        rows.append(row)
+    return rows
+
+
+def _points(rubric: Rubric, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    scores = rubric.evaluate(frame)
+    return scores.points.astype(float), scores.tiers
+
+
 def throughput(table: LeadTable, scorer: LeadScorer, baseline: LeadConversionModel) -> list[dict]:
     """Leads per second on one batch of 100k (bank rows resampled); best of 3 (reasons: 1)."""
     batch = table.frame.sample(THROUGHPUT_ROWS, replace=True, random_state=0).reset_index(drop=True)
@@ -139,6 +205,10 @@ def main() -> None:
     rows_bank, scorer, baseline = evaluate("bank marketing (no duration)", bank_table)
     rows_xed, _, _ = evaluate("X Education leads (no staff columns)", xed_table)
     metrics = pd.DataFrame(rows_bank + rows_xed)
+    rubrics = pd.DataFrame(
+        rubric_comparison("bank marketing (no duration)", "bank", bank_table)
+        + rubric_comparison("X Education leads (no staff columns)", "xed", xed_table)
+    )
     load_before = os.getloadavg()[0]
     speed = pd.DataFrame(throughput(bank_table, scorer, baseline))
     load = (
@@ -178,11 +248,18 @@ def main() -> None:
         f"{bank_leaks or 'none'}; X Education {xed_leaks or 'none'}"
     )
     tiers = f"- bank marketing default {scorer.tiers.describe()}"
+    share = {c: (lambda v: "—" if pd.isna(v) else f"{v:.1%}") for c in rubrics.columns[3:]}
+    rubrics_md = markdown(rubrics, {"ROC-AUC": "{:.4f}".format, **share})
     body = "\n\n".join(
         [
             "### Accuracy and calibration on the validation split",
             table_md,
             splits + "\n" + leaks + "\n" + tiers,
+            "### Points rubrics: suggested from the data vs written by hand vs the model",
+            rubrics_md,
+            "- same validation split as above; tier precision = conversion rate of the leads "
+            "in that tier, share = their part of the validation leads; the suggested rubric's "
+            "thresholds and the model's tiers come from precision targets on the training leads",
             "### Scoring throughput (bank marketing model, 100k leads in one batch)",
             speed_md,
             load,

@@ -2,12 +2,13 @@
 the model on the same validation leads.
 
 Candidate rules are the ones people write: activity bands (`downloads >= 1`, `>= 2`, ... at the
-distinct levels most leads reach) and attribute values (`source = referral`, for values at least
-`min_leads` leads share). A logistic model on those 0/1 rules is fitted with an L1 penalty
-(sparse: most rules get nothing) and with every activity band's weight kept at zero or above
-(monotone: more activity never costs points). Weights become whole points at 10 points per
-doubling of the odds; rules rounding to 0 are dropped. Tier thresholds come from the same
-precision targets as the model's tiers, on the training leads' points.
+distinct levels most leads reach), bands of other numbers (`company_size >= 250`, at their
+quartiles) and attribute values (`source = referral`, for values at least `min_leads` leads
+share). A logistic model on those 0/1 rules is fitted with an L1 penalty (sparse: most rules get
+nothing) and with every activity band's weight kept at zero or above (monotone: more activity
+never costs points; other numbers' bands may take either sign). Weights become whole points at
+10 points per doubling of the odds; rules rounding to 0 are dropped. Tier thresholds come from
+the same precision targets as the model's tiers, on the training leads' points.
 """
 
 from __future__ import annotations
@@ -44,17 +45,22 @@ def candidates(frame: pd.DataFrame, features: list[str], min_leads: int = 30) ->
     out: list[Candidate] = []
     for col in features:
         values = frame[col]
-        if col in ACTIVITY_COLUMNS or col.startswith("n_") or pd.api.types.is_numeric_dtype(values):
-            if not (col in ACTIVITY_COLUMNS or col.startswith("n_")):
-                continue  # other numbers (company size, ...) are not activity: no bands
+        activity = col in ACTIVITY_COLUMNS or col.startswith("n_")
+        if activity or pd.api.types.is_numeric_dtype(values):
             numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-            positive = numbers[numbers > 0]
-            if len(positive) < min_leads:
+            present = numbers[~np.isnan(numbers)]
+            pool = present[present > 0] if activity else present
+            if len(pool) < min_leads:
                 continue
-            levels = np.unique(np.ceil(np.quantile(positive, [0.0, 0.5, 0.8, 0.95])))
+            shares = [0.0, 0.5, 0.8, 0.95] if activity else [0.25, 0.5, 0.75, 0.9]
+            levels = np.unique(np.ceil(np.quantile(pool, shares)))
             for level in levels[:MAX_LEVELS]:
-                if (numbers >= level).sum() >= min_leads:
-                    out.append(Candidate(Rule(col, ">=", float(level), 0), monotone=True))
+                fired = int((numbers >= level).sum())
+                if min_leads <= fired <= len(frame) - min_leads or (
+                    activity and fired >= min_leads
+                ):
+                    # activity: more never costs points; other numbers (age, size) may go either way
+                    out.append(Candidate(Rule(col, ">=", float(level), 0), monotone=activity))
         else:
             text = values.dropna().astype(str).str.strip()
             counts = text[text != ""].str.lower().value_counts()
