@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -23,6 +24,8 @@ from engine.leads.alerts import SIGNATURE_HEADER, body_bytes, signature
 
 log = logging.getLogger("lodestar.serving.leads.alerts")
 
+SENDERS = 4
+"""Deliveries in flight at once."""
 IDLE_SECONDS = 1.0
 """Longest sleep between looks at the outbox (a wake-up cuts it short)."""
 
@@ -78,24 +81,30 @@ class AlertDelivery:
         s = self._settings
         lease = s.lead_webhook_timeout_seconds + 30
         due = lead_alerts.claim_due(self._database(), lease)
-        for alert in due:
-            if self._stop.is_set():
-                break
-            code, error, seconds = self._send(alert["target"], alert["payload"], alert["id"])
-            status = lead_alerts.record_attempt(
-                self._database(),
-                alert["id"],
-                code,
-                error,
-                seconds,
-                s.lead_webhook_max_attempts,
-                s.lead_webhook_backoff_seconds,
-            )
-            log.info(
-                "alert webhook",
-                extra={"alert_id": alert["id"], "status_code": code, "outcome": status},
-            )
+        # a few at once, so one slow receiver does not hold up every other owner's alerts
+        with ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="lead-alert") as pool:
+            list(pool.map(self._deliver, due))
         return len(due)
+
+    def _deliver(self, alert: dict) -> None:
+        """Send one claimed alert and record the attempt."""
+        if self._stop.is_set():
+            return  # the lease runs out and the next server start sends it
+        s = self._settings
+        code, error, seconds = self._send(alert["target"], alert["payload"], alert["id"])
+        status = lead_alerts.record_attempt(
+            self._database(),
+            alert["id"],
+            code,
+            error,
+            seconds,
+            s.lead_webhook_max_attempts,
+            s.lead_webhook_backoff_seconds,
+        )
+        log.info(
+            "alert webhook",
+            extra={"alert_id": alert["id"], "status_code": code, "outcome": status},
+        )
 
     def _send(self, target: str, payload: dict, alert_id: int) -> tuple[int | None, str, float]:
         """One POST: (HTTP status or None, error text, seconds taken)."""
