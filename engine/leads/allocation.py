@@ -5,7 +5,8 @@ value assigned (so nobody is handed every hot lead while others starve).
 
 The problem is a mixed-integer linear program over x[lead, rep] in {0, 1}, solved with SciPy's
 HiGHS (`scipy.optimize.milp`): maximise sum ev x subject to one rep per lead, capacity per rep,
-and ev . x[:, rep] <= cap * ev . x (the fairness rule is linear in x). A greedy baseline (leads
+and ev . x[:, rep] <= cap * ev . x (the fairness rule is linear in x; held up to a millionth of
+the biggest lead's value, the solver's rounding). A greedy baseline (leads
 by value, each to the eligible rep with the most room) is always computed too; the answer keeps
 the better of the two and says which, so it is never worse than greedy, even when the solver
 stops at its time limit.
@@ -90,7 +91,9 @@ def allocate(
     greedy = greedy_allocation(leads, reps, fairness_cap)
     greedy_value = objective_of(greedy, leads)
     solved, status = _solve(leads, reps, pairs, fairness_cap, time_limit)
-    if solved is not None and objective_of(solved, leads) >= greedy_value - _TOL:
+    if solved is not None and not keeps_rules(solved, leads, reps, fairness_cap):
+        solved, status = None, f"{status}, but its answer broke a rule by rounding"
+    if solved is not None and objective_of(solved, leads) >= greedy_value * (1 - 1e-9) - _TOL:
         chosen, method = solved, "milp"
     else:
         chosen, method = greedy, "greedy"
@@ -137,6 +140,31 @@ def check_inputs(leads: list[LeadSpec], reps: list[RepSpec], fairness_cap: float
             raise DataError(f"rep '{rep.name}' has a negative capacity", "weekly_capacity")
 
 
+def fairness_slack(leads: list[LeadSpec]) -> float:
+    """How far past the fairness cap rounding may go: a millionth of the biggest lead's value."""
+    return 1e-6 * max((lead.expected_value for lead in leads), default=0.0)
+
+
+def keeps_rules(
+    assignment: dict[str, str], leads: list[LeadSpec], reps: list[RepSpec], fairness_cap: float
+) -> bool:
+    """Territory, segment, capacity and fairness cap all hold (fairness up to the slack)."""
+    by_id = {lead.lead_id: lead for lead in leads}
+    by_rep = {rep.name: rep for rep in reps}
+    count = {rep.name: 0 for rep in reps}
+    value = {rep.name: 0.0 for rep in reps}
+    for lead_id, name in assignment.items():
+        if not eligible(by_id[lead_id], by_rep[name]):
+            return False
+        count[name] += 1
+        value[name] += by_id[lead_id].expected_value
+    total = sum(value.values())
+    slack = fairness_slack(leads)
+    return all(count[r.name] <= r.capacity for r in reps) and all(
+        v <= fairness_cap * total + slack for v in value.values()
+    )
+
+
 def objective_of(assignment: dict[str, str], leads: list[LeadSpec]) -> float:
     """Expected pipeline value of an assignment."""
     value = {lead.lead_id: lead.expected_value for lead in leads}
@@ -151,6 +179,7 @@ def greedy_allocation(
     room = {r.name: r.capacity for r in reps}
     taken = {r.name: 0.0 for r in reps}
     total = 0.0
+    slack = fairness_slack(leads)
     out: dict[str, str] = {}
     for lead in sorted(leads, key=lambda x: (-x.expected_value, x.lead_id)):
         ev = lead.expected_value
@@ -158,7 +187,7 @@ def greedy_allocation(
         for rep in sorted(options, key=lambda r: (-room[r.name], taken[r.name], r.name)):
             new_total = total + ev
             if all(
-                (taken[n] + (ev if n == rep.name else 0.0)) <= fairness_cap * new_total + _TOL
+                (taken[n] + (ev if n == rep.name else 0.0)) <= fairness_cap * new_total + slack
                 for n in taken
             ):
                 out[lead.lead_id] = rep.name
@@ -183,6 +212,9 @@ def _solve(
     lead_of = np.array([i for i, _ in pairs])
     rep_of = np.array([j for _, j in pairs])
     ev = np.array([leads[i].expected_value for i in lead_of])
+    top = float(ev.max())
+    if top > 0:
+        ev = ev / top  # the solver's tolerances are absolute: work on values up to 1
     cols = np.arange(n)
     one_rep = coo_matrix((np.ones(n), (lead_of, cols)), shape=(len(leads), n))
     capacity = coo_matrix((np.ones(n), (rep_of, cols)), shape=(len(reps), n))
