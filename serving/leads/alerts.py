@@ -15,7 +15,7 @@ from serving.core.schemas import ErrorBody
 from serving.deps import DatabaseDep, Role, require_role
 from serving.leads.schemas import AlertList, AlertOut
 
-router = APIRouter(prefix="/leads/alerts", tags=["leads"], route_class=OffLoopRoute)
+router = APIRouter(prefix="/leads/alerts", tags=["lead loop"], route_class=OffLoopRoute)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody},

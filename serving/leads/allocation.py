@@ -18,7 +18,7 @@ from serving.core.schemas import ErrorBody
 from serving.deps import ChampionsDep, DatabaseDep, Role, SettingsDep, require_role
 from serving.leads.schemas import AcceptIn, AllocationIn, AllocationOut, RepIn, RepList, RepOut
 
-router = APIRouter(prefix="/leads", tags=["leads"], route_class=OffLoopRoute)
+router = APIRouter(prefix="/leads", tags=["lead loop"], route_class=OffLoopRoute)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody},

@@ -24,7 +24,7 @@ from serving.core.schemas import ErrorBody
 from serving.deps import ChampionsDep, DatabaseDep, Role, SettingsDep, require_role
 from serving.leads.schemas import EventsIn, EventsOut, LeadRecordsIn, LeadRecordsOut, LeadView
 
-router = APIRouter(prefix="/leads", tags=["leads"], route_class=OffLoopRoute)
+router = APIRouter(prefix="/leads", tags=["lead loop"], route_class=OffLoopRoute)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody},

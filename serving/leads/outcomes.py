@@ -20,7 +20,7 @@ from serving.core.schemas import ErrorBody
 from serving.deps import DatabaseDep, Role, require_role
 from serving.leads.schemas import MarketingStats, OutcomeList, OutcomesIn, OutcomesOut
 
-router = APIRouter(prefix="/leads", tags=["leads"], route_class=OffLoopRoute)
+router = APIRouter(prefix="/leads", tags=["lead loop"], route_class=OffLoopRoute)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody},
