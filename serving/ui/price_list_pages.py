@@ -23,11 +23,10 @@ from engine.database.setup import Database
 from engine.pricing.scenario import RecommendationRequest
 from serving.core.auth import Role
 from serving.deps import DatabaseDep
-from serving.planning.price_lists import draft_items
-from serving.planning.schemas import Decision, ManualPrice, PriceListCreate
+from serving.planning.price_lists import PRICE_LIST_STEPS, draft_items
+from serving.planning.schemas import ManualPrice, PriceListCreate
 from serving.ui.exports import export_response
 from serving.ui.pages import (
-    PageForbidden,
     Viewer,
     checked_form,
     error_body,
@@ -35,16 +34,10 @@ from serving.ui.pages import (
     require,
     viewer,
 )
+from serving.ui.steps import offered, posted_decision, require_step
 
 router = APIRouter(include_in_schema=False)
 
-STEP_ROLES = {
-    "submit": Role.pricing,
-    "approve": Role.approver,
-    "reject": Role.approver,
-    "publish": Role.pricing,
-}
-"""Each step and the least role offered it (as the /v1/price-lists routes require)."""
 EXPORTABLE = ("approved", "published")
 
 
@@ -196,12 +189,12 @@ def step_actions(found_list: dict[str, Any], found: Viewer) -> dict[str, bool]:
     """Which buttons this viewer is offered for this list."""
     state = found_list["state"]
     own = found_list.get("submitted_by") == found.caller.actor
-    may_decide = found.may(STEP_ROLES["approve"]) and state in STEPS["approve"][0]
+    may_decide = offered(found, PRICE_LIST_STEPS, STEPS, "approve", state)
     return {
-        "submit": found.may(STEP_ROLES["submit"]) and state in STEPS["submit"][0],
+        "submit": offered(found, PRICE_LIST_STEPS, STEPS, "submit", state),
         "decide": may_decide and not own,
         "own_submission": may_decide and own,
-        "publish": found.may(STEP_ROLES["publish"]) and state in STEPS["publish"][0],
+        "publish": offered(found, PRICE_LIST_STEPS, STEPS, "publish", state),
         "export": state in EXPORTABLE,
     }
 
@@ -251,19 +244,10 @@ async def price_list_step(
 ) -> Response:
     """Submit, approve, reject or publish (as POST /v1/price-lists/{id}/{action})."""
     require(found, Role.planner)
-    needed = STEP_ROLES.get(action)
-    if needed is None:
-        raise PageForbidden(found, found.role, f"'{action}' is not a step a price list can take")
-    if not found.may(needed):
-        message = f"to {action} a price list needs the {needed.value} role"
-        raise PageForbidden(found, needed, message)
+    require_step(found, PRICE_LIST_STEPS, action, "a price list")
     form = await checked_form(request, found)
     try:
-        revision = str(form.get("revision") or "").strip()
-        body = Decision(
-            comment=str(form.get("comment") or ""),
-            revision=int(revision) if revision.isdigit() else None,
-        )
+        body = posted_decision(form)
         done = await run_in_threadpool(
             price_lists.step,
             db,
