@@ -171,6 +171,15 @@ def render(
     return response
 
 
+def refused(
+    request: Request, found: Viewer, template: str, exc: LodestarError, **context: Any
+) -> HTMLResponse:
+    """A page showing an engine refusal: `template` at the error's status with its error body."""
+    return render(
+        request, found, template, status_code=exc.http_status, error=error_body(exc), **context
+    )
+
+
 def set_csrf_cookie(request: Request, response: Any, token: str) -> None:
     """The double-submit token cookie for visitors without a session."""
     response.set_cookie(
