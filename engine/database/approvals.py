@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.core.errors import DataError, ForbiddenError
+from engine.core.errors import ConflictError, DataError, ForbiddenError
 from engine.database import audit
 from engine.database.models import ApprovalTrail, utc_now
 
@@ -24,9 +24,30 @@ def require_reason(action: str, comment: str, noun: str) -> None:
         raise DataError(f"say why {noun} is rejected", "comment")
 
 
-def refuse_own_decision(row: ApprovalTrail, action: str, actor: str, what: str, field: str) -> None:
-    """Nobody approves or rejects their own submission (`what` names the row in the message,
-    `field` is the request field the refusal names)."""
+def check_step(
+    row: ApprovalTrail,
+    action: str,
+    actor: str,
+    revision: int | None,
+    allowed: tuple[str, ...],
+    what: str,
+    field: str,
+    why: str = "",
+) -> None:
+    """Refuse a step on a row changed since the `revision` read (409), a step its state does not
+    allow (409, `why` added to the message) and a decision on one's own submission (403).
+    `what` names the row in messages, `field` is the request field that names it."""
+    current = {"state": row.state, "revision": row.revision}
+    if revision is not None and row.revision != revision:
+        raise ConflictError(
+            f"{what} changed since revision {revision} (now {row.revision}, {row.state})",
+            "revision",
+            current=current,
+        )
+    if row.state not in allowed:
+        raise ConflictError(
+            f"cannot {action} {what}: it is {row.state}{why}", field, current=current
+        )
     if action in DECISIONS and row.submitted_by == actor:
         raise ForbiddenError(f"{actor} submitted {what}, so someone else must {action} it", field)
 

@@ -694,22 +694,15 @@ def transition(
     approvals.require_reason(action, comment, "the version")
     with db.write() as session:
         version = get_version(session, plan_id, version_name, lock=True)
-        if revision is not None and version.revision != revision:
-            raise ConflictError(
-                f"version '{version_name}' changed since revision {revision} "
-                f"(now {version.revision}, {version.state})",
-                "revision",
-                current={"state": version.state, "revision": version.revision},
-            )
-        if version.state not in allowed:
-            raise ConflictError(
-                f"cannot {action} version '{version_name}': it is {version.state} "
-                f"(only {' or '.join(allowed)} versions can be {target})",
-                "version",
-                current={"state": version.state, "revision": version.revision},
-            )
-        approvals.refuse_own_decision(
-            version, action, actor, f"version '{version_name}'", "version"
+        approvals.check_step(
+            version,
+            action,
+            actor,
+            revision,
+            allowed,
+            f"version '{version_name}'",
+            "version",
+            f" (only {' or '.join(allowed)} versions can be {target})",
         )
         now = approvals.take_step(
             session,

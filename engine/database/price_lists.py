@@ -189,22 +189,8 @@ def step(
     approvals.require_reason(action, comment, "the price list")
     with db.write() as session:
         found = _get(session, price_list_id, lock=True)
-        current = {"state": found.state, "revision": found.revision}
-        if revision is not None and found.revision != revision:
-            raise ConflictError(
-                f"price list {price_list_id} changed since revision {revision} "
-                f"(now {found.revision}, {found.state})",
-                "revision",
-                current=current,
-            )
-        if found.state not in allowed:
-            raise ConflictError(
-                f"cannot {action} price list {price_list_id}: it is {found.state}",
-                "price_list_id",
-                current=current,
-            )
-        approvals.refuse_own_decision(
-            found, action, actor, f"price list {price_list_id}", "price_list_id"
+        approvals.check_step(
+            found, action, actor, revision, allowed, f"price list {price_list_id}", "price_list_id"
         )
         now = approvals.take_step(
             session,

@@ -101,7 +101,8 @@ PRICE_LIST_STEPS = {
 
 @dataclass
 class ListAt:
-    """The price list a step route's path names."""
+    """The price list a step route's path names (FastAPI reads these field types as
+    objects, so this module does not postpone annotations)."""
 
     price_list_id: ListId
 

@@ -223,7 +223,8 @@ VERSION_STEPS = {
 
 @dataclass
 class VersionAt:
-    """The plan version a step route's path names."""
+    """The plan version a step route's path names (FastAPI reads these field types as
+    objects, so this module does not postpone annotations)."""
 
     plan_id: PlanId
     version: VersionName

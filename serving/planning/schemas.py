@@ -123,16 +123,7 @@ class OverrideIn(Strict):
 
     def to_override(self) -> Override:
         """The engine's override as asked (the quarter label upper-cased, as the engine keys it)."""
-        return Override(
-            cell=self.cell,
-            quarter=self.quarter.strip().upper(),
-            reason=self.reason,
-            value=self.value,
-            percent=self.percent,
-            comment=self.comment,
-            revision=self.revision,
-            pins=self.pins,
-        )
+        return Override(**{**self.model_dump(), "quarter": self.quarter.strip().upper()})
 
 
 class OverrideOut(BaseModel):

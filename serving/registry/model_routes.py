@@ -6,16 +6,13 @@ names), so `GET /v1/models/{family}/history` answers who moved the champion, whe
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from engine.database.audit import record_champion_move
-from engine.database.setup import Database
 from engine.registry import lifecycle
-from serving.core.champions import ChampionRegistry
 from serving.core.routing import OffLoopRoute
 from serving.core.schemas import ErrorBody
 from serving.deps import ChampionsDep, DatabaseDep, StoreDep
@@ -62,19 +59,7 @@ def caller_name(request: Request) -> str:
     return f"api key {caller.actor} ({caller.role.value})"
 
 
-async def _move(
-    request: Request,
-    champions: ChampionRegistry,
-    db: Database,
-    move_alias: Callable[..., lifecycle.AliasMove],
-    *args: Any,
-) -> AliasMoveResponse:
-    """Run a lifecycle move with this server's loader and installer (so it serves the new
-    champion at once), audit it, and answer with the version now loaded."""
-    move = await run_in_threadpool(
-        move_alias, *args, champions.load_payload, champions.install, caller_name(request)
-    )
-    await run_in_threadpool(record_champion_move, db, request.state.caller.actor, move.to_dict())
+def _answer(move: lifecycle.AliasMove, champions: ChampionsDep) -> AliasMoveResponse:
     return AliasMoveResponse(**move.to_dict(), loaded_version=champions.versions().get(move.family))
 
 
@@ -105,17 +90,19 @@ async def promote(
 
     The version is loaded before the alias moves, and this server swaps to it at once.
     """
-    return await _move(
-        request,
-        champions,
-        db,
+    move = await run_in_threadpool(
         lifecycle.move_champion,
         store,
         family,
         body.version,
         "promote",
         body.dry_run,
+        champions.load_payload,
+        champions.install,
+        caller_name(request),
     )
+    await run_in_threadpool(record_champion_move, db, request.state.caller.actor, move.to_dict())
+    return _answer(move, champions)
 
 
 @router.post(
@@ -134,9 +121,18 @@ async def rollback(
 ) -> AliasMoveResponse:
     """Undo the last champion move (see the history), or move back to `version`."""
     body = body or RollbackRequest()
-    return await _move(
-        request, champions, db, lifecycle.rollback, store, family, body.version, body.dry_run
+    move = await run_in_threadpool(
+        lifecycle.rollback,
+        store,
+        family,
+        body.version,
+        body.dry_run,
+        champions.load_payload,
+        champions.install,
+        caller_name(request),
     )
+    await run_in_threadpool(record_champion_move, db, request.state.caller.actor, move.to_dict())
+    return _answer(move, champions)
 
 
 @router.get(
