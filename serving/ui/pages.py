@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from engine.core.errors import LodestarError
+from engine.core.errors import LodestarError, NotFoundError
 from engine.pricing.scenario import validation_to_data_error
 from serving.core.auth import Caller, KeyRing, Role
 from serving.ui.format import FILTERS
@@ -115,6 +115,14 @@ def require(found: Viewer, role: Role) -> Viewer:
     if not found.may(role):
         raise PageForbidden(found, role)
     return found
+
+
+def path_id(text: str, what: str, field: str) -> int:
+    """A row id from a page's path (a positive 32-bit integer, as the API's path takes it);
+    anything else is 'no <what> <text>' (404 naming `field`)."""
+    if not text.isdigit() or not 1 <= int(text) <= 2**31 - 1:
+        raise NotFoundError(f"no {what} {text}", field)
+    return int(text)
 
 
 def same_origin(request: Request) -> bool:

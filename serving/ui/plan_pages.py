@@ -38,6 +38,7 @@ from serving.ui.pages import (
     Viewer,
     checked_form,
     error_body,
+    path_id,
     render,
     require,
     viewer,
@@ -80,9 +81,7 @@ TABLES = ("cells", "tracking", "compare")
 
 def plan_number(text: str) -> int:
     """A plan id from the path; anything but a plan number is 'no plan'."""
-    if not text.isdigit() or not 1 <= int(text) <= 2**31 - 1:
-        raise NotFoundError(f"no plan {text}", "plan_id")
-    return int(text)
+    return path_id(text, "plan", "plan_id")
 
 
 @dataclass

@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from engine.core.errors import DataError, LodestarError, NotFoundError
+from engine.core.errors import DataError, LodestarError
 from engine.database import price_lists
 from engine.database.price_lists import EXPORT_COLUMNS, STEPS
 from engine.database.setup import Database
@@ -30,6 +30,7 @@ from serving.ui.pages import (
     Viewer,
     checked_form,
     error_body,
+    path_id,
     render,
     require,
     viewer,
@@ -43,9 +44,7 @@ EXPORTABLE = ("approved", "published")
 
 def list_number(text: str) -> int:
     """A price-list id from the path; anything else is 'no price list'."""
-    if not text.isdigit() or not 1 <= int(text) <= 2**31 - 1:
-        raise NotFoundError(f"no price list {text}", "price_list_id")
-    return int(text)
+    return path_id(text, "price list", "price_list_id")
 
 
 def last_prices(request: Request) -> list[dict[str, Any]]:
