@@ -107,13 +107,24 @@ class ListAt:
     price_list_id: ListId
 
 
-def _step(db: Database, at: ListAt, action: str, actor: str, decision: Decision) -> dict[str, Any]:
+def take_price_list_step(
+    db: Database, at: ListAt, action: str, actor: str, decision: Decision
+) -> dict[str, Any]:
+    """A price list's step as its route (and the list page's form) takes it."""
     return price_lists.step(
         db, at.price_list_id, action, actor, decision.comment, decision.revision
     )
 
 
-add_step_routes(router, "/{price_list_id}", PRICE_LIST_STEPS, ListAt, _step, PriceListInfo, _ERRORS)
+add_step_routes(
+    router,
+    "/{price_list_id}",
+    PRICE_LIST_STEPS,
+    ListAt,
+    take_price_list_step,
+    PriceListInfo,
+    _ERRORS,
+)
 
 
 @router.get("/{price_list_id}/export", responses={**_ERRORS, **_CSV})

@@ -230,9 +230,10 @@ class VersionAt:
     version: VersionName
 
 
-def _transition(
+def take_version_step(
     db: Database, at: VersionAt, action: str, actor: str, decision: Decision
 ) -> dict[str, Any]:
+    """A version's step as its route (and the plan page's form) takes it."""
     return plans.transition(
         db, at.plan_id, at.version, action, actor, decision.comment, decision.revision
     )
@@ -243,7 +244,7 @@ add_step_routes(
     "/{plan_id}/versions/{version}",
     VERSION_STEPS,
     VersionAt,
-    _transition,
+    take_version_step,
     VersionInfo,
     _ERRORS,
 )

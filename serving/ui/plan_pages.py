@@ -29,7 +29,7 @@ from engine.planning.answers import EDITABLE, plan_quarters
 from engine.planning.hierarchy import Hierarchy
 from serving.core.auth import Role
 from serving.deps import DatabaseDep
-from serving.planning.routes import VERSION_STEPS, cache_for
+from serving.planning.routes import VERSION_STEPS, VersionAt, cache_for, take_version_step
 from serving.planning.schemas import OverrideIn, PlanCreate, VersionCopy
 from serving.ui import charts
 from serving.ui.exports import export_response
@@ -414,16 +414,13 @@ async def plan_decide(
     form = await checked_form(request, found)
     try:
         pid = plan_number(plan_id)
-        body = posted_decision(form)
         done = await run_in_threadpool(
-            plans.transition,
+            take_version_step,
             db,
-            pid,
-            version,
+            VersionAt(pid, version),
             action,
             found.caller.actor,
-            body.comment,
-            body.revision,
+            posted_decision(form),
         )
     except (LodestarError, ValidationError) as exc:
         error = error_body(exc)

@@ -23,7 +23,12 @@ from engine.database.setup import Database
 from engine.pricing.scenario import RecommendationRequest
 from serving.core.auth import Role
 from serving.deps import DatabaseDep
-from serving.planning.price_lists import PRICE_LIST_STEPS, draft_items
+from serving.planning.price_lists import (
+    PRICE_LIST_STEPS,
+    ListAt,
+    draft_items,
+    take_price_list_step,
+)
 from serving.planning.schemas import ManualPrice, PriceListCreate
 from serving.ui.exports import export_response
 from serving.ui.pages import (
@@ -246,15 +251,10 @@ async def price_list_step(
     require_step(found, PRICE_LIST_STEPS, action, "a price list")
     form = await checked_form(request, found)
     try:
-        body = posted_decision(form)
+        at = ListAt(list_number(list_id))
+        decision = posted_decision(form)
         done = await run_in_threadpool(
-            price_lists.step,
-            db,
-            list_number(list_id),
-            action,
-            found.caller.actor,
-            body.comment,
-            body.revision,
+            take_price_list_step, db, at, action, found.caller.actor, decision
         )
     except (LodestarError, ValidationError) as exc:
         return await run_in_threadpool(
