@@ -1,7 +1,7 @@
 """The two-person approval workflow of plan versions and price lists: a draft is submitted,
 someone else approves or rejects it (a rejection says why), and an approved one takes its final
-step (a version is locked, a price list published). Each repository checks revision and state
-in its own words and stamps its final step; this module holds the rules they share."""
+step (a version is locked, a price list published). This module holds the rules and stamps
+they share; each repository loads its row, names it in messages and stamps its final step."""
 
 from __future__ import annotations
 
