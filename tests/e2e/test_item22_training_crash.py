@@ -6,7 +6,6 @@ sees), and the next run cleans up what the killed one left and succeeds.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from engine.core.settings import Settings
@@ -14,6 +13,7 @@ from engine.registry.completion import COMPLETE_TAG, FAILURE_TAG
 from engine.registry.lifecycle import family_overview
 from engine.registry.store import ModelStore, registered_name
 from tests.e2e.lodestar_process import lodestar_env, run_lodestar
+from tests.store_homes import home_from
 
 POINTS = ["after_run_created", "after_register", "after_finish", "after_complete", "after_promote"]
 """Before any version, with an unfinished version (run RUNNING, then FINISHED), with a complete
@@ -30,9 +30,7 @@ def registry(store: ModelStore) -> dict[str, dict[str, str]]:
 def test_item22_kill_9_during_training_leaves_no_unfinished_version(
     tmp_path: Path, sales_template: Path, demo_paths: dict[str, Path]
 ) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(sales_template, home / "mlflow.db")
+    home = home_from(sales_template, tmp_path / "home")
     store = ModelStore.from_settings(Settings(home=home))
     env = lodestar_env(home)
     train = ["train", "forecast", "--data", str(demo_paths["sales"]), "--models", "baseline"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from serving.forecasting import routes as forecast_routes
 from tests.e2e import raw_http
 from tests.e2e.conftest import KEYS
 from tests.e2e.lodestar_process import free_port
+from tests.store_homes import home_from
 
 PLANNER = {"X-API-Key": KEYS["planner"]}
 
@@ -59,9 +59,7 @@ def failing_server(
         raise KeyError("['reasons'] not in index")
 
     monkeypatch.setattr(forecast_routes, "forecast_rows", broken)
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(sales_template, home / "mlflow.db")
+    home = home_from(sales_template, tmp_path / "home")
     keys = ",".join(f"{role}:{key}" for role, key in KEYS.items())
     settings = Settings(home=home, api_keys=keys)
     app = create_app(settings, ModelStore.from_settings(settings))
