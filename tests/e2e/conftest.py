@@ -32,6 +32,12 @@ def start_server() -> Iterator[Callable[..., Server]]:
 
 
 @pytest.fixture
+def sales_home(tmp_path: Path, sales_template: Path) -> Path:
+    """A LODESTAR_HOME holding a private copy of the sales store (restarts fastest)."""
+    return home_from(sales_template, tmp_path / "home")
+
+
+@pytest.fixture
 def keyed_server(
     tmp_path: Path,
     every_family_template: Path,

@@ -13,7 +13,6 @@ from engine.registry.completion import COMPLETE_TAG, FAILURE_TAG
 from engine.registry.lifecycle import family_overview
 from engine.registry.store import ModelStore, registered_name
 from tests.e2e.lodestar_process import lodestar_env, run_lodestar
-from tests.store_homes import home_from
 
 POINTS = ["after_run_created", "after_register", "after_finish", "after_complete", "after_promote"]
 """Before any version, with an unfinished version (run RUNNING, then FINISHED), with a complete
@@ -28,9 +27,9 @@ def registry(store: ModelStore) -> dict[str, dict[str, str]]:
 
 
 def test_item22_kill_9_during_training_leaves_no_unfinished_version(
-    tmp_path: Path, sales_template: Path, demo_paths: dict[str, Path]
+    sales_home: Path, demo_paths: dict[str, Path]
 ) -> None:
-    home = home_from(sales_template, tmp_path / "home")
+    home = sales_home
     store = ModelStore.from_settings(Settings(home=home))
     env = lodestar_env(home)
     train = ["train", "forecast", "--data", str(demo_paths["sales"]), "--models", "baseline"]

@@ -18,7 +18,6 @@ from engine.database.setup import open_database
 from engine.registry.store import ModelStore
 from tests.e2e.lodestar_process import Server, lodestar_env
 from tests.e2e.polling import wait_until
-from tests.store_homes import home_from
 
 KEY = "e2e-item23-ds-key"
 HEADERS = {"X-API-Key": KEY}
@@ -53,12 +52,9 @@ def recorded(home: Path, run_id: str) -> dict:
 
 
 def test_item23_a_restart_during_a_run_reports_it_interrupted(
-    tmp_path: Path,
-    sales_template: Path,
-    demo_paths: dict[str, Path],
-    start_server: Callable[..., Server],
+    sales_home: Path, demo_paths: dict[str, Path], start_server: Callable[..., Server]
 ) -> None:
-    home = home_from(sales_template, tmp_path / "home")
+    home = sales_home
 
     env = lodestar_env(
         home,

@@ -25,7 +25,6 @@ from serving.forecasting import routes as forecast_routes
 from tests.e2e import raw_http
 from tests.e2e.conftest import KEYS
 from tests.e2e.lodestar_process import free_port
-from tests.store_homes import home_from
 
 PLANNER = {"X-API-Key": KEYS["planner"]}
 
@@ -51,7 +50,7 @@ class _Capture(logging.Handler):
 
 @pytest.fixture
 def failing_server(
-    tmp_path: Path, sales_template: Path, monkeypatch: pytest.MonkeyPatch
+    sales_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[int, _Capture]]:
     """uvicorn serving the app whose forecast answer raises, and a capture of every log."""
 
@@ -59,9 +58,8 @@ def failing_server(
         raise KeyError("['reasons'] not in index")
 
     monkeypatch.setattr(forecast_routes, "forecast_rows", broken)
-    home = home_from(sales_template, tmp_path / "home")
     keys = ",".join(f"{role}:{key}" for role, key in KEYS.items())
-    settings = Settings(home=home, api_keys=keys)
+    settings = Settings(home=sales_home, api_keys=keys)
     app = create_app(settings, ModelStore.from_settings(settings))
     capture = _Capture()
     root = logging.getLogger()
