@@ -21,6 +21,8 @@ from tests.serving.api_keys import headers_for
 
 SCIENTIST = headers_for(Role.data_scientist)
 PRICING = headers_for(Role.pricing)
+UNICODE = "%C3%BCn%C3%AFcode"
+"""'ünïcode', percent-encoded for a URL path."""
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +67,10 @@ def test_item26_every_path_parameter_is_bounded_by_the_schema(openapi: dict[str,
 @pytest.mark.parametrize(
     ("method", "path", "field"),
     [
-        ("GET", "/v1/training/runs/%C3%BCn%C3%AFcode", "run_id"),
-        ("GET", "/v1/training/runs/0123456789abcdef0123", "run_id"),
-        ("GET", "/v1/pricing/saved-scenarios/%C3%BCn%C3%AFcode", "name"),
-        ("POST", "/v1/models/s%C3%A4les/promote", "family"),
+        pytest.param("GET", f"/v1/training/runs/{UNICODE}", "run_id", id="run_id_not_hex"),
+        pytest.param("GET", "/v1/training/runs/0123456789abcdef0123", "run_id", id="run_id_long"),
+        pytest.param("GET", f"/v1/pricing/saved-scenarios/{UNICODE}", "name", id="name_not_ascii"),
+        pytest.param("POST", "/v1/models/s%C3%A4les/promote", "family", id="family_unknown"),
     ],
 )
 def test_item26_path_values_outside_the_schema_are_422_naming_them(
