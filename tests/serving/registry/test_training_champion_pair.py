@@ -24,8 +24,7 @@ def test_item10_fast_retrain_over_http_after_a_standard_champion(
     tmp_path: Path, _store_template: Path
 ) -> None:
     settings = keyed_settings(home_from(_store_template, tmp_path / "home"), refresh_seconds=0.2)
-    demo = write_demo_data(settings.home / "demo", seed=3, **TINY_DEMO)  # a default data root
-    sales = demo["sales"]
+    sales = write_demo_data(settings.home / "demo", seed=3, **TINY_DEMO)["sales"]  # a data root
     store = ModelStore.from_settings(settings)
     assert train_forecast(store, sales, selection="standard").version == "1"
     with TestClient(create_app(settings, store)) as client:
