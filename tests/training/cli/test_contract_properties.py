@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from engine.core.contracts.columns import CONTRACT_NAMES
-from training.cli.app import main
+from tests.training.cli_runs import run_cli
 
 STEPS = {
     "W": pd.DateOffset(weeks=1),
@@ -140,13 +140,6 @@ def cases(draw: st.DrawFn) -> Case:
     )
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out = capsys.readouterr()
-    return int(info.value.code or 0), out.out, out.err
-
-
 def forecast(
     case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> tuple[pd.DataFrame | None, int]:
@@ -168,14 +161,14 @@ def forecast(
         args += ["--date-format", case.fmt]
     if case.declare_keys:
         args += ["--keys", case.key_col]
-    code, stdout, err = run(args, capsys)
+    code, stdout, err = run_cli(args, capsys)
     if case.ambiguous() and not case.state_format:
         assert code == 2 and err.startswith("error [date]: column 'date' has ambiguous dates"), err
         assert err.count("\n") == 1 and not out.exists()
         return None, 0
     if code == 2 and "--freq" in err:
         assert err.startswith(("error [freq]:", "error [date]:")), err
-        code, stdout, err = run([*args, "--freq", case.freq], capsys)
+        code, stdout, err = run_cli([*args, "--freq", case.freq], capsys)
     assert code == 0, err
     table = pd.read_csv(out, keep_default_na=False)
     dropped = int("note [partial_last_period]" in stdout)
