@@ -1,4 +1,4 @@
-"""Hierarchy of series: levels, the sparse summing matrix, and bottom-up or MinT-shrink reconciliation.
+"""Hierarchy of series: levels, the sparse summing matrix, bottom-up or MinT-shrink reconciliation.
 
 Every level (total, each key column, declared combinations, the bottom series) is a sum of bottom
 series, written S @ bottom. Reconciled forecasts are S @ G @ base for some G, so children add up to
