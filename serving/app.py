@@ -23,6 +23,11 @@ from serving.core import health
 from serving.core.access_log import AccessLogMiddleware, configure_json_logs
 from serving.core.auth import KeyRing
 from serving.core.champions import ChampionRegistry
+from serving.core.docs import mount_docs
+from serving.core.limits import RequestLimitsMiddleware
+from serving.core.methods import allowed_methods
+from serving.core.routing import prepare_routes
+from serving.core.unexpected import UnexpectedErrorMiddleware
 from serving.deps import Role, require_role
 from serving.forecasting import routes as forecasting
 from serving.leads import routes as leads
@@ -34,6 +39,9 @@ from serving.registry.training_runs import DatabaseRecords, TrainingRuns, child_
 from serving.ui.mount import mount_ui
 
 log = logging.getLogger("lodestar.serving")
+
+
+_HTTP_ERRORS = {404: "NotFound", 405: "MethodNotAllowed"}
 
 
 def _field_path(loc: tuple | list) -> str:
@@ -52,6 +60,14 @@ def validation_body(exc: RequestValidationError) -> dict[str, Any]:
         }
         for e in exc.errors()
     ]
+    for error, raw in zip(errors, exc.errors(), strict=True):
+        if error["type"] == "json_invalid":  # loc is ('body', offset): name the body
+            reason = (raw.get("ctx") or {}).get("error", "")
+            error["field"] = "body"
+            where = raw["loc"][-1]
+            error["msg"] = f"the body is not valid JSON: {reason} (at position {where})"
+    for error in errors:
+        error["msg"] = error["msg"].removeprefix("Value error, ")
     first = errors[0] if errors else {"field": None, "msg": "invalid request"}
     message = f"{first['field']}: {first['msg']}" if first["field"] else first["msg"]
     return {
@@ -89,6 +105,7 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         champions: ChampionRegistry = app.state.champions
         champions.poll_once()
         champions.start(settings.refresh_seconds)
+        await prepare_routes(app)
         try:
             yield
         finally:
@@ -106,7 +123,10 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
             "data_scientist (training, promotion). Health, readiness and these docs are open."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served from local files by mount_docs: the defaults need a CDN
+        redoc_url=None,
     )
+    mount_docs(app)
     app.state.settings = settings
     app.state.store = store
     app.state.keyring = keyring
@@ -117,6 +137,9 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
         settings.home / "training_runs",
         records=DatabaseRecords(RunRecords(lambda: open_database(settings.database_uri))),
     )
+    # outermost last: access log (request id) > size limits > unexpected errors > the routes
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
 
     @app.exception_handler(LodestarError)
@@ -129,19 +152,17 @@ def create_app(settings: Settings | None = None, store: ModelStore | None = None
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
         if isinstance(exc.detail, dict):
             body = exc.detail
         else:
-            body = {"error": type(exc).__name__, "field": None, "message": str(exc.detail)}
-            if exc.status_code == 404:
-                body["error"] = "NotFound"
-        return JSONResponse(status_code=exc.status_code, content=body, headers=exc.headers)
-
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        body = {"error": "InternalError", "field": None, "message": "internal error"}
-        return JSONResponse(status_code=500, content=body)
+            error = _HTTP_ERRORS.get(exc.status_code, type(exc).__name__)
+            body = {"error": error, "field": None, "message": str(exc.detail)}
+        if exc.status_code == 405:  # every method of the path, not just one route's
+            allowed = allowed_methods(app.openapi()["paths"], request.scope["path"])
+            headers["Allow"] = ", ".join(allowed)
+            body["message"] = f"{request.method} is not allowed here (allowed: {headers['Allow']})"
+        return JSONResponse(status_code=exc.status_code, content=body, headers=headers)
 
     app.include_router(health.router, prefix="/v1")
     app.include_router(leads.router, prefix="/v1")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from engine.core.calendar import period_offset
+from engine.core.calendar import period_offset, period_positions
 from engine.core.contracts.sales import SalesHistory
 
 
@@ -92,15 +92,6 @@ def align_ends(panel: Panel) -> Panel:
     return Panel(panel.index, panel.dates, move(panel.values), panel.freq, exog, gaps)
 
 
-def regular_grid(start: pd.Timestamp, end: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
-    """Every period start from start to end inclusive."""
-    step = period_offset(freq)
-    out = [start]
-    while out[-1] + step <= end:
-        out.append(out[-1] + step)
-    return pd.DatetimeIndex(out)
-
-
 def exog_columns(history: SalesHistory) -> list[str]:
     """Driver columns a global model can use: price, promotions, competitor prices."""
     cols = ["price"] if history.has_price else []
@@ -113,16 +104,10 @@ def to_panel(history: SalesHistory, column: str = "units") -> Panel:
     keys = history.series_keys
     extra = [k for k in history.keys if k not in keys]
     index = frame[keys + extra].drop_duplicates(keys).sort_values(keys).reset_index(drop=True)
-    grid = regular_grid(frame["date"].min(), frame["date"].max(), history.freq)
-    if history.freq[0] in ("W", "D"):
-        # snap to the grid so weekly dates on different weekdays still line up
-        positions = np.rint(
-            (frame["date"] - grid[0]).dt.days / (7 if history.freq[0] == "W" else 1)
-        ).astype(int)
-    else:
-        positions = pd.Series(grid.get_indexer(frame["date"]), index=frame.index)
-        positions = positions.where(positions >= 0, _nearest(grid, frame["date"]))
-    positions = np.clip(positions.to_numpy(), 0, len(grid) - 1)
+    start = frame["date"].min()
+    positions = period_positions(frame["date"], start, history.freq)
+    step = period_offset(history.freq)
+    grid = pd.DatetimeIndex([start + step * k for k in range(int(positions.max()) + 1)])
     row_ids = pd.MultiIndex.from_frame(index[keys]).get_indexer(
         pd.MultiIndex.from_frame(frame[keys])
     )
@@ -134,13 +119,6 @@ def to_panel(history: SalesHistory, column: str = "units") -> Panel:
 
     exog = {col: pivot(col) for col in exog_columns(history) if col != column}
     return Panel(index, grid, pivot(column), history.freq, exog)
-
-
-def _nearest(grid: pd.DatetimeIndex, dates: pd.Series) -> pd.Series:
-    """Grid position nearest to each date (months of different lengths, month-end dates)."""
-    pos = np.searchsorted(grid.values, dates.values)
-    pos = np.clip(pos, 0, len(grid) - 1)
-    return pd.Series(pos, index=dates.index)
 
 
 def fill_exog(values: np.ndarray, default: float = np.nan) -> np.ndarray:

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         default="promotion,market_intelligence,customer,supply,pricing,correction,other",
         description="Comma list of the reason codes a plan override may carry.",
     )
+    max_body_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        gt=0,
+        description="Largest request body the API reads (413 beyond); a 10,000-lead batch fits.",
+    )
 
     @property
     def tracking_uri(self) -> str:

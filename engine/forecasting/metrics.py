@@ -88,6 +88,13 @@ def smape_per_series(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
         return np.nanmean(terms, axis=1)
 
 
+def finite_mean(values: np.ndarray | list[float]) -> float:
+    """Mean of the finite values; NaN (and no 'mean of empty slice' warning) when there is none."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    return float(finite.mean()) if finite.size else float("nan")
+
+
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """Silence numpy's 'mean of empty slice' warnings for all-missing series."""

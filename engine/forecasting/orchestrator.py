@@ -18,7 +18,14 @@ from engine.core.calendar import season_length as season_length_for
 from engine.core.panel import Panel, align_ends
 from engine.core.parallel import Runner
 from engine.forecasting.backtest import Backtester
-from engine.forecasting.metrics import coverage, mase_per_series, mase_scale, smape_per_series, wape
+from engine.forecasting.metrics import (
+    coverage,
+    finite_mean,
+    mase_per_series,
+    mase_scale,
+    smape_per_series,
+    wape,
+)
 from engine.forecasting.paths import PathSampler, log_errors
 from engine.forecasting.reconciliation import (
     Hierarchy,
@@ -196,7 +203,7 @@ def _auto_method(level_scores: dict[str, dict[str, float]], bottom: str) -> str:
     """
     floor = level_scores["bottom_up"].get(bottom, np.inf)
     allowed = [m for m, s in level_scores.items() if m == "bottom_up" or s.get(bottom, 0) <= floor]
-    return min(allowed, key=lambda k: np.nanmean(list(level_scores[k].values())))
+    return min(allowed, key=lambda k: finite_mean(list(level_scores[k].values())))
 
 
 def _level_wapes(
@@ -231,10 +238,8 @@ def _metrics(
         flat_a = np.concatenate(list(actual_b), axis=1)
         flat_f = np.concatenate(list(fc), axis=1)
         metrics[f"backtest_wape.{name}"] = wape(actual_b, fc)
-        metrics[f"backtest_mase.{name}"] = float(
-            np.nanmean(mase_per_series(flat_a, flat_f, scale_b))
-        )
-        metrics[f"backtest_smape.{name}"] = float(np.nanmean(smape_per_series(flat_a, flat_f)))
+        metrics[f"backtest_mase.{name}"] = finite_mean(mase_per_series(flat_a, flat_f, scale_b))
+        metrics[f"backtest_smape.{name}"] = finite_mean(smape_per_series(flat_a, flat_f))
         q_a, q_f = np.nansum(actual_b, axis=2), fc.sum(axis=2)
         metrics[f"backtest_quarter_wape.{name}"] = wape(q_a, q_f)
         for k, window in enumerate(windows):
@@ -247,8 +252,8 @@ def _metrics(
                         "window_start": panel.dates[window.cut].date().isoformat(),
                         "step": step + 1,
                         "wape": wape(a, f),
-                        "smape": float(np.nanmean(smape_per_series(a[:, None], f[:, None]))),
-                        "mase": float(np.nanmean(mase_per_series(a[:, None], f[:, None], scale_b))),
+                        "smape": finite_mean(smape_per_series(a[:, None], f[:, None])),
+                        "mase": finite_mean(mase_per_series(a[:, None], f[:, None], scale_b)),
                     }
                 )
     metrics["backtest_wape"] = metrics["backtest_wape.selected"]

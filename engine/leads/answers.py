@@ -26,10 +26,10 @@ def with_event_counts(
 
 
 def score_table(
-    scorer: Any, frame: pd.DataFrame, detail: bool = False
+    scorer: Any, frame: pd.DataFrame, detail: bool = False, date_format: str | None = None
 ) -> tuple[pd.DataFrame, list[RowError]]:
     """(scored leads, per-row errors): probability, score, tier and top reasons per good row."""
-    return scorer.score_batch(frame, detail=detail)
+    return scorer.score_batch(frame, detail=detail, date_format=date_format)
 
 
 def pipeline_table(

@@ -11,7 +11,12 @@ import pandas as pd
 
 from engine.core.errors import NotFoundError
 from engine.pricing.recommendations import recommend_prices
-from engine.pricing.scenario import RecommendationRequest, Scenario, as_timestamp
+from engine.pricing.scenario import (
+    RecommendationRequest,
+    Scenario,
+    as_timestamp,
+    check_promotion_columns,
+)
 from engine.pricing.simulator import WhatIf, simulate, sweep
 from engine.pricing.sources import NO_COST_NOTE, BaselineSource, PricingSource
 
@@ -31,6 +36,7 @@ def what_if(
     baseline: BaselineSource, pricing: PricingSource, scenario: Scenario, fiscal_start_month: int
 ) -> WhatIf:
     """Units, revenue and margin of a scenario against the baseline, per week, quarter, total."""
+    check_promotion_columns(scenario, pricing.promo_columns)
     return simulate(baseline, pricing, scenario, fiscal_start_month)
 
 

@@ -8,7 +8,9 @@ may name its key columns inline (`product = "P01"`) instead of in a `filter` tab
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+import math
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from pydantic import (
@@ -21,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from engine.core.calendar import parse_quarter, quarter_label
 from engine.core.errors import DataError
@@ -62,12 +65,37 @@ class _Targeted(BaseModel):
         return normalise_filter(self.filter)
 
 
+EXACTLY_ONE_OF_PERCENT_OR_PRICE: JsonDict = {
+    "oneOf": [
+        {"required": ["percent"], "properties": {"percent": {"type": "number"}}},
+        {"required": ["price"], "properties": {"price": {"type": "number"}}},
+    ]
+}
+"""The schema's word for `_one_of`: one of the two is a number, the other absent or null."""
+
+
 class PriceChange(_Targeted):
     """A price change for the matching series: `percent` (e.g. -5 = 5% cut) or a new `price`."""
 
+    model_config = ConfigDict(json_schema_extra=EXACTLY_ONE_OF_PERCENT_OR_PRICE)
+
     filter: KeyFilter = Field(description=_FILTER_HELP, examples=[{"product": "P01"}])
-    percent: float | None = Field(default=None, gt=-100, le=1000, examples=[-5.0])
-    price: float | None = Field(default=None, gt=0, lt=1e9, examples=[2.49])
+    percent: float | None = Field(
+        default=None,
+        gt=-100,
+        le=1000,
+        allow_inf_nan=False,
+        description="Change in percent, a finite number above -100 and at most 1000.",
+        examples=[-5.0],
+    )
+    price: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1e9,
+        allow_inf_nan=False,
+        description="New price, a finite number above 0.",
+        examples=[2.49],
+    )
     start: dt.date | None = None
     end: dt.date | None = None
 
@@ -89,7 +117,11 @@ class Promotion(_Targeted):
     filter: KeyFilter = Field(description=_FILTER_HELP, examples=[{"product": "P03"}])
     start: dt.date | None = None
     end: dt.date | None = None
-    column: str = Field(default="promo", max_length=80)
+    column: str = Field(
+        default="promo",
+        max_length=80,
+        description="A promotion flag the pricing model was trained with (e.g. promo).",
+    )
 
 
 class Scenario(BaseModel):
@@ -176,6 +208,10 @@ def parse_ending(raw: Any) -> float:
     return round(value, 2)
 
 
+Price = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+"""A price bound: a finite number above zero."""
+
+
 class Constraints(BaseModel):
     """Business rules; percents as percents (20 = 20%), prices in the data's currency."""
 
@@ -183,10 +219,30 @@ class Constraints(BaseModel):
 
     min_margin_pct: float | None = Field(default=None, gt=-100, lt=100, examples=[25.0])
     max_change_pct: float | None = Field(default=None, ge=0, lt=100, examples=[10.0])
-    min_price: float | dict[str, float] | None = Field(default=None, examples=[{"P01": 1.99}])
-    max_price: float | dict[str, float] | None = None
+    min_price: Price | dict[str, Price] | None = Field(
+        default=None,
+        description="Lowest allowed price, for every product or per product.",
+        examples=[{"P01": 1.99}],
+    )
+    max_price: Price | dict[str, Price] | None = Field(
+        default=None, description="Highest allowed price, for every product or per product."
+    )
     price_endings: list[str] = Field(default_factory=list, examples=[[".99", ".49"]])
     ladders: list[Ladder] = Field(default_factory=list)
+
+    @field_validator("min_price", "max_price", mode="before")
+    @classmethod
+    def _bounds_finite_and_positive(cls, value: Any, info: ValidationInfo) -> Any:
+        """One clear message (naming the product) instead of one per branch of the union."""
+        pairs = value.items() if isinstance(value, dict) else [(None, value)]
+        for product, price in pairs:
+            number = isinstance(price, int | float) and not isinstance(price, bool)
+            if number and not (math.isfinite(price) and price > 0):
+                where = f" for {product}" if product is not None else ""
+                raise ValueError(
+                    f"{info.field_name}{where} must be a finite price above 0, got {price}"
+                )
+        return value
 
     @field_validator("price_endings", mode="before")
     @classmethod
@@ -230,7 +286,6 @@ class RecommendationRequest(BaseModel):
                         "min_margin_pct": 20,
                         "max_change_pct": 10,
                         "price_endings": [".99", ".49"],
-                        "ladders": [{"above": "P01", "below": "P02", "pct": 5}],
                     },
                 }
             ]
@@ -248,6 +303,18 @@ class RecommendationRequest(BaseModel):
     @property
     def filters(self) -> Filters:
         return normalise_filter(self.filter)
+
+
+def check_promotion_columns(scenario: Scenario, known: Sequence[str]) -> None:
+    """Refuse a promotion on a flag the pricing model was not trained with (it has no lift)."""
+    for k, plan in enumerate(scenario.promotions):
+        if plan.column not in known:
+            listed = ", ".join(known) if known else "none: it was trained without promotions"
+            raise DataError(
+                f"promotion column '{plan.column}' is unknown to the pricing model "
+                f"(known: {listed})",
+                f"promotions[{k}].column",
+            )
 
 
 def validation_to_data_error(exc: ValidationError, prefix: str = "") -> DataError:

@@ -27,9 +27,10 @@ DEFAULT_LAGS = {
     "W": (1, 2, 3, 4, 8, 13, 26, 52),
     "M": (1, 2, 3, 6, 12),
     "Q": (1, 2, 3, 4),
+    "Y": (1, 2, 3),
 }
-DEFAULT_WINDOWS = {"D": (7, 28), "W": (4, 13), "M": (3, 12), "Q": (2, 4)}
-LEVEL_PERIODS = {"D": 28, "W": 26, "M": 12, "Q": 4}
+DEFAULT_WINDOWS = {"D": (7, 28), "W": (4, 13), "M": (3, 12), "Q": (2, 4), "Y": (2, 4)}
+LEVEL_PERIODS = {"D": 28, "W": 26, "M": 12, "Q": 4, "Y": 3}
 
 
 class GlobalGBM(BaseEstimator):
@@ -230,6 +231,7 @@ def _calendar(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:
         "M": dates.month.to_numpy(dtype=float),
         "Q": dates.quarter.to_numpy(dtype=float),
         "D": dates.dayofweek.to_numpy(dtype=float),
+        "Y": dates.month.to_numpy(dtype=float),  # the fiscal year's first month: constant
     }[freq[0]]
     return np.column_stack([*terms, position])
 

@@ -3,7 +3,9 @@
 Every local model cleans each series the same way (trim the span it exists, interpolate interior
 gaps), removes yearly seasonality by classical decomposition when a seasonality test says so, and
 falls back to a simpler forecast (seasonal naive, naive or recent mean) for series that are too
-short, constant or intermittent, or whose fit fails. Fallbacks are counted and logged, never raised.
+short, constant or intermittent, or whose fit fails. Fallbacks are never raised and never printed
+per fit (a backtest fits every window and chunk): `fallback_series` names the series a run's
+local models will fall back on, so the run reports them once, by name.
 """
 
 from __future__ import annotations
@@ -54,13 +56,11 @@ class LocalForecaster(BaseEstimator):
         self.n_series_ = len(states)
         self.n_fallback_ = len(reasons)
         if reasons:
-            common = max(set(reasons), key=reasons.count)
-            log.warning(
-                "%s: %d of %d series fell back to a simpler forecast (mostly: %s)",
+            log.debug(
+                "%s: %d of %d series fell back to a simpler forecast",
                 type(self).__name__,
                 len(reasons),
                 len(states),
-                common,
             )
         return self
 
@@ -85,19 +85,34 @@ class LocalForecaster(BaseEstimator):
 
     def _unfit_reason(self, y: np.ndarray, m: int) -> str | None:
         """Why a series gets the fallback instead of the model (None: fit the model)."""
-        if len(y) < MIN_POINTS:
-            return "too short"
-        if np.nanmax(y) - np.nanmin(y) == 0:
-            return "constant"
-        if (y == 0).mean() > INTERMITTENT_ZERO_SHARE:
-            return "intermittent"
-        return None
+        return unfit_reason(y)
 
     def _fit_one(self, y: np.ndarray, m: int) -> Any:
         raise NotImplementedError
 
     def _forecast_one(self, state: Any, horizon: int) -> np.ndarray:
         raise NotImplementedError
+
+
+def unfit_reason(y: np.ndarray) -> str | None:
+    """Why a cleaned series gets the fallback instead of a model (None: fit the model)."""
+    if len(y) < MIN_POINTS:
+        return "too short"
+    if np.nanmax(y) - np.nanmin(y) == 0:
+        return "constant"
+    if (y == 0).mean() > INTERMITTENT_ZERO_SHARE:
+        return "intermittent"
+    return None
+
+
+def fallback_series(panel: Panel) -> dict[int, str]:
+    """Series (row -> reason) every local model forecasts with its simple fallback."""
+    out = {}
+    for i, row in enumerate(panel.values):
+        reason = unfit_reason(clean_series(row))
+        if reason is not None:
+            out[i] = reason
+    return out
 
 
 def clean_series(row: np.ndarray) -> np.ndarray:

@@ -54,15 +54,17 @@ class LeadScorer:
         reasons: bool = True,
         keep: list[str] | None = None,
         detail: bool = False,
+        date_format: str | None = None,
     ) -> tuple[pd.DataFrame, list[RowError]]:
         """Score every clean row; bad rows come back as per-row errors instead of failing all.
 
         `reasons=False` skips the reasons (planning needs only probabilities); `detail=True`
         adds a `reasons` column of structured reasons (feature, value, direction, points).
-        `keep` carries other columns of the input along (e.g. deal_value, created_date).
+        `keep` carries other columns of the input along (e.g. deal_value, created_date);
+        `date_format` is how created_date is written (default: inferred for the batch).
         """
         clean, errors = screen_rows(
-            frame, self.model.numeric_features_, self.model.categorical_features_
+            frame, self.model.numeric_features_, self.model.categorical_features_, date_format
         )
         for col in [c for c in (keep or []) if c in frame.columns and c not in clean.columns]:
             clean[col] = frame[col].reset_index(drop=True).iloc[clean["row"]].to_numpy()

@@ -52,6 +52,11 @@ class PricingSet:
     def products(self) -> list[str]:
         return list(self.model.products_)
 
+    @property
+    def promo_columns(self) -> list[str]:
+        """Promotion flags the model was trained with (a scenario may only run these)."""
+        return list(self.model.layout_.promo_columns)
+
     def predict_frame(self, model_input: pd.DataFrame | None) -> pd.DataFrame:
         """pyfunc entry: optional rows with `product` -> that product's elasticity rows."""
         table = self.elasticities

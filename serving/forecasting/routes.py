@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from engine.core.calendar import parse_quarters
+from engine.core.calendar import MAX_QUARTERS, parse_quarters
 from engine.forecasting.answers import forecast_columns, forecast_rows, parse_level, stopped_note
 from serving.core.csv_export import CSV_RESPONSE, tabular
+from serving.core.json_answer import json_answer
 from serving.core.schemas import ErrorBody
 from serving.deps import SalesChampion, SettingsDep
 from serving.forecasting.schemas import ForecastResponse, Granularity
@@ -17,6 +18,8 @@ from serving.forecasting.schemas import ForecastResponse, Granularity
 router = APIRouter(prefix="/forecasts", tags=["forecasts"])
 
 _RESERVED = {"quarters", "level", "granularity", "stopped"}
+QUARTERS_MAX_LENGTH = MAX_QUARTERS * 10
+"""Characters of the quarters list: room for 40 quarters written as '2027-Q1, '."""
 _ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 
 
@@ -42,7 +45,12 @@ def get_forecasts(
     champion: SalesChampion,
     settings: SettingsDep,
     quarters: Annotated[
-        str, Query(description="Comma list of quarters", examples=["2027Q1,2027Q2"])
+        str,
+        Query(
+            description=f"Comma list of at most {MAX_QUARTERS} quarters.",
+            examples=["2027Q1,2027Q2"],
+            max_length=QUARTERS_MAX_LENGTH,
+        ),
     ],
     level: Annotated[
         str | None,
@@ -62,7 +70,7 @@ def get_forecasts(
             "'include' (forecast from their own last period) or 'exclude' (discontinued)."
         ),
     ] = "include",
-) -> ForecastResponse | Response:
+) -> Response:
     """Unit forecasts; any other query parameter filters a key, e.g. `region=North`.
 
     Send `Accept: text/csv` for a CSV download of the same rows.
@@ -92,4 +100,5 @@ def get_forecasts(
     )
     name = f"forecast_v{champion.version}_{granularity.value}.csv"
     columns = forecast_columns(levels, weekly=granularity is Granularity.week)
-    return tabular(request, rows, answer, name, columns)
+    table = tabular(request, rows, answer, name, columns)
+    return json_answer(table, exclude_none=True)

@@ -15,11 +15,12 @@ from engine.pricing.scenario import PriceChange, Scenario
 from serving.core.auth import Caller
 from serving.core.champions import ChampionRegistry
 from serving.core.csv_export import csv_response
+from serving.core.routing import OffLoopRoute
 from serving.core.schemas import ErrorBody
 from serving.deps import ChampionsDep, DatabaseDep, PricingChampion, Role, SettingsDep, require_role
 from serving.planning.schemas import Decision, PriceListCreate, PriceListInfo, PriceLists
 
-router = APIRouter(prefix="/price-lists", tags=["price lists"])
+router = APIRouter(prefix="/price-lists", tags=["price lists"], route_class=OffLoopRoute)
 _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody},
     404: {"model": ErrorBody},

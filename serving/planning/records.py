@@ -12,12 +12,13 @@ from engine.core.contracts import apply_column_mapping, validate_sales
 from engine.database import audit
 from engine.database.actuals import load_actuals
 from serving.core.auth import Caller
+from serving.core.routing import OffLoopRoute
 from serving.core.schemas import ErrorBody
 from serving.deps import DatabaseDep, Role, require_role
 from serving.planning.schemas import ActualsIn, ActualsOut, AuditOut
 
-actuals_router = APIRouter(prefix="/actuals", tags=["actuals"])
-audit_router = APIRouter(prefix="/audit", tags=["audit"])
+actuals_router = APIRouter(prefix="/actuals", tags=["actuals"], route_class=OffLoopRoute)
+audit_router = APIRouter(prefix="/audit", tags=["audit"], route_class=OffLoopRoute)
 _ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 Planner = Annotated[Caller, Depends(require_role(Role.planner))]
 

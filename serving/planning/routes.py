@@ -14,7 +14,7 @@ from engine.core.calendar import parse_quarters
 from engine.core.settings import Settings
 from engine.database import plans, reviews
 from engine.database.plan_pricing import apply_scenario, scenario_by_series
-from engine.database.plans import Override
+from engine.database.plans import VERSION_NAME, Override
 from engine.database.scenarios import ScenarioRepository
 from engine.forecasting.quarterly import QuarterlyCache
 from engine.planning.answers import plan_quarters, quarter_labels
@@ -22,6 +22,7 @@ from engine.pricing.scenario import parse_scenario
 from serving.core.auth import Caller
 from serving.core.champions import LoadedModel
 from serving.core.csv_export import CSV_RESPONSE, tabular
+from serving.core.routing import OffLoopRoute
 from serving.core.schemas import ErrorBody
 from serving.deps import (
     DatabaseDep,
@@ -50,7 +51,7 @@ from serving.planning.schemas import (
     VersionInfo,
 )
 
-router = APIRouter(prefix="/plans", tags=["plans"])
+router = APIRouter(prefix="/plans", tags=["plans"], route_class=OffLoopRoute)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody},
@@ -61,7 +62,15 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 Planner = Annotated[Caller, Depends(require_role(Role.planner))]
 Approver = Annotated[Caller, Depends(require_role(Role.approver))]
 PlanId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Plan id.")]
-VersionName = Annotated[str, Path(max_length=80, description="Version name, e.g. baseline.")]
+VersionName = Annotated[
+    str,
+    Path(
+        pattern=VERSION_NAME.pattern,
+        max_length=80,
+        description="Version name, e.g. baseline.",
+        examples=["baseline"],
+    ),
+]
 LevelQuery = Annotated[
     str | None,
     Query(max_length=200, description="One level: total, region, ...", examples=["region"]),

@@ -25,6 +25,8 @@ from engine.pricing.answers import (
 from engine.pricing.saved import SCENARIO_NAME
 from engine.pricing.scenario import RecommendationRequest, Scenario, parse_scenario
 from models.pricing import ELASTICITY_COLUMNS
+from serving.core.json_answer import json_answer
+from serving.core.routing import OffLoopRoute
 from serving.core.schemas import ErrorBody
 from serving.deps import (
     ChampionsDep,
@@ -47,7 +49,7 @@ from serving.pricing.schemas import (
     WhatIfResponse,
 )
 
-router = APIRouter(prefix="/pricing", tags=["pricing"])
+router = APIRouter(prefix="/pricing", tags=["pricing"], route_class=OffLoopRoute)
 
 _ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 _PRICING: dict[str, Any] = {
@@ -58,7 +60,9 @@ _PLANNER: dict[str, Any] = {
     "responses": _ERRORS,
     "dependencies": [Depends(require_role(Role.planner))],
 }
-ScenarioName = Annotated[str, Path(pattern=SCENARIO_NAME, description="Saved scenario name.")]
+ScenarioName = Annotated[
+    str, Path(pattern=SCENARIO_NAME, description="Saved scenario name.", examples=["p01-minus-5"])
+]
 
 
 def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -118,22 +122,23 @@ def post_what_if(
 @router.post("/demand-curve", response_model=DemandCurveResponse, **_PRICING)
 def post_demand_curve(
     body: DemandCurveIn, sales: SalesChampion, pricing: PricingChampion
-) -> DemandCurveResponse:
+) -> Response:
     """Units, revenue and margin per product at each uniform price change, with 95% intervals."""
     table = demand_curve(
         sales.payload, pricing.payload, normalise_filter(body.filter), body.percents
     )
-    return DemandCurveResponse(
+    answer = DemandCurveResponse(
         sales_model_version=sales.version,
         pricing_model_version=pricing.version,
         points=json_records(table),
     )
+    return json_answer(answer)
 
 
 @router.post("/recommendations", response_model=RecommendationResponse, **_PRICING)
 def post_recommendations(
     body: RecommendationRequest, pricing: PricingChampion, champions: ChampionsDep
-) -> RecommendationResponse:
+) -> Response:
     """Recommended prices under the objective and constraints; 422 names any conflict."""
     try:
         sales = champions.get("sales")
@@ -141,13 +146,14 @@ def post_recommendations(
         sales = None
     table, joint = recommendation_table(pricing.payload, body, sales.payload if sales else None)
     table["binding"] = table["binding"].map(lambda s: [b for b in s.split(";") if b])
-    return RecommendationResponse(
+    answer = RecommendationResponse(
         pricing_model_version=pricing.version,
         sales_model_version=sales.version if sales else None,
         objective=body.objective,
         joint=joint,
         recommendations=json_records(table),
     )
+    return json_answer(answer)
 
 
 @router.get("/elasticities", response_model=ElasticityResponse, **_PLANNER)
@@ -156,31 +162,64 @@ def get_elasticities(
     product: Annotated[
         str | None, Query(description="Comma list of products (default all).", examples=["P01"])
     ] = None,
-) -> ElasticityResponse:
+) -> Response:
     """Own, cross and competitor elasticities with 95% CIs and plausibility flags."""
     wanted = [p.strip() for p in product.split(",") if p.strip()] if product else None
     table = elasticity_table(pricing.payload, wanted)
-    return ElasticityResponse(
+    answer = ElasticityResponse(
         model_version=pricing.version, elasticities=json_records(table[ELASTICITY_COLUMNS])
     )
+    return json_answer(answer)
 
 
-@router.post("/saved-scenarios", response_model=SavedScenario, status_code=201, **_PRICING)
-def save_scenario(body: SaveScenarioIn, settings: SettingsDep) -> SavedScenario:
+_SAVED_LINKS = {
+    201: {
+        "description": "Saved; read it, compare it or delete it by its name.",
+        "links": {
+            "ReadSavedScenario": {
+                "operationId": "get_saved_scenario",
+                "parameters": {"name": "$response.body#/name"},
+            },
+            "CompareSavedScenario": {
+                "operationId": "compare_saved_scenarios",
+                "requestBody": {"names": ["$response.body#/name"]},
+            },
+            "DeleteSavedScenario": {
+                "operationId": "delete_saved_scenario",
+                "parameters": {"name": "$response.body#/name"},
+            },
+        },
+    }
+}
+"""OpenAPI links: how a client (and the stateful schemathesis test) chains the calls."""
+
+
+@router.post(
+    "/saved-scenarios",
+    response_model=SavedScenario,
+    status_code=201,
+    dependencies=_PRICING["dependencies"],
+    responses={**_ERRORS, **_SAVED_LINKS},
+)
+def save_scenario(body: SaveScenarioIn, settings: SettingsDep) -> Response:
     """Keep a named scenario."""
     record = saved_scenarios(settings).save(body.name, body.scenario, overwrite=body.overwrite)
-    return SavedScenario(**record)
+    return json_answer(SavedScenario(**record), status_code=201)
 
 
 @router.get("/saved-scenarios", response_model=SavedScenarioList, **_PRICING)
-def list_scenarios(settings: SettingsDep) -> SavedScenarioList:
+def list_scenarios(settings: SettingsDep) -> Response:
     """Every saved scenario."""
-    return SavedScenarioList(
-        scenarios=[SavedScenario(**r) for r in saved_scenarios(settings).list()]
-    )
+    records = saved_scenarios(settings).list()
+    return json_answer(SavedScenarioList(scenarios=[SavedScenario(**r) for r in records]))
 
 
-@router.post("/saved-scenarios/compare", response_model=CompareResponse, **_PRICING)
+@router.post(
+    "/saved-scenarios/compare",
+    response_model=CompareResponse,
+    operation_id="compare_saved_scenarios",
+    **_PRICING,
+)
 def post_compare_scenarios(
     body: CompareIn, sales: SalesChampion, pricing: PricingChampion, settings: SettingsDep
 ) -> Response:
@@ -199,13 +238,20 @@ def post_compare_scenarios(
     return _json(answer)
 
 
-@router.get("/saved-scenarios/{name}", response_model=SavedScenario, **_PRICING)
-def get_scenario(name: ScenarioName, settings: SettingsDep) -> SavedScenario:
+@router.get(
+    "/saved-scenarios/{name}",
+    response_model=SavedScenario,
+    operation_id="get_saved_scenario",
+    **_PRICING,
+)
+def get_scenario(name: ScenarioName, settings: SettingsDep) -> Response:
     """One saved scenario by name."""
-    return SavedScenario(**saved_scenarios(settings).get(name))
+    return json_answer(SavedScenario(**saved_scenarios(settings).get(name)))
 
 
-@router.delete("/saved-scenarios/{name}", status_code=204, **_PRICING)
+@router.delete(
+    "/saved-scenarios/{name}", status_code=204, operation_id="delete_saved_scenario", **_PRICING
+)
 def delete_scenario(name: ScenarioName, settings: SettingsDep) -> Response:
     """Forget a saved scenario."""
     saved_scenarios(settings).delete(name)

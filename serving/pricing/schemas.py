@@ -125,7 +125,21 @@ class ElasticityResponse(BaseModel):
 class SaveScenarioIn(BaseModel):
     """A named scenario to keep."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": f"p01-{word}-5",
+                    "scenario": {
+                        "name": f"P01 {sign}5%",
+                        "price_changes": [{"filter": {"product": "P01"}, "percent": percent}],
+                    },
+                }
+                for word, sign, percent in (("minus", "-", -5), ("plus", "+", 5))
+            ]
+        },
+    )
 
     name: str = Field(pattern=SCENARIO_NAME, examples=["p01-minus-5"])
     scenario: Scenario

@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from engine.database.audit import record_champion_move
 from engine.registry import lifecycle
+from serving.core.routing import OffLoopRoute
 from serving.core.schemas import ErrorBody
 from serving.deps import ChampionsDep, DatabaseDep, StoreDep
 from serving.registry.schemas import (
@@ -23,9 +24,11 @@ from serving.registry.schemas import (
     RollbackRequest,
 )
 
-router = APIRouter(prefix="/models", tags=["models"])
+router = APIRouter(prefix="/models", tags=["models"], route_class=OffLoopRoute)
 
-Family = Annotated[Literal["sales", "leads", "pricing"], Path(description="Model family.")]
+Family = Annotated[
+    Literal["sales", "leads", "pricing"], Path(description="Model family.", examples=["sales"])
+]
 _ERRORS = {
     404: {"model": ErrorBody},
     409: {"model": ErrorBody},
@@ -60,7 +63,21 @@ def _answer(move: lifecycle.AliasMove, champions: ChampionsDep) -> AliasMoveResp
     return AliasMoveResponse(**move.to_dict(), loaded_version=champions.versions().get(move.family))
 
 
-@router.post("/{family}/promote", response_model=AliasMoveResponse, responses=_ERRORS)
+_UNDO = {
+    200: {
+        "description": "The champion moved (or, with dry_run, would move).",
+        "links": {
+            "RollBack": {
+                "operationId": "rollback_champion",
+                "parameters": {"family": "$request.path.family"},
+            }
+        },
+    }
+}
+"""OpenAPI link: a promotion can be undone by a rollback of the same family."""
+
+
+@router.post("/{family}/promote", response_model=AliasMoveResponse, responses={**_ERRORS, **_UNDO})
 async def promote(
     request: Request,
     family: Family,
@@ -88,7 +105,12 @@ async def promote(
     return _answer(move, champions)
 
 
-@router.post("/{family}/rollback", response_model=AliasMoveResponse, responses=_ERRORS)
+@router.post(
+    "/{family}/rollback",
+    response_model=AliasMoveResponse,
+    responses=_ERRORS,
+    operation_id="rollback_champion",
+)
 async def rollback(
     request: Request,
     family: Family,

@@ -38,7 +38,8 @@ class PromoteRequest(BaseModel):
     """Which version becomes champion; dry_run shows the comparison without moving anything."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"version": "4", "dry_run": True}]}
+        extra="forbid",
+        json_schema_extra={"examples": [{"version": "2", "dry_run": True}, {"version": "2"}]},
     )
 
     version: str = Field(min_length=1, max_length=20, pattern=r"^\d+$")

@@ -7,12 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 
 from engine.core.errors import DataError
+from serving.core.routing import OffLoopRoute
 from serving.core.schemas import ErrorBody
 from serving.registry.data_roots import allowed_file, names_a_file
 from serving.registry.training_runs import TrainingRuns
 from serving.registry.training_schemas import TrainingRequest, TrainingRunList, TrainingRunStatus
 
-router = APIRouter(prefix="/training", tags=["training"])
+RUN_ID = r"^[0-9a-f]{12}$"
+"""The ids TrainingRuns hands out; the schema says so, and any other id is a 422."""
+
+router = APIRouter(prefix="/training", tags=["training"], route_class=OffLoopRoute)
 
 
 def _runs(request: Request) -> TrainingRuns:
@@ -23,9 +27,21 @@ def _runs(request: Request) -> TrainingRuns:
     "/runs",
     status_code=202,
     response_model=TrainingRunStatus,
-    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses={
+        202: {
+            "description": "Queued; follow it by its id.",
+            "links": {
+                "RunStatus": {
+                    "operationId": "get_training_run",
+                    "parameters": {"run_id": "$response.body#/id"},
+                }
+            },
+        },
+        404: {"model": ErrorBody},
+        422: {"model": ErrorBody},
+    },
 )
-async def start_run(request: Request, body: TrainingRequest) -> TrainingRunStatus:
+def start_run(request: Request, body: TrainingRequest) -> TrainingRunStatus:
     """Queue a training run (`lodestar train` in a child process); poll its status by id.
 
     `data` (and `columns` when it names a TOML file) must lie under the server's data
@@ -48,16 +64,27 @@ async def start_run(request: Request, body: TrainingRequest) -> TrainingRunStatu
 
 
 @router.get("/runs", response_model=TrainingRunList)
-async def list_runs(request: Request) -> TrainingRunList:
+def list_runs(request: Request) -> TrainingRunList:
     """Recent runs started on this server, newest first."""
     return TrainingRunList(runs=[TrainingRunStatus(**r.to_dict()) for r in _runs(request).all()])
 
 
 @router.get(
-    "/runs/{run_id}", response_model=TrainingRunStatus, responses={404: {"model": ErrorBody}}
+    "/runs/{run_id}",
+    response_model=TrainingRunStatus,
+    responses={404: {"model": ErrorBody}},
+    operation_id="get_training_run",
 )
-async def get_run(
-    request: Request, run_id: Annotated[str, Path(max_length=64)]
+def get_run(
+    request: Request,
+    run_id: Annotated[
+        str,
+        Path(
+            pattern=RUN_ID,
+            description="Run id, as returned when the run was started.",
+            examples=["3f2a9c1b7d4e"],
+        ),
+    ],
 ) -> TrainingRunStatus:
     """Status of one run: queued, running, succeeded (with the version), failed (why), or
     interrupted (the server stopped before the run finished)."""

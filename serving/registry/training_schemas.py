@@ -13,15 +13,7 @@ class TrainingRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [
-                {
-                    "family": "sales",
-                    "data": "/data/sales_2026.csv",
-                    "columns": "date=week,units=qty",
-                    "keys": ["region", "store", "product"],
-                    "force": False,
-                }
-            ]
+            "examples": [{"family": "sales", "data": ".lodestar/demo/sales.csv", "models": "fast"}]
         },
     )
 
@@ -37,8 +29,14 @@ class TrainingRequest(BaseModel):
         pattern=r"^[^\x00-\x1f]*$",
         description="Map contract names to yours: date=week,units=move (or a TOML file under "
         "the data folders).",
+        examples=["date=week,units=qty"],
     )
-    keys: list[str] | None = Field(default=None, max_length=20, description="Series key columns.")
+    keys: list[str] | None = Field(
+        default=None,
+        max_length=20,
+        description="Series key columns.",
+        examples=[["region", "store", "product"]],
+    )
     force: bool = Field(default=False, description="Promote even if it does not beat the champion.")
     models: str | None = Field(
         default=None,

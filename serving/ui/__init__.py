@@ -5,9 +5,8 @@ sign-in sessions, adds the page routers and serves our own static files (plotly.
 the installed `plotly` package, so every page works offline). Each page module
 (`<domain>_pages.py`) holds one domain's routes and declares its menu entries in `nav.py`.
 
-Plan pages (once /v1/plans exists) are one more module, `plan_pages.py`: a plan list and a plan
-page reusing `forecast_pages.read_view` / `quarter_table` (drill-down and the quarter table),
-`charts.fan_chart` (add the plan as one more trace), `exports.export_response`, and
-`pages.checked_form` for overrides, submit, approve and lock (each button shown by role, the
-engine still deciding); its menu lines go in `nav.NAV` under "Planning".
+Plan pages (`plan_pages.py`, with `plan_view.py` arranging the rows) and price-list pages
+(`price_list_pages.py`) call the `engine.database` repository functions the /v1/plans and
+/v1/price-lists routes call, with the same arguments, so their numbers are the API's; buttons
+are offered by role (never approving one's own submission) and the engine still decides.
 """

@@ -57,9 +57,15 @@ def _band(x: list, lo: list, hi: list, name: str, alpha: float, rgb: str = BLUE)
 
 
 def fan_chart(
-    title: str, history: Sequence[dict[str, Any]], forecast: Sequence[dict[str, Any]]
+    title: str,
+    history: Sequence[dict[str, Any]],
+    forecast: Sequence[dict[str, Any]],
+    plan: Sequence[dict[str, Any]] = (),
+    period: str = "week",
 ) -> Figure:
-    """History line, forecast mean and its 80% and 95% bands, per period."""
+    """History line, forecast mean and its 80% and 95% bands, per period; a plan (rows with
+    date and value) is one more line. Quarterly charts (`period="quarter"`) put the quarter
+    labels on a category axis in time order."""
     x = [r["date"] for r in forecast]
     data = [
         *_band(
@@ -85,7 +91,22 @@ def fan_chart(
             "line": {"color": "#1d2330", "width": 2},
         },
     ]
-    return {"data": data, "layout": _layout(title, "week", "units")}
+    if plan:
+        data.append(
+            {
+                "x": [r["date"] for r in plan],
+                "y": [r["value"] for r in plan],
+                "mode": "lines",
+                "type": "scatter",
+                "name": "plan",
+                "line": {"color": f"rgb({ORANGE})", "width": 2.5, "dash": "dash"},
+            }
+        )
+    layout = _layout(title, period, "units")
+    if period == "quarter":
+        order = sorted({str(r["date"]) for rows in (history, forecast, plan) for r in rows})
+        layout["xaxis"].update(type="category", categoryorder="array", categoryarray=order)
+    return {"data": data, "layout": layout}
 
 
 def elasticity_chart(rows: Sequence[dict[str, Any]]) -> Figure:

@@ -73,6 +73,21 @@ def pct_points(value: Any, digits: int = 1) -> str:
     return signed(number, digits) + "%"
 
 
+def points(value: Any, digits: int = 1) -> str:
+    """A change of a fraction in percentage points: 0.021 -> '+2.1 pts'."""
+    number = _number(value)
+    return MISSING if number is None else signed(number * 100, digits) + " pts"
+
+
+def when(value: Any) -> str:
+    """An ISO timestamp to the minute: '2027-01-04T09:30:12+00:00' -> '2027-01-04 09:30 UTC'."""
+    if not value:
+        return MISSING
+    text = str(value)
+    zone = " UTC" if text.endswith(("+00:00", "Z")) else ""
+    return text[:16].replace("T", " ") + zone
+
+
 FILTERS = {
     "num": num,
     "signed": signed,
@@ -80,4 +95,6 @@ FILTERS = {
     "signed_money": signed_money,
     "pct": pct,
     "pct_points": pct_points,
+    "points": points,
+    "when": when,
 }

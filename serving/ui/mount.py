@@ -15,6 +15,8 @@ from serving.ui import (
     forecast_pages,
     lead_pages,
     model_pages,
+    plan_pages,
+    price_list_pages,
     pricing_pages,
 )
 from serving.ui.pages import PageForbidden, SignInRequired, render
@@ -26,9 +28,11 @@ PAGE_ROUTERS = [
     forecast_pages.router,
     lead_pages.router,
     pricing_pages.router,
+    price_list_pages.router,
+    plan_pages.router,
     model_pages.router,
 ]
-"""Every page module's router; the plan pages add theirs here."""
+"""Every page module's router."""
 
 
 def mount_ui(app: FastAPI, settings: Settings) -> None:

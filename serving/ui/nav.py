@@ -1,7 +1,7 @@
 """The Workbench menu: each page, the section it sits in and the least role that may use it.
 
 A page a role may not use is not offered; the page itself and the API still check the role.
-The plan pages join here (section "Planning", role planner) once /v1/plans exists.
+Actions inside a page (approve, publish, ...) are offered by role on the page itself.
 """
 
 from __future__ import annotations
@@ -23,12 +23,14 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Planning", "Forecasts", "/forecasts", Role.planner),
+    NavItem("Planning", "Plans", "/plans", Role.planner),
     NavItem("Sales & marketing", "Leads", "/leads", Role.planner),
     NavItem("Sales & marketing", "Pipeline", "/leads/pipeline", Role.planner),
     NavItem("Pricing", "Elasticities", "/pricing/elasticities", Role.planner),
     NavItem("Pricing", "Scenarios", "/pricing/scenarios", Role.pricing),
     NavItem("Pricing", "Saved scenarios", "/pricing/saved", Role.pricing),
     NavItem("Pricing", "Recommendations", "/pricing/recommendations", Role.pricing),
+    NavItem("Pricing", "Price lists", "/pricing/price-lists", Role.planner),
     NavItem("Models", "Champions", "/models", Role.data_scientist),
     NavItem("Models", "Training", "/models/training", Role.data_scientist),
 ]

@@ -511,7 +511,13 @@ async def recommendations_run(
         table["binding"] = table["binding"].map(lambda s: [b for b in str(s).split(";") if b])
         rows = records(table)
         return _recommendations(
-            request, found, form, rows=rows, joint=joint, objective=body.objective
+            request,
+            found,
+            form,
+            rows=rows,
+            joint=joint,
+            objective=body.objective,
+            request_json=body.model_dump_json(),
         )
     except (LodestarError, ValidationError) as exc:
         return _recommendations(request, found, form, error=error_body(exc))

@@ -19,6 +19,7 @@ import pytest
 
 from engine.core.settings import Settings
 from engine.registry.store import ModelStore
+from serving.core.auth import hash_key
 from tests.e2e.lodestar_process import Server, lodestar_env
 from training.forecasting.job import train_forecast
 from training.leads.job import train_leads
@@ -35,7 +36,19 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-KEYS = {"planner": "ui-planner-key", "pricing": "ui-pricing-key", "data_scientist": "ui-ds-key"}
+KEYS = {
+    "planner": "ui-planner-key",
+    "approver": "ui-approver-key",
+    "pricing": "ui-pricing-key",
+    "data_scientist": "ui-ds-key",
+}
+NAMES = {
+    "planner": "north-planner",
+    "approver": "north-approver",
+    "pricing": "pricing-analyst",
+    "data_scientist": "data-scientist",
+}
+"""Each key's name, which the pages show and the audit trail records."""
 DESKTOP = {"width": 1280, "height": 900}
 TABLET = {"width": 820, "height": 1180}
 
@@ -72,8 +85,9 @@ def workbench_home(tmp_path_factory: pytest.TempPathFactory, demo_paths: dict[st
 
 @pytest.fixture(scope="session")
 def server(workbench_home: Path) -> Iterator[Server]:
-    """`lodestar serve` with one key per role, the way users start it."""
-    keys = ",".join(f"{role}:{key}" for role, key in KEYS.items())
+    """`lodestar serve` with one named key per role, the way users start it; the application
+    database is the SQLite default under LODESTAR_HOME."""
+    keys = ",".join(f"{role}:{NAMES[role]}:sha256:{hash_key(key)}" for role, key in KEYS.items())
     env = lodestar_env(workbench_home, LODESTAR_API_KEYS=keys, LODESTAR_REFRESH_SECONDS="0.5")
     started = Server(env, workbench_home / "server.log")
     yield started
@@ -116,6 +130,17 @@ class Session:
             self.page.screenshot(path=str(Path(target) / f"{docs_name}.png"), full_page=False)
             self.page.evaluate("window.scrollTo(0, 0)")
         return path
+
+    def unlabelled_controls(self) -> list[str]:
+        """Visible form controls in <main> with neither a <label> nor an aria-label."""
+        found = []
+        for control in self.page.locator("main select, main input:not([type=hidden])").all():
+            labelled = control.evaluate(
+                "el => !!(el.labels && el.labels.length) || !!el.getAttribute('aria-label')"
+            )
+            if not labelled:
+                found.append(control.evaluate("el => el.outerHTML"))
+        return found
 
     def csrf(self) -> str:
         """The session's CSRF token, as the page's own forms carry it."""

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import httpx
 
+REPO = Path(__file__).resolve().parents[2]
+"""The checkout under test."""
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -44,7 +47,11 @@ class Server:
     """
 
     def __init__(
-        self, env: dict[str, str], log_path: Path | None = None, args: tuple[str, ...] = ()
+        self,
+        env: dict[str, str],
+        log_path: Path | None = None,
+        args: tuple[str, ...] = (),
+        cwd: Path | None = None,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -52,9 +59,12 @@ class Server:
             tempfile.mkstemp(prefix="lodestar-serve-", suffix=".log")[1]
         )
         self._log = self.log_path.open("w")
+        if cwd is not None:  # relative paths are the user's; the code is still this checkout
+            env = {**env, "PYTHONPATH": os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "training.cli", "serve", "--port", str(self.port), *args],
             env=env,
+            cwd=cwd,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             text=True,

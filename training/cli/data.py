@@ -8,9 +8,23 @@ from typing import Annotated
 
 import typer
 
-from engine.core.contracts import parse_column_mapping, read_table, validate_leads, validate_sales
+from engine.core.contracts import (
+    parse_column_spec,
+    read_table,
+    validate_leads,
+    validate_sales,
+)
+from engine.core.contracts.dates import describe_format
 from engine.demo import write_demo_data
-from training.cli.options import ColumnsOption, DataOption, KeysOption, split_list
+from training.cli.options import (
+    ColumnsOption,
+    DataOption,
+    DateFormatOption,
+    KeysOption,
+    LastPeriodOption,
+    echo_findings,
+    split_list,
+)
 
 
 class TableKind(StrEnum):
@@ -40,29 +54,46 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         ),
         columns: ColumnsOption = None,
         keys: KeysOption = None,
+        date_format: DateFormatOption = None,
+        last_period: LastPeriodOption = "auto",
     ) -> None:
-        """Validate a file against the sales or leads contract and summarise what it holds."""
-        frame = read_table(data, parse_column_mapping(columns))
+        """Validate a file against the sales or leads contract and summarise what it holds.
+
+        The summary names the date format used and the series keys (and why they are keys);
+        a line per finding follows: a partial last period, gaps, very short series.
+        """
+        spec = parse_column_spec(columns, date_format)
+        frame = read_table(data, spec.mapping)
         if kind is TableKind.sales:
-            history = validate_sales(frame, keys=split_list(keys))
+            history = validate_sales(
+                frame,
+                keys=split_list(keys),
+                date_format=spec.date_formats.for_column("date"),
+                last_period=last_period,
+            )
             f = history.frame
             n_series = f[history.series_keys].drop_duplicates().shape[0]
             typer.echo(
-                f"sales OK: {len(f)} rows, {n_series} series keyed by {', '.join(history.keys)}, "
+                f"sales OK: {len(f)} rows, {n_series} series keyed by {history.keys_summary()}, "
                 f"frequency {history.freq}, {f['date'].min().date()} to {f['date'].max().date()}"
+                f" (dates read as {describe_format(history.date_format)})"
                 f"; price {'yes' if history.has_price else 'no'}"
                 f", cost {'yes' if history.has_cost else 'no'}"
                 f", promotions {', '.join(history.promo_columns) or 'none'}"
                 f", competitor prices {', '.join(history.competitor_columns) or 'none'}"
             )
+            echo_findings(history.findings)
         else:
-            table = validate_leads(frame)
+            table = validate_leads(frame, date_formats=spec.date_formats)
             outcome = (
                 f"conversion rate {table.frame['converted'].mean():.1%}"
                 if table.has_outcome
                 else "no outcome column"
             )
+            dates = "".join(
+                f", {col} read as {describe_format(fmt)}" for col, fmt in table.date_formats.items()
+            )
             typer.echo(
                 f"leads OK: {len(table.frame)} leads, {len(table.features)} feature columns, "
-                f"{outcome}"
+                f"{outcome}{dates}"
             )

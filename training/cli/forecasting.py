@@ -12,8 +12,12 @@ from models.forecasting.catalog import selection_help
 from training.cli.options import (
     ColumnsOption,
     DataOption,
+    DateFormatOption,
+    FindingsPrinter,
     ForceOption,
     KeysOption,
+    LastPeriodOption,
+    echo_findings,
     open_store,
     split_list,
 )
@@ -47,8 +51,11 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         n_jobs: JobsOption = 1,
         backend: BackendOption = "loky",
         scheduler: SchedulerOption = None,
+        date_format: DateFormatOption = None,
+        last_period: LastPeriodOption = "auto",
     ) -> None:
         """Fit the sales forecaster, log it to MLflow, register it, promote it if better."""
+        notes = FindingsPrinter()
         result = train_forecast(
             open_store(),
             data,
@@ -63,12 +70,16 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             backend=backend,
             scheduler=scheduler,
             progress=True,
+            date_format=date_format,
+            last_period=last_period,
+            report=notes,
         )
-        typer.echo(
+        line = (
             f"sales forecast v{result.version}: backtest WAPE "
             f"{result.metrics.get('backtest_wape', float('nan')):.3f}, 80% coverage "
             f"{result.metrics.get('coverage_80', float('nan')):.2f}; {result.outcome}"
         )
+        notes.result(line)
 
     @app.command("forecast")
     def forecast(
@@ -78,14 +89,18 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         columns: ColumnsOption = None,
         keys: KeysOption = None,
         freq: Annotated[
-            str | None, typer.Option("--freq", help="D, W, M or Q (default: inferred).")
+            str | None, typer.Option("--freq", help="D, W, M, Q or Y (default: inferred).")
         ] = None,
         by_quarter: Annotated[
             bool, typer.Option("--by-quarter", help="Quarter totals instead of periods.")
         ] = False,
         fiscal_start_month: Annotated[
-            int, typer.Option("--fiscal-start-month", help="First month of the fiscal year.")
-        ] = 1,
+            int | None,
+            typer.Option(
+                "--fiscal-start-month",
+                help="First month of the fiscal year (default 1); yearly periods must start in it.",
+            ),
+        ] = None,
         exclude_stopped: Annotated[
             bool,
             typer.Option(
@@ -99,6 +114,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         n_jobs: JobsOption = 1,
         backend: BackendOption = "loky",
         scheduler: SchedulerOption = None,
+        date_format: DateFormatOption = None,
+        last_period: LastPeriodOption = "auto",
     ) -> None:
         """Forecast any sales history to a CSV: keys, date (or quarter), mean, 80/95% bands.
 
@@ -107,7 +124,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         """
         from training.forecasting.batch import batch_forecast
 
-        table, notes = batch_forecast(
+        result = batch_forecast(
             data,
             horizon,
             out,
@@ -118,8 +135,11 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             models,
             Runner(n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=True),
             fiscal_start_month,
-            exclude_stopped,
+            date_format=date_format,
+            last_period=last_period,
+            report=echo_findings,
+            exclude_stopped=exclude_stopped,
         )
-        for note in notes:
+        for note in result.notes:
             typer.echo(f"note: {note}")
-        typer.echo(f"wrote {len(table)} rows to {out}")
+        typer.echo(f"wrote {len(result.table)} rows to {out}")

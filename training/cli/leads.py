@@ -8,12 +8,19 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from engine.core.contracts import parse_column_mapping, read_table
+from engine.core.contracts import parse_column_spec, read_table, validate_events
 from engine.core.errors import DataError
 from engine.core.files import write_table
 from engine.leads.answers import score_table, with_event_counts
 from models.leads import OUTPUT_COLUMNS
-from training.cli.options import ColumnsOption, DataOption, ForceOption, open_store, split_list
+from training.cli.options import (
+    ColumnsOption,
+    DataOption,
+    DateFormatOption,
+    ForceOption,
+    open_store,
+    split_list,
+)
 from training.leads.job import train_leads
 
 ExcludeOption = Annotated[
@@ -52,6 +59,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             typer.Option("--window-days", help="With --events: count only this many days."),
         ] = None,
         force: ForceOption = False,
+        date_format: DateFormatOption = None,
     ) -> None:
         """Fit the lead-conversion model, log it to MLflow, register it, promote it if better."""
         result = train_leads(
@@ -63,6 +71,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             force=force,
             tiers=tiers,
             window_days=window_days,
+            date_format=date_format,
         )
         m = result.metrics
         typer.echo(
@@ -94,9 +103,11 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             str | None,
             typer.Option("--as-of", help="With --events: scoring date (default: now)."),
         ] = None,
+        date_format: DateFormatOption = None,
     ) -> None:
         """Write lead_id, probability, score, tier and reason_1..3 for every lead in the file."""
-        frame = read_table(data, parse_column_mapping(columns))
+        spec = parse_column_spec(columns, date_format)
+        frame = read_table(data, spec.mapping)
         store = open_store()
         if model is None:
             version, scorer = store.load_champion("leads")
@@ -104,8 +115,11 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             version, scorer = model, store.load_version("leads", model)
         if events is not None:
             moment = pd.Timestamp(as_of) if as_of else pd.Timestamp.now().floor("s")
-            frame = with_event_counts(frame, read_table(events), moment)
-        scored, errors = score_table(scorer, frame)
+            log = validate_events(read_table(events), spec.date_formats.for_column("timestamp"))
+            frame = with_event_counts(frame, log, moment)
+        scored, errors = score_table(
+            scorer, frame, date_format=spec.date_formats.for_column("created_date")
+        )
         if scored.empty:
             first = errors[0]
             raise DataError(

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from engine.core.contracts import Findings
 from engine.core.settings import get_settings
 from engine.registry.store import ModelStore
 
@@ -18,11 +19,59 @@ ColumnsOption = Annotated[
     ),
 ]
 KeysOption = Annotated[
-    str | None, typer.Option("--keys", help="Series key columns, comma separated.")
+    str | None,
+    typer.Option(
+        "--keys",
+        help="Series key columns, comma separated (default: known key names and every text "
+        "column with no other role).",
+    ),
+]
+DateFormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--date-format",
+        help="How dates are written, e.g. %d/%m/%Y or ISO8601 (per column: "
+        "created_date=%d/%m/%Y;timestamp=%d/%m/%Y %H:%M). Default: inferred from the whole "
+        "column; ambiguous columns (05/01/2015 with no day above 12) must state it.",
+    ),
+]
+LastPeriodOption = Annotated[
+    str,
+    typer.Option(
+        "--last-period",
+        help="Is the last period complete? auto (judged from its total: a last period far "
+        "below the ones before is partial and left out), complete or partial.",
+    ),
 ]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Make the new version champion even if it is not better.")
 ]
+
+
+def echo_findings(findings: Findings) -> None:
+    """Print each data finding on its own line ('note [kind]: ...')."""
+    for line in findings.lines():
+        typer.echo(line)
+
+
+class FindingsPrinter:
+    """A job's `report`: prints the data findings when they are known, then tags the result line.
+
+    The result line ends with a short 'data notes: ...' clause, so the one line a background
+    training run's status shows still says the data was odd.
+    """
+
+    def __init__(self) -> None:
+        self.findings = Findings()
+
+    def __call__(self, findings: Findings) -> None:
+        self.findings = findings
+        echo_findings(findings)
+
+    def result(self, line: str) -> None:
+        """Print the job's result line with the notes' summary appended."""
+        summary = self.findings.summary()
+        typer.echo(f"{line}; {summary}" if summary else line)
 
 
 def split_list(text: str | None) -> list[str] | None:

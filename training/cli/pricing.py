@@ -16,8 +16,11 @@ from engine.pricing.scenario import parse_recommendation, parse_scenario
 from training.cli.options import (
     ColumnsOption,
     DataOption,
+    DateFormatOption,
+    FindingsPrinter,
     ForceOption,
     KeysOption,
+    LastPeriodOption,
     open_store,
     split_list,
 )
@@ -52,17 +55,29 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             typer.Option("--controls", help="Numeric control columns, comma separated."),
         ] = None,
         force: ForceOption = False,
+        date_format: DateFormatOption = None,
+        last_period: LastPeriodOption = "auto",
     ) -> None:
         """Fit price elasticities, log them to MLflow, register, promote if better."""
+        notes = FindingsPrinter()
         result = train_pricing(
-            open_store(), data, columns, split_list(keys), split_list(controls), force=force
+            open_store(),
+            data,
+            columns,
+            split_list(keys),
+            split_list(controls),
+            force=force,
+            date_format=date_format,
+            last_period=last_period,
+            report=notes,
         )
-        typer.echo(
+        line = (
             f"price sensitivity v{result.version}: holdout RMSE of log units "
             f"{result.metrics.get('holdout_rmse_log_units', float('nan')):.4f} "
             f"(no price effect: {result.metrics.get('holdout_rmse_no_price', float('nan')):.4f})"
             f"; {result.outcome}"
         )
+        notes.result(line)
 
     @pricing_app.command("elasticities")
     def elasticities(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from mlflow.models import infer_signature
 
-from engine.core.calendar import periods_for_quarters
-from engine.core.contracts import SalesHistory, read_sales
+from engine.core.calendar import period_offset, periods_for_quarters
+from engine.core.contracts import Findings, SalesHistory, read_sales
 from engine.core.families import SALES
 from engine.core.panel import Panel, to_panel
 from engine.core.parallel import Runner
@@ -20,6 +21,7 @@ from engine.registry.promotion import TrainResult
 from engine.registry.pyfunc import SalesForecastPyfunc
 from engine.registry.store import ModelStore
 from training.forecasting.charts import close, fan_charts
+from training.forecasting.findings import run_findings, treatment_params
 
 log = logging.getLogger("lodestar.training.forecasting")
 
@@ -60,17 +62,30 @@ def train_forecast(
     scheduler: str | None = None,
     progress: bool = False,
     seed: int = 0,
+    date_format: str | None = None,
+    last_period: str = "auto",
+    report: Callable[[Findings], None] | None = None,
 ) -> TrainResult:
-    """The `lodestar train forecast` job. Validation happens before any run is created."""
-    history = read_sales(data, columns, keys)
-    panel = to_panel(history)
+    """The `lodestar train forecast` job. Validation happens before any run is created.
+
+    A partial last period is dropped before fitting and the horizon grows by one period, so the
+    forecast covers it whole plus the same future quarters. The data's findings (and the series
+    the local models fall back on) go to `report`, the run's parameters and data/findings.csv.
+    """
+    history = read_sales(data, columns, keys, date_format=date_format, last_period=last_period)
+    panel = to_panel(history.complete())
     series_keys = history.series_keys
     settings = ForecastSettings(
         selection=selection, n_windows=n_windows, reconciliation=reconciliation, seed=seed
     )
     runner = Runner(n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress)
     backtester = Backtester(runner)
-    horizon = periods_for_quarters(panel.dates[-1], panel.freq, horizon_quarters)
+    last = panel.dates[-1] + period_offset(panel.freq) * history.periods_dropped
+    requested = periods_for_quarters(last, panel.freq, horizon_quarters)
+    horizon = requested + history.periods_dropped
+    findings = run_findings(history, panel, selection, n_windows)
+    if report is not None:
+        report(findings)
     outcome = run_forecast(panel, settings, horizon, runner, backtester, series_keys)
     forecast_set = outcome.forecast_set
     metrics = outcome.metrics
@@ -79,6 +94,9 @@ def train_forecast(
     )
     with store.run("sales", run_name="forecast") as run:
         run.params(_params(settings, history, panel, data, horizon, outcome))
+        run.params({**treatment_params(history, requested, horizon), **findings.params()})
+        if len(findings):
+            run.table(findings.table(), "data/findings.csv")
         run.metrics({k: v for k, v in metrics.items() if ".h" not in k})
         for key, value in metrics.items():
             if ".selected.h" in key:

@@ -13,7 +13,13 @@ from mlflow.types.schema import AnyType, ColSpec, Schema
 from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 
-from engine.core.contracts import LeadTable, parse_column_mapping, read_table, validate_leads
+from engine.core.contracts import (
+    LeadTable,
+    parse_column_spec,
+    read_table,
+    validate_events,
+    validate_leads,
+)
 from engine.core.errors import DataError
 from engine.core.families import LEADS
 from engine.leads.features import activity_counts, leak_warnings, training_cutoffs, with_activity
@@ -42,13 +48,22 @@ def load_leads(
     exclude: list[str] | None = None,
     events: str | Path | None = None,
     window_days: float | None = None,
+    date_format: str | None = None,
 ) -> LeadTable:
-    """Read and validate leads with outcomes; with an event log, counts as of each cut-off."""
+    """Read and validate leads with outcomes; with an event log, counts as of each cut-off.
+
+    Every date column (created_date, conversion_date, the log's timestamp) is read with one
+    format: `date_format` (or the mapping file's), else the one its whole column allows.
+    """
+    spec = parse_column_spec(columns, date_format)
     table = validate_leads(
-        read_table(data, parse_column_mapping(columns)), require_outcome=True, exclude=exclude
+        read_table(data, spec.mapping),
+        require_outcome=True,
+        exclude=exclude,
+        date_formats=spec.date_formats,
     )
     if events is not None:
-        log_frame = read_table(events)
+        log_frame = validate_events(read_table(events), spec.date_formats.for_column("timestamp"))
         cutoff = training_cutoffs(table, window_days)
         counts = activity_counts(log_frame, table.frame["lead_id"], cutoff)
         table = with_activity(table, counts)
@@ -120,9 +135,10 @@ def train_leads(
     tiers: str | None = None,
     window_days: float | None = None,
     estimator: LeadConversionModel | None = None,
+    date_format: str | None = None,
 ) -> TrainResult:
     """The `lodestar train leads` job. Validation happens before any run is created."""
-    table = load_leads(data, columns, exclude, events, window_days)
+    table = load_leads(data, columns, exclude, events, window_days, date_format)
     given_tiers = parse_thresholds(tiers) if tiers else None
     frame, features = table.frame, table.features
     train_idx, val_idx, how = split_leads(table)
@@ -182,6 +198,8 @@ def train_leads(
                 "baseline": "LeadConversionModel(learner='logistic')",
                 "data": str(data),
                 "events": str(events) if events else "none",
+                "date_formats": ",".join(f"{k}={v}" for k, v in table.date_formats.items())
+                or "none",
                 "excluded": ",".join(table.excluded) or "none",
                 "features": ",".join(features),
                 "split": how,

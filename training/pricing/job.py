@@ -7,6 +7,7 @@ price changes); the champion's specification is refitted and scored on the same 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from mlflow.models import infer_signature
 from sklearn.base import clone
 
 from engine.core.calendar import quarter_periods
-from engine.core.contracts import SalesHistory, read_sales
+from engine.core.contracts import Findings, SalesHistory, read_sales
 from engine.core.errors import DataError
 from engine.core.families import PRICING
 from engine.registry import promotion
@@ -31,10 +32,21 @@ METRIC = PRICING.promotion_metric
 
 
 def load_priced_sales(
-    data: str | Path, columns: str | None = None, keys: list[str] | None = None
+    data: str | Path,
+    columns: str | None = None,
+    keys: list[str] | None = None,
+    date_format: str | None = None,
+    last_period: str = "auto",
 ) -> SalesHistory:
     """Read and validate a sales file that must carry prices and a product key."""
-    history = read_sales(data, columns, keys, require_price=True)
+    history = read_sales(
+        data,
+        columns,
+        keys,
+        require_price=True,
+        date_format=date_format,
+        last_period=last_period,
+    )
     if "product" not in history.keys:
         raise DataError(
             "price sensitivity needs a 'product' key column (map yours with --columns "
@@ -89,9 +101,21 @@ def train_pricing(
     controls: list[str] | None = None,
     force: bool = False,
     estimator: PriceSensitivityModel | None = None,
+    date_format: str | None = None,
+    last_period: str = "auto",
+    report: Callable[[Findings], None] | None = None,
 ) -> TrainResult:
-    """The `lodestar train pricing` job. Validation happens before any run is created."""
-    history = load_priced_sales(data, columns, keys)
+    """The `lodestar train pricing` job. Validation happens before any run is created.
+
+    A partial last period is left out (its low units at ordinary prices would read as a price
+    effect); the data's findings go to `report`, the run's parameters and data/findings.csv.
+    The holdout is the last quarter's periods (the last year for yearly panels).
+    """
+    loaded = load_priced_sales(data, columns, keys, date_format, last_period)
+    findings = Findings().plus(loaded.keys_note()).plus(*loaded.findings)
+    if report is not None:
+        report(findings)
+    history = loaded.complete()
     frame = history.frame
     for col in controls or []:
         if col not in frame.columns:
@@ -100,7 +124,8 @@ def train_pricing(
         if frame[col].isna().any():
             raise DataError(f"control column '{col}' must be numeric with no gaps", col)
     markets = [k for k in history.series_keys if k != "product"]
-    spec = estimator or PriceSensitivityModel(market_keys=markets, controls=controls)
+    season = {"fourier_order": 0} if history.freq == "Y" else {}  # a year has no season
+    spec = estimator or PriceSensitivityModel(market_keys=markets, controls=controls, **season)
     train, test = split_holdout(frame, quarter_periods(history.freq))
     metrics = {
         METRIC: holdout_rmse(spec, train, test),
@@ -152,8 +177,14 @@ def train_pricing(
                 "holdout_rows": len(test),
                 "history_start": pricing_set.info["history_start"],
                 "history_end": pricing_set.info["history_end"],
+                "date_format": loaded.date_format,
+                "key_reasons": loaded.keys_summary(),
+                "last_period": "partial: dropped" if loaded.periods_dropped else "complete",
+                **findings.params(),
             }
         )
+        if len(findings):
+            run.table(findings.table(), "data/findings.csv")
         run.metrics(metrics)
         run.table(table, "elasticities.csv")
         for name, figure in demand_curve_figures(pricing_set):

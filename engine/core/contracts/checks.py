@@ -32,22 +32,6 @@ def _first_bad(series: pd.Series, bad: pd.Series) -> str:
     return f"row {idx} has {value!r}"
 
 
-def coerce_dates(series: pd.Series, column: str) -> pd.Series:
-    """Parse dates; an unparsable or empty value is an error naming its row."""
-    if pd.api.types.is_datetime64_any_dtype(series):
-        parsed = series
-    else:
-        parsed = pd.to_datetime(series, errors="coerce", format="mixed")
-    bad = parsed.isna()
-    if bad.any():
-        raise DataError(
-            f"column '{column}' has an unparsable date: {_first_bad(series, bad)}", column
-        )
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return parsed.astype("datetime64[ns]")
-
-
 def coerce_numeric(series: pd.Series, column: str, allow_missing: bool) -> pd.Series:
     """Parse numbers; text that is not a number is a wrong-type error naming its row."""
     parsed = pd.to_numeric(series, errors="coerce")

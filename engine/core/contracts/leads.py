@@ -17,10 +17,10 @@ from engine.core.contracts.checks import (
     check_non_negative,
     check_not_empty,
     check_required,
-    coerce_dates,
     coerce_flags,
     coerce_numeric,
 )
+from engine.core.contracts.dates import DateFormats, dates_with_format, parse_dates, screen_dates
 from engine.core.errors import DataError
 
 ACTIVITY_COUNTS = {
@@ -42,6 +42,9 @@ ACTIVITY_COLUMNS = (*ACTIVITY_COUNTS.values(), "time_on_site")
 
 ID_COLUMNS = ("lead_id", "created_date", "converted", "conversion_date", "deal_value")
 
+EVENT_COLUMNS = ("lead_id", "timestamp", "activity")
+"""An activity log's columns."""
+
 
 @dataclass(frozen=True)
 class LeadTable:
@@ -52,6 +55,8 @@ class LeadTable:
     has_created_date: bool
     features: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
+    date_formats: dict[str, str] = field(default_factory=dict)
+    """Date column -> the one format it was read with (stated or inferred)."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +101,13 @@ def validate_leads(
     frame: pd.DataFrame,
     require_outcome: bool = False,
     exclude: list[str] | None = None,
+    date_formats: DateFormats | None = None,
 ) -> LeadTable:
-    """Check a leads table; every other column is a feature unless excluded (post-outcome data)."""
+    """Check a leads table; every other column is a feature unless excluded (post-outcome data).
+
+    Each date column is read with one format for the whole column (see contracts.dates).
+    """
+    date_formats = date_formats or DateFormats()
     check_not_empty(frame, "leads")
     if require_outcome:
         check_required(frame, ["converted"])
@@ -120,13 +130,22 @@ def validate_leads(
     else:
         out.insert(0, "lead_id", [str(i) for i in range(len(out))])
     has_created = "created_date" in out.columns
+    used: dict[str, str] = {}
     if has_created:
-        out["created_date"] = coerce_dates(out["created_date"], "created_date")
+        out["created_date"], used["created_date"] = dates_with_format(
+            out["created_date"], "created_date", date_formats.for_column("created_date")
+        )
     if "conversion_date" in out.columns:
-        present = out["conversion_date"].notna() & (out["conversion_date"].astype(str) != "")
+        present = out["conversion_date"].notna() & (
+            out["conversion_date"].astype(str).str.strip() != ""
+        )
         parsed = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
         if present.any():
-            parsed[present] = coerce_dates(out.loc[present, "conversion_date"], "conversion_date")
+            parsed[present], used["conversion_date"] = dates_with_format(
+                out.loc[present, "conversion_date"],
+                "conversion_date",
+                date_formats.for_column("conversion_date"),
+            )
         out["conversion_date"] = parsed
     if "converted" in out.columns:
         out["converted"] = _coerce_outcome(out["converted"])
@@ -136,17 +155,22 @@ def validate_leads(
     features = [c for c in out.columns if c not in ID_COLUMNS]
     if not features:
         raise DataError("the leads table has no feature columns besides ids and outcome", "leads")
-    return LeadTable(out, "converted" in out.columns, has_created, features, exclude)
+    return LeadTable(out, "converted" in out.columns, has_created, features, exclude, used)
 
 
 def screen_rows(
-    frame: pd.DataFrame, numeric: list[str], categorical: list[str]
+    frame: pd.DataFrame,
+    numeric: list[str],
+    categorical: list[str],
+    date_format: str | None = None,
 ) -> tuple[pd.DataFrame, list[RowError]]:
     """Split a scoring batch into clean rows and per-row errors, instead of failing the batch.
 
     A column the model needs that is absent from every row is a DataError (the whole request is
     wrong); a bad cell (see `number_problems`), a repeated lead id or an unreadable date only
-    rejects its own row. Missing cells are allowed (the model imputes them).
+    rejects its own row. Missing cells are allowed (the model imputes them). `created_date` is
+    read with one format for the batch (stated, or the one reading most values; an ambiguous
+    batch, e.g. only 05/01/2015-style dates, is refused as a whole).
     """
     needed = [*numeric, *categorical]
     absent = [c for c in needed if c not in frame.columns]
@@ -182,14 +206,12 @@ def screen_rows(
         for mask, message in problems:
             flag(mask, "deal_value", message)
     if "created_date" in frame.columns and "created_date" not in out.columns:
-        dates = pd.to_datetime(frame["created_date"], errors="coerce", format="mixed")
+        dates, bad_dates = screen_dates(frame["created_date"], "created_date", date_format)
         flag(
-            dates.isna() & _given(frame["created_date"]),
+            bad_dates,
             "created_date",
-            "'created_date' is not a date: {v!r}",
+            "'created_date' is not a date in the format of the other rows: {v!r}",
         )
-        if getattr(dates.dt, "tz", None) is not None:
-            dates = dates.dt.tz_localize(None)
         out["created_date"] = dates
     keep = np.ones(len(out), dtype=bool)
     keep[list(bad)] = False
@@ -200,21 +222,27 @@ def screen_rows(
 
 
 def activity_column(activity: str) -> str:
-    """Count column for an activity type: the contract's name when known, else n_<activity>."""
+    """Count column for an activity type: the contract's name when known, else n_<activity>.
+
+    A count column's own name maps to itself (site_visits -> site_visits, n_demo -> n_demo),
+    so a log written with those names, or validated twice, keeps its counts where they belong.
+    """
     key = re.sub(r"[^a-z0-9]+", "_", str(activity).strip().lower()).strip("_")
     key = EVENT_SYNONYMS.get(key, key)
+    if key in ACTIVITY_COUNTS.values() or key.startswith("n_"):
+        return key
     return ACTIVITY_COUNTS.get(key, f"n_{key}" if key else "n_unknown")
 
 
-def validate_events(events: pd.DataFrame) -> pd.DataFrame:
+def validate_events(events: pd.DataFrame, date_format: str | None = None) -> pd.DataFrame:
     """Check an activity log: lead_id, timestamp, activity; timestamps parsed, ids as text."""
-    check_required(events, ["lead_id", "timestamp", "activity"])
-    out = events[["lead_id", "timestamp", "activity"]].copy()
+    check_required(events, list(EVENT_COLUMNS))
+    out = events[list(EVENT_COLUMNS)].copy()
     if out["lead_id"].isna().any():
         row = int(out.index[out["lead_id"].isna()][0])
         raise DataError(f"events column 'lead_id' is empty at row {row}", "lead_id")
     out["lead_id"] = out["lead_id"].astype(str)
-    out["timestamp"] = coerce_dates(out["timestamp"], "timestamp")
+    out["timestamp"] = parse_dates(out["timestamp"], "timestamp", date_format)
     out["activity"] = out["activity"].map(activity_column)
     return out
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.core.contracts.columns import ColumnMapping, apply_column_mapping, parse_column_mapping
+from engine.core.contracts.columns import ColumnMapping, apply_column_mapping, parse_column_spec
 from engine.core.contracts.sales import SalesHistory, validate_sales
 from engine.core.errors import DataError
 
@@ -50,8 +50,21 @@ def read_sales(
     columns: str | None = None,
     keys: list[str] | None = None,
     require_price: bool = False,
+    date_format: str | None = None,
+    freq: str | None = None,
+    last_period: str = "auto",
 ) -> SalesHistory:
-    """Read, map and validate a sales history file: the one path every job and command uses."""
+    """Read, map and validate a sales history file: the one path every job and command uses.
+
+    `date_format` (or the mapping file's) fixes how dates are read; `freq` states the frequency
+    instead of inferring it; `last_period` is auto, complete or partial (contracts.completeness).
+    """
+    spec = parse_column_spec(columns, date_format)
     return validate_sales(
-        read_table(data, parse_column_mapping(columns)), keys=keys, require_price=require_price
+        read_table(data, spec.mapping),
+        keys=keys,
+        require_price=require_price,
+        date_format=spec.date_formats.for_column("date"),
+        freq=freq,
+        last_period=last_period,
     )

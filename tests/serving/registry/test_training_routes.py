@@ -101,4 +101,6 @@ def test_bad_run_requests_are_422_or_404(client: TestClient, tmp_path: Path) -> 
         answer = client.post("/v1/training/runs", json=payload, headers=DS)
         assert answer.status_code == status, (payload, answer.text)
         assert answer.json()["field"] == field
-    assert client.get("/v1/training/runs/unknown", headers=DS).status_code == 404
+    malformed = client.get("/v1/training/runs/unknown", headers=DS)
+    assert malformed.status_code == 422 and malformed.json()["field"] == "path.run_id"
+    assert client.get("/v1/training/runs/0123456789ab", headers=DS).status_code == 404

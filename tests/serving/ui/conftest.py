@@ -11,9 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from engine.core.settings import Settings
+from engine.database.setup import close_database
 from engine.registry.store import ModelStore
 from serving.app import create_app
 from serving.core.auth import Role
+from tests.postgres import BACKENDS
 from tests.serving.api_keys import KEYS, keys_setting
 from training.leads.job import train_leads
 from training.pricing.job import train_pricing
@@ -43,19 +45,58 @@ def ui_app(
         yield client
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def plan_app(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sales_pricing_template: Path,
+) -> Iterator[TestClient]:
+    """Sales v1 and pricing v1 champions (no leads: plans and price lists need none); the
+    application database is the SQLite default under LODESTAR_HOME, then a real PostgreSQL
+    database. The lifespan ran once."""
+    home = tmp_path_factory.mktemp("plan-pages")
+    shutil.copy(sales_pricing_template, home / "mlflow.db")
+    url = None
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_server").create_database()
+    settings = Settings(home=home, api_keys=keys_setting(), auth_enabled=True, database_url=url)
+    try:
+        with TestClient(create_app(settings, ModelStore.from_settings(settings))) as client:
+            yield client
+    finally:
+        close_database(settings.database_uri)
+        if url is not None:
+            request.getfixturevalue("postgres_server").drop_database(url)
+
+
+@pytest.fixture
+def plan_sign_in(plan_app: TestClient) -> Callable[[Role], TestClient]:
+    """A fresh browser-like client on the plan app, signed in with a role's key."""
+
+    def signed_in(role: Role) -> TestClient:
+        return signed_in_with(plan_app, KEYS[role])
+
+    return signed_in
+
+
+def signed_in_with(app_client: TestClient, key: str) -> TestClient:
+    """A fresh browser-like client on an app, signed in through the form with `key`."""
+    client = TestClient(app_client.app)
+    page = client.get("/signin")
+    answer = client.post(
+        "/signin",
+        data={"api_key": key, "csrf_token": csrf_of(page.text), "next": ""},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    return client
+
+
 @pytest.fixture
 def sign_in(ui_app: TestClient) -> Callable[[Role], TestClient]:
     """A fresh browser-like client on the shared app, signed in with a role's key."""
 
     def signed_in(role: Role) -> TestClient:
-        client = TestClient(ui_app.app)
-        page = client.get("/signin")
-        answer = client.post(
-            "/signin",
-            data={"api_key": KEYS[role], "csrf_token": csrf_of(page.text), "next": ""},
-            follow_redirects=False,
-        )
-        assert answer.status_code == 303, answer.text
-        return client
+        return signed_in_with(ui_app, KEYS[role])
 
     return signed_in

@@ -157,3 +157,40 @@ def test_missing_file_is_a_data_error(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         read_table(tmp_path / "nope.csv")
     assert info.value.field == "data"
+
+
+@pytest.mark.parametrize("name", ["series", "id", "sku", "state"])
+def test_item13_a_text_column_is_a_series_key_by_default(name: str) -> None:
+    frame = weekly().rename(columns={"store": name})
+    history = validate_sales(frame)
+    assert history.keys == [name]
+    assert history.key_reasons == {name: "text column"}
+    assert f"{name} (text column, a key by default)" in history.keys_summary()
+
+
+def test_item13_known_optional_columns_are_never_keys_even_as_text() -> None:
+    frame = weekly().assign(
+        promo=lambda f: f["promo"].map({0: "no", 1: "yes"}),
+        promo_tv="no",
+        comp_price_rival="2.5",
+        sku=lambda f: "K-" + f["store"],
+    )
+    frame["price"] = frame["price"].astype(str)
+    history = validate_sales(frame)
+    assert history.keys == ["store", "sku"]
+    assert history.key_reasons == {"store": "known key name", "sku": "text column"}
+
+
+def test_item13_numeric_columns_are_keys_only_when_declared() -> None:
+    frame = pd.concat([weekly().assign(brand=1), weekly().assign(brand=2)], ignore_index=True)
+    with pytest.raises(DataError) as info:
+        validate_sales(frame)
+    assert info.value.field == "date" and "--keys" in info.value.message
+    history = validate_sales(frame, keys=["store", "brand"])
+    assert history.key_reasons == {"store": "declared", "brand": "declared"}
+
+
+def test_item13_no_text_column_and_no_known_key_is_explained() -> None:
+    frame = weekly().drop(columns=["store"])
+    err = error_for(frame)
+    assert err.field == "keys" and "text column" in err.message

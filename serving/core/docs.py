@@ -1,0 +1,64 @@
+"""Interactive API docs that work without internet: Swagger UI and ReDoc from a package.
+
+FastAPI's default /docs page loads Swagger UI from a CDN and is blank offline. The app is
+built with `docs_url=None, redoc_url=None` and these pages serve the same UIs from the files
+the `fastapi-offline` package installs, under DOCS_ASSETS on our own origin.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+DOCS_ASSETS = "/docs-assets"
+"""Where the Swagger UI and ReDoc files are served."""
+SWAGGER_PARAMETERS = {"validatorUrl": None}
+"""Swagger UI would otherwise send the schema to an online validator for a badge."""
+
+
+def assets_folder() -> str:
+    """The folder of Swagger UI and ReDoc files inside the installed fastapi-offline package."""
+    return str(files("fastapi_offline") / "static")
+
+
+def mount_docs(app: FastAPI, docs_url: str = "/docs", redoc_url: str = "/redoc") -> None:
+    """Serve /docs (Swagger UI), its OAuth2 redirect and /redoc from local files."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=assets_folder()), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+    redirect_url = f"{docs_url}/oauth2-redirect"
+
+    @app.get(docs_url, include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} - API docs",
+            oauth2_redirect_url=f"{root}{redirect_url}",
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+            swagger_ui_parameters=SWAGGER_PARAMETERS,
+        )
+
+    @app.get(redirect_url, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get(redoc_url, include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} - API reference",
+            redoc_js_url=f"{root}{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
