@@ -246,8 +246,8 @@ class ModelStore:
             return
         try:
             relocate(database, self.artifact_root)
-        except sqlite3.OperationalError as exc:  # a read-only copy: it keeps the old locations
-            log.warning("store moved but its locations cannot be rewritten: %s", exc)
+        except sqlite3.Error as exc:  # read-only or broken: MLflow's own open says what is wrong
+            log.warning("could not check whether the store moved: %s", exc)
 
     def _reading(self, action: str) -> contextlib.AbstractContextManager[None]:
         return guarded(self.health, "read", action)
