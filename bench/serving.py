@@ -289,7 +289,8 @@ def lookup_at_scale(
     with tempfile.TemporaryDirectory(prefix="lodestar-bench-lookup-") as tmp:
         home, data = Path(tmp) / "home", Path(tmp) / "sales.csv"
         sales = make_sales(n_series, 120)
-        sales.to_csv(data, index=False)
+        if not synthetic:
+            sales.to_csv(data, index=False)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LODESTAR_", "MLFLOW_"))}
         env |= {"LODESTAR_HOME": str(home), "LODESTAR_API_KEYS": f"data_scientist:{KEY}"}
         if synthetic:
