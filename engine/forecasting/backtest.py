@@ -61,7 +61,7 @@ class Backtester:
             n: s for n, s in direct.items() if not self._cached(tag, n, s, windows, final_horizon)
         }
         tasks, owners = [], []
-        n_chunks = max(1, self.runner.n_jobs if self.runner.n_jobs > 0 else 4) * 2
+        n_chunks = self.runner.chunk_count(panel.n_series)
         for name, spec in todo.items():
             if is_global(name):
                 tasks.append((spec, panel, windows, final_horizon, self.known_drivers))

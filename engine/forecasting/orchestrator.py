@@ -29,12 +29,13 @@ from engine.forecasting.metrics import (
 from engine.forecasting.paths import PathSampler, log_errors
 from engine.forecasting.reconciliation import (
     Hierarchy,
+    Reconciler,
     aggregate,
-    bottom_up_matrix,
+    bottom_up,
     build_hierarchy,
     default_levels,
     level_name,
-    mint_matrix,
+    mint_shrink,
     reconcile,
 )
 from engine.forecasting.selection import checked_bias_ratios, pick, select_per_series
@@ -90,7 +91,7 @@ class Outcome:
 
 def upper_panel(panel: Panel, hierarchy: Hierarchy) -> Panel:
     """Aggregate series of every level above the bottom (no drivers: they don't add up)."""
-    n_upper = hierarchy.S.shape[0] - panel.n_series
+    n_upper = hierarchy.n_upper
     S_up = hierarchy.S[:n_upper]
     values = aggregate(S_up, panel.values)
     present = aggregate(S_up, (~np.isnan(panel.values)).astype(float)) > 0
@@ -149,9 +150,9 @@ def run_forecast(
     base_all = np.concatenate([sel_u, sel_b], axis=1)  # windows x all x h
     actual_all = np.concatenate([actual_u, actual_b], axis=1)
     residuals = (actual_all - base_all).transpose(0, 2, 1).reshape(-1, base_all.shape[1])
-    G = {
-        "bottom_up": bottom_up_matrix(hierarchy.S),
-        "mint_shrink": mint_matrix(hierarchy.S, residuals),
+    G: dict[str, Reconciler] = {
+        "bottom_up": bottom_up(hierarchy.S),
+        "mint_shrink": mint_shrink(hierarchy.S, residuals),
     }
     level_scores = {
         method: _level_wapes(hierarchy, G_m, base_all, actual_all) for method, G_m in G.items()
@@ -206,7 +207,7 @@ def _auto_method(level_scores: dict[str, dict[str, float]], bottom: str) -> str:
 
 
 def _level_wapes(
-    hierarchy: Hierarchy, G: np.ndarray, base_all: np.ndarray, actual_all: np.ndarray
+    hierarchy: Hierarchy, G: Reconciler, base_all: np.ndarray, actual_all: np.ndarray
 ) -> dict[str, float]:
     """WAPE at every level of the reconciled backtest forecasts."""
     recon = np.stack([hierarchy.S @ reconcile(G, base_all[k]) for k in range(len(base_all))])

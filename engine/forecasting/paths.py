@@ -40,6 +40,8 @@ the 95% band reaches the MAX_LOG_DEVIATION limit and more spread would only narr
 CAP_LEVELS = (1e-4, 1e3)
 """Mean levels spanned by the spread caps; tinier means get no spread at all, and above the top
 the cap no longer changes (zero is too far away to matter)."""
+SAMPLE_CELLS = 4_000_000
+"""Path values sampled at once (a chunk of series x paths x horizon): bounds the working memory."""
 _QUANTILES = np.array(list(BANDS.values()))  # lo_95, lo_80, hi_80, hi_95
 _TOLERANCE = 1e-9
 
@@ -95,32 +97,45 @@ class PathSampler:
         """Paths (series x paths x horizon), float32, obeying the band invariants above.
 
         `target` (series x horizon) is the mean the paths should have: the point forecast after
-        any bias correction. It is met exactly unless a band would otherwise narrow.
+        any bias correction. It is met exactly unless a band would otherwise narrow. Series are
+        sampled in chunks of about SAMPLE_CELLS path values, so the working memory beside the
+        float32 result stays bounded however many series there are; the backtest window each
+        path draws is shared by every chunk (common shocks), the rest is drawn per chunk.
         """
         target = np.clip(np.nan_to_num(np.asarray(target, dtype=float)), 0.0, None)
         n, horizon = target.shape
-        order = self._order(n, horizon, n_paths, seed)
+        rng = np.random.default_rng(seed)
+        steps = self.pool_.shape[2]
+        windows = rng.integers(0, self.pool_.shape[0], (-(-horizon // steps), n_paths))
         z = ndtri((np.arange(n_paths) + 0.5) / n_paths)
         sigma = capped_sigma(target, self.step_sigma(n, horizon), n_paths)
         level = solve_level(z, target.ravel(), sigma.ravel()).reshape(n, horizon)
         paths = np.empty((n, n_paths, horizon), dtype=np.float32)
-        step_paths = np.empty((n, n_paths), dtype=np.float32)
-        for step in range(horizon):
-            grid = grid_values(level[:, step], sigma[:, step], z)  # ascending, per series
-            np.put_along_axis(step_paths, order[:, step], grid.astype(np.float32), axis=1)
-            paths[:, :, step] = step_paths
+        for rows in _row_chunks(n, n_paths * horizon, SAMPLE_CELLS):
+            part = slice(int(rows[0]), int(rows[-1]) + 1)
+            order = self._order(
+                len(rows), windows, horizon, np.random.default_rng([seed, part.start])
+            )
+            step_paths = np.empty((len(rows), n_paths), dtype=np.float32)
+            for step in range(horizon):
+                grid = grid_values(level[part, step], sigma[part, step], z)  # ascending per row
+                np.put_along_axis(step_paths, order[:, step], grid.astype(np.float32), axis=1)
+                paths[part, :, step] = step_paths
         return paths
 
-    def _order(self, n: int, horizon: int, n_paths: int, seed: int) -> np.ndarray:
-        """Paths from lowest to highest (series x horizon x paths), from resampled trajectories."""
-        rng = np.random.default_rng(seed)
-        n_windows, n_donors, steps = self.pool_.shape
-        blocks = -(-horizon // steps)
+    def _order(
+        self, n: int, windows: np.ndarray, horizon: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Paths from lowest to highest (series x horizon x paths), from resampled trajectories.
+
+        `windows` (blocks x paths) is the backtest window each path takes its errors from.
+        """
+        _, n_donors, steps = self.pool_.shape
+        blocks, n_paths = windows.shape
         dev = np.empty((n, blocks * steps, n_paths), dtype=np.float32)  # only ranks matter
         for b in range(blocks):
-            window = rng.integers(0, n_windows, n_paths)
             donor = rng.integers(0, n_donors, (n, n_paths))
-            traj = self.pool_[window[None, :], donor]  # n x paths x steps
+            traj = self.pool_[windows[b][None, :], donor]  # n x paths x steps
             missing = np.isnan(traj)
             traj[missing] = rng.standard_normal(int(missing.sum()))
             # smoothed bootstrap: a kernel jitter, half shared across the block's steps

@@ -24,7 +24,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class JsonFormatter(logging.Formatter):
-    """Render a record as one JSON object: time, level, logger, message and any `fields`."""
+    """Render a record as one JSON object: time, level, logger, message, process, `fields`."""
 
     def format(self, record: logging.LogRecord) -> str:
         body: dict[str, Any] = {
@@ -33,6 +33,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "event": record.getMessage(),
+            "pid": record.process,  # which of several server workers wrote the line
         }
         body.update(getattr(record, "fields", {}) or {})
         if record.exc_info:

@@ -101,3 +101,26 @@ def test_item7_sampled_bands_hold_the_mean_never_narrow_and_stay_non_negative() 
     flat = slice(30, n)
     assert (np.diff(q[2] - q[1], axis=1)[flat] >= -1e-4).all()  # flat forecasts: never narrower
     assert (q[3, 14:22] > q[2, 14:22]).all()  # seasonal troughs still carry a band
+
+
+def test_sampling_memory_stays_near_the_float32_result() -> None:
+    """Series are sampled in chunks: beside the result, working memory is bounded.
+
+    Unchunked, the ranks alone (int64, series x horizon x paths) took twice the result.
+    """
+    import tracemalloc
+
+    rng = np.random.default_rng(8)
+    n, h, n_paths = 3000, 26, 500
+    errors = rng.normal(0, 0.3, (3, n, 13))
+    target = rng.gamma(2.0, 20.0, (n, h))
+    sampler = PathSampler().fit(errors)
+    tracemalloc.start()
+    try:
+        paths = sampler.sample(target, n_paths, seed=2)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert paths.dtype == np.float32
+    assert peak < paths.nbytes + 200e6, (peak, paths.nbytes)
+    np.testing.assert_allclose(paths.mean(axis=1, dtype=np.float64), target, rtol=1e-5)
