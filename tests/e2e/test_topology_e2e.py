@@ -1,4 +1,4 @@
-"""The team topology started for real (issue 15 item 2), from deploy/topology.py's commands:
+"""The team topology started for real (issue 15 item 2), from training/cli/topology.py's commands:
 PostgreSQL (Debian's binaries), `mlflow server` on PostgreSQL with proxied artifacts, a Dask
 scheduler with two worker processes, `lodestar serve --workers 2`, and the scheduled retrain's
 command. Training runs over the tracking server through the cluster; a promotion reaches both
@@ -21,10 +21,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from deploy.topology import REFRESH_SECONDS, Addresses, Service, services
 from tests.e2e.lodestar_process import REPO, free_port
 from tests.e2e.test_serving_e2e import KEYS, _next_quarter
 from tests.postgres import PostgresServer
+from training.cli.topology import REFRESH_SECONDS, Addresses, Service, services
 
 PROGRAMS = {
     "lodestar": [sys.executable, "-m", "training.cli"],

@@ -1,6 +1,6 @@
 """The team topology, defined once: the command and settings of every service.
 
-`compose.yaml` is rendered from here (`python -m deploy.topology > compose.yaml`), and the
+`compose.yaml` is rendered from here (`python -m training.cli.topology > compose.yaml`), and the
 topology test (tests/e2e/test_topology_e2e.py) starts the very same commands as local
 processes; a test checks that the committed compose file equals this rendering. Only the
 addresses differ: service names and fixed ports in containers, free localhost ports in tests.
@@ -29,6 +29,10 @@ RETRAIN_MODELS = "fast"
 """Model selection of the scheduled retrain."""
 RETRAIN_SECONDS = "604800"
 """Pause between scheduled retrains in compose (a week)."""
+INIT_SQL = "CREATE DATABASE lodestar OWNER lodestar;\n"
+"""Lodestar's application database beside MLflow's (POSTGRES_DB creates mlflow)."""
+INIT_TARGET = "/docker-entrypoint-initdb.d/10-lodestar.sql"
+"""Where the postgres image runs first-start scripts."""
 
 
 @dataclass(frozen=True)
@@ -174,10 +178,8 @@ def compose() -> dict[str, Any]:
                 "POSTGRES_PASSWORD": "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}",
                 "POSTGRES_DB": "mlflow",
             },
-            "volumes": [
-                "postgres:/var/lib/postgresql/data",
-                "./deploy/postgres-init.sql:/docker-entrypoint-initdb.d/10-lodestar.sql:ro",
-            ],
+            "volumes": ["postgres:/var/lib/postgresql/data"],
+            "configs": [{"source": "lodestar-init", "target": INIT_TARGET}],
             "healthcheck": _health(["pg_isready", "-U", "lodestar", "-d", "mlflow"]),
         },
         "mlflow": {
@@ -230,7 +232,8 @@ def compose() -> dict[str, Any]:
         "name": "lodestar",
         "services": out,
         "volumes": {"postgres": {}, "mlflow-artifacts": {}, "lodestar": {}},
-        "secrets": {"lodestar_api_keys": {"file": "./deploy/api-keys.txt"}},
+        "secrets": {"lodestar_api_keys": {"file": "./api-keys.txt"}},
+        "configs": {"lodestar-init": {"content": INIT_SQL}},
     }
 
 
@@ -247,9 +250,9 @@ def _tcp_probe(port: int) -> list[str]:
 
 
 HEADER = (
-    "# Lodestar for a team: rendered from deploy/topology.py "
-    "(python -m deploy.topology > compose.yaml); edit that, not this.\n"
-    "# Needs POSTGRES_PASSWORD (e.g. in .env), deploy/api-keys.txt (`lodestar api-key`) and\n"
+    "# Lodestar for a team: rendered from training/cli/topology.py "
+    "(python -m training.cli.topology > compose.yaml); edit that, not this.\n"
+    "# Needs POSTGRES_PASSWORD (e.g. in .env), api-keys.txt (`lodestar api-key`) and\n"
     "# the sales history at data/sales.csv. See README, 'For teams'.\n"
 )
 

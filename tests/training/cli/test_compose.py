@@ -1,6 +1,6 @@
 """compose.yaml runs exactly what the topology test starts (issue 15 item 3).
 
-The compose file is rendered from deploy/topology.py; the topology test starts
+The compose file is rendered from training/cli/topology.py; the topology test starts
 `services(local addresses)` from the same module. These tests parse the committed file and check
 each service's command and settings against `services(COMPOSE)`, so neither can drift.
 """
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import yaml
 
-from deploy.topology import COMPOSE, compose, render, services
+from training.cli.topology import COMPOSE, compose, render, services
 
-COMPOSE_FILE = Path(__file__).resolve().parents[2] / "compose.yaml"
+COMPOSE_FILE = Path(__file__).resolve().parents[3] / "compose.yaml"
 
 
 def _committed() -> dict:
@@ -22,7 +22,9 @@ def _committed() -> dict:
 
 
 def test_committed_compose_file_is_the_rendering_of_the_topology() -> None:
-    assert COMPOSE_FILE.read_text() == render(), "run: python -m deploy.topology > compose.yaml"
+    assert COMPOSE_FILE.read_text() == render(), (
+        "run: python -m training.cli.topology > compose.yaml"
+    )
     assert _committed() == compose()
 
 
@@ -63,5 +65,6 @@ def test_compose_wires_health_checks_volumes_and_order() -> None:
     assert "--serve-artifacts" in svc["mlflow"]["command"]
     assert svc["mlflow"]["command"][3].startswith("postgresql+psycopg://")
     assert svc["api"]["command"][-2:] == ["--workers", "2"]
-    init = (COMPOSE_FILE.parent / "deploy" / "postgres-init.sql").read_text()
+    init = committed["configs"]["lodestar-init"]["content"]
     assert "CREATE DATABASE lodestar" in init
+    assert svc["postgres"]["configs"][0]["source"] == "lodestar-init"

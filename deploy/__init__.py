@@ -1,1 +1,0 @@
-"""Deployment: the team topology defined once, rendered to compose.yaml and started in tests."""

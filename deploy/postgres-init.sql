@@ -1,2 +1,0 @@
--- Lodestar's application database beside MLflow's (POSTGRES_DB creates mlflow).
-CREATE DATABASE lodestar OWNER lodestar;
