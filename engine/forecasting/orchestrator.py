@@ -39,8 +39,16 @@ from engine.forecasting.reconciliation import (
 )
 from engine.forecasting.selection import checked_bias_ratios, pick, select_per_series
 from engine.forecasting.windows import Window, make_windows
-from models.forecasting.catalog import candidate_specs, ensemble_members, is_global
+from models.forecasting.catalog import (
+    COMBINATIONS,
+    candidate_specs,
+    combinations_in,
+    is_global,
+    role_of,
+)
 from models.forecasting.forecast_set import ForecastSet
+from models.forecasting.intermittent import is_intermittent
+from models.forecasting.local import clean_series
 from models.forecasting.seasonal_naive import SeasonalNaive
 
 log = logging.getLogger("lodestar.forecasting")
@@ -125,7 +133,7 @@ def run_forecast(
     if not windows:
         return _too_short(on_calendar, panel, settings, horizon, keys, stopped)
     specs = candidate_specs(settings.selection)
-    names = list(specs) if "ensemble" in specs else [n for n in specs if n != "ensemble"]
+    names = list(specs)
     m = season_length_for(panel.freq)
     hierarchy = build_hierarchy(panel.index, default_levels(panel.index, keys, settings.levels))
     upper = upper_panel(panel, hierarchy)
@@ -136,14 +144,24 @@ def run_forecast(
 
     res_b = backtester.run("bottom", panel, specs, windows, final_horizon)
     res_b = {n: res_b[n] for n in names}
-    choice_b, scores_b = select_per_series({n: r[0] for n, r in res_b.items()}, actual_b, scale_b)
+    intermittent_b = intermittent_rows(panel)
+    choice_b, scores_b = select_per_series(
+        {n: r[0] for n, r in res_b.items()},
+        actual_b,
+        scale_b,
+        allowed_candidates(names, intermittent_b),
+    )
     sel_b = pick(res_b, choice_b, 0)
     upper_specs = {n: s for n, s in specs.items() if not is_global(n)} or specs
-    upper_specs = {**upper_specs}
-    if "ensemble" in upper_specs and len(ensemble_members(upper_specs)) < 2:
-        upper_specs.pop("ensemble")
+    kept = combinations_in(upper_specs)
+    upper_specs = {n: s for n, s in upper_specs.items() if n not in COMBINATIONS or n in kept}
     res_u = backtester.run("upper", upper, upper_specs, windows, final_horizon)
-    choice_u, _ = select_per_series({n: r[0] for n, r in res_u.items()}, actual_u, scale_u)
+    choice_u, _ = select_per_series(
+        {n: r[0] for n, r in res_u.items()},
+        actual_u,
+        scale_u,
+        allowed_candidates(list(res_u), intermittent_rows(upper)),
+    )
     sel_u = pick(res_u, choice_u, 0)
 
     base_all = np.concatenate([sel_u, sel_b], axis=1)  # windows x all x h
@@ -193,6 +211,22 @@ def run_forecast(
             }
         )
     return outcome
+
+
+def intermittent_rows(panel: Panel) -> np.ndarray:
+    """Which series are intermittent by ADI/CV² over their cleaned history."""
+    return np.array([is_intermittent(clean_series(row)) for row in panel.values], dtype=bool)
+
+
+def allowed_candidates(names: list[str], intermittent: np.ndarray) -> np.ndarray:
+    """Series x candidates: intermittent-demand models only, and only on intermittent series.
+
+    Without any intermittent model in the selection every candidate stays allowed everywhere.
+    """
+    special = np.array([role_of(n) == "intermittent" for n in names], dtype=bool)
+    if not special.any():
+        return np.ones((len(intermittent), len(names)), dtype=bool)
+    return np.where(intermittent[:, None], special[None, :], ~special[None, :])
 
 
 def _auto_method(level_scores: dict[str, dict[str, float]], bottom: str) -> str:
