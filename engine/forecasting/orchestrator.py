@@ -339,6 +339,14 @@ def _coverage(
         t_paths = paths.sum(axis=(0, 2))
         t_lo, t_hi = np.quantile(t_paths, [lo, hi])
         out[f"total_quarter_in_{level}"] = float(t_lo <= np.nansum(actual) <= t_hi)
+    for step, factor in enumerate(sampler.calibration_):
+        out[f"conformal_factor.h{step + 1:02d}"] = float(factor)
+    log.info(
+        "interval coverage on the last backtest window (conformal from the earlier ones): "
+        "80%% band %.3f, 95%% band %.3f",
+        out["coverage_80"],
+        out["coverage_95"],
+    )
     return out
 
 
