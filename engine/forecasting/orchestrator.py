@@ -47,7 +47,7 @@ from models.forecasting.catalog import (
     role_of,
 )
 from models.forecasting.forecast_set import ForecastSet
-from models.forecasting.intermittent import is_intermittent
+from models.forecasting.intermittent import demand_class, is_intermittent
 from models.forecasting.local import clean_series
 from models.forecasting.seasonal_naive import SeasonalNaive
 
@@ -187,9 +187,7 @@ def run_forecast(
     counts = pd.Series(np.array(names)[choice_b]).value_counts()
     for name in names:
         metrics[f"selected_share.{name}"] = float(counts.get(name, 0) / panel.n_series)
-    choice = panel.index[keys].copy()
-    choice["model"] = np.array(names)[choice_b]
-    choice["backtest_mase"] = scores_b[np.arange(panel.n_series), choice_b]
+    choice = choice_table(panel, keys, names, choice_b, scores_b)
     outcome = Outcome(metrics, table, choice, method, windows)
     outcome.notes = {
         "level_scores": level_scores,
@@ -211,6 +209,39 @@ def run_forecast(
             }
         )
     return outcome
+
+
+def choice_table(
+    panel: Panel, keys: list[str], names: list[str], choice: np.ndarray, scores: np.ndarray
+) -> pd.DataFrame:
+    """Per series: the model (or combination) chosen, why, and every candidate's backtest MASE.
+
+    `kind` says single, combination or intermittent; `demand_class` is the ADI/CV² class that
+    decides whether intermittent-demand models may be chosen; `runner_up` is the best other
+    candidate by backtest MASE.
+    """
+    rows = np.arange(panel.n_series)
+    table = panel.index[keys].copy().reset_index(drop=True)
+    table["model"] = np.array(names)[choice]
+    table["kind"] = [
+        "combination"
+        if n in COMBINATIONS
+        else "intermittent"
+        if role_of(n) == "intermittent"
+        else "single"
+        for n in table["model"]
+    ]
+    table["backtest_mase"] = scores[rows, choice]
+    others = np.where(np.isfinite(scores), scores, np.inf)
+    others[rows, choice] = np.inf
+    runner = np.argmin(others, axis=1)
+    has_runner = np.isfinite(others[rows, runner])
+    table["runner_up"] = np.where(has_runner, np.array(names)[runner], "")
+    table["runner_up_mase"] = np.where(has_runner, others[rows, runner], np.nan)
+    table["demand_class"] = [demand_class(clean_series(row)) for row in panel.values]
+    for k, name in enumerate(names):
+        table[f"mase.{name}"] = scores[:, k]
+    return table
 
 
 def intermittent_rows(panel: Panel) -> np.ndarray:
