@@ -139,8 +139,8 @@ def run_forecast(
     upper = upper_panel(panel, hierarchy)
     actual_b = np.stack([panel.values[:, w.cut : w.cut + w.horizon] for w in windows])
     actual_u = np.stack([upper.values[:, w.cut : w.cut + w.horizon] for w in windows])
-    scale_b = mase_scale(panel.values[:, : windows[0].cut], m)
-    scale_u = mase_scale(upper.values[:, : windows[0].cut], m)
+    scale_b = selection_scale(panel, windows, m)
+    scale_u = selection_scale(upper, windows, m)
 
     res_b = backtester.run("bottom", panel, specs, windows, final_horizon)
     res_b = {n: res_b[n] for n in names}
@@ -209,6 +209,19 @@ def run_forecast(
             }
         )
     return outcome
+
+
+def selection_scale(panel: Panel, windows: list[Window], m: int) -> np.ndarray:
+    """MASE scale per series from the history before the first window's cut.
+
+    A series that starts after that cut takes its scale from the history before the last cut
+    instead: the scale only normalises a series' own candidates against each other, and
+    without one every candidate's score was missing and the first candidate won by default.
+    """
+    scale = mase_scale(panel.values[:, : windows[0].cut], m)
+    later = mase_scale(panel.values[:, : windows[-1].cut], m)
+    usable = np.isfinite(scale) & (scale > 0)
+    return np.where(usable, scale, later)
 
 
 def choice_table(

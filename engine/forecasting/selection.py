@@ -112,11 +112,13 @@ def checked_bias_ratios(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
     """Bias ratios, or ones when ratios from earlier windows made the last window's totals worse.
 
     With few short windows a per-series volume ratio can be noise (a promotion in one window); it
-    is kept only if it passes this out-of-sample check on horizon totals.
+    is kept only if it passes this out-of-sample check on horizon totals (so never with one window).
     """
     ratio = bias_ratios(actual, forecast)
     if len(actual) < 2:
-        return ratio
+        # one window cannot check a ratio out of sample: on M3 yearly such unchecked ratios
+        # raised sMAPE from 16.75 to 17.57 (300 series), so they are not applied
+        return np.ones_like(ratio)
     trial = bias_ratios(actual[:-1], forecast[:-1])
     last_a, last_f = actual[-1], forecast[-1]
     complete = np.isfinite(last_a).all(axis=1)
