@@ -42,13 +42,29 @@ class Candidate:
 _REGISTRY: dict[str, Candidate] = {}
 _DISCOVERED: list[bool] = []
 
+INTERMITTENT = ["croston_sba", "tsb", "adida", "imapa"]
 PRESETS: dict[str, list[str]] = {
     "baseline": ["seasonal_naive"],
     "fast": ["naive", "seasonal_naive", "theta", "gbm", ENSEMBLE],
-    "standard": ["naive", "seasonal_naive", "theta", "ets", "gbm", ENSEMBLE],
-    "full": ["naive", "seasonal_naive", "theta", "ets_auto", "arima", "gbm", ENSEMBLE],
+    "standard": ["naive", "seasonal_naive", "theta", "ets", "gbm", *INTERMITTENT, ENSEMBLE],
+    "full": [
+        "naive",
+        "seasonal_naive",
+        "theta",
+        "ets_auto",
+        "auto_ets",
+        "auto_ces",
+        "dotm",
+        "gbm",
+        *INTERMITTENT,
+        ENSEMBLE,
+        SCUM,
+    ],
 }
-"""Model-selection settings: tests use 'fast', the demo 'standard', benchmarks 'full'."""
+"""Model-selection settings: tests use 'fast', the demo 'standard', benchmarks 'full'.
+
+The intermittent-demand models cost next to nothing (they fit only series with many zeros);
+AutoARIMA is registered but in no preset: it alone costs several times statsforecast AutoETS."""
 
 
 def register(name: str, estimator: Any, role: Role, summary: str) -> None:
