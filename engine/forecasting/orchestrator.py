@@ -144,12 +144,9 @@ def run_forecast(
 
     res_b = backtester.run("bottom", panel, specs, windows, final_horizon)
     res_b = {n: res_b[n] for n in names}
-    intermittent_b = intermittent_rows(panel)
+    allowed_b = allowed_candidates(names, intermittent_rows(panel))
     choice_b, scores_b = select_per_series(
-        {n: r[0] for n, r in res_b.items()},
-        actual_b,
-        scale_b,
-        allowed_candidates(names, intermittent_b),
+        {n: r[0] for n, r in res_b.items()}, actual_b, scale_b, allowed_b
     )
     sel_b = pick(res_b, choice_b, 0)
     upper_specs = {n: s for n, s in specs.items() if not is_global(n)} or specs
@@ -187,7 +184,7 @@ def run_forecast(
     counts = pd.Series(np.array(names)[choice_b]).value_counts()
     for name in names:
         metrics[f"selected_share.{name}"] = float(counts.get(name, 0) / panel.n_series)
-    choice = choice_table(panel, keys, names, choice_b, scores_b)
+    choice = choice_table(panel, keys, names, choice_b, np.where(allowed_b, scores_b, np.nan))
     outcome = Outcome(metrics, table, choice, method, windows)
     outcome.notes = {
         "level_scores": level_scores,
@@ -231,7 +228,7 @@ def choice_table(
 
     `kind` says single, combination or intermittent; `demand_class` is the ADI/CV² class that
     decides whether intermittent-demand models may be chosen; `runner_up` is the best other
-    candidate by backtest MASE.
+    candidate by backtest MASE. Candidates ruled out for a series have no score (NaN).
     """
     rows = np.arange(panel.n_series)
     table = panel.index[keys].copy().reset_index(drop=True)

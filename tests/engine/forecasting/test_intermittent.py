@@ -48,6 +48,9 @@ def test_intermittent_series_get_an_intermittent_model_and_non_negative_forecast
     chosen = outcome.choice["model"].to_numpy()
     assert set(chosen[sparse]) <= INTERMITTENT
     assert not set(chosen[~sparse]) & INTERMITTENT
+    assert set(outcome.choice["demand_class"][sparse]) <= {"intermittent", "lumpy"}
+    assert set(outcome.choice["runner_up"][sparse]) <= INTERMITTENT  # ruled-out: no score
+    assert outcome.choice.loc[sparse, "mase.theta"].isna().all()
     fs = outcome.forecast_set
     assert (fs.paths >= 0).all() and (fs.mean >= 0).all()
     # a demand rate: the order of the mean demand per week (after bias ratios), not zero
