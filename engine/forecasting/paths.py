@@ -42,6 +42,9 @@ CAP_LEVELS = (1e-4, 1e3)
 the cap no longer changes (zero is too far away to matter)."""
 SAMPLE_CELLS = 4_000_000
 """Path values sampled at once (a chunk of series x paths x horizon): bounds the working memory."""
+MIN_CONFORMAL = 30
+CONFORMAL_LEVELS = {0.80: float(ndtri(0.90)), 0.95: float(ndtri(0.975))}
+CONFORMAL_LIMITS = (0.5, 2.0)
 _QUANTILES = np.array(list(BANDS.values()))  # lo_95, lo_80, hi_80, hi_95
 _TOLERANCE = 1e-9
 
@@ -75,7 +78,10 @@ class PathSampler:
             errors / self.sigma_[None, :, None], -MAX_STANDARDIZED, MAX_STANDARDIZED
         )
         self.pool_ = standardized  # NaN where no actual: filled with fresh noise when sampled
-        self.profile_ = _step_profile(standardized)
+        profile = _step_profile(standardized)
+        self.calibration_ = conformal_factors(standardized / profile[None, None, :])
+        calibrated = isotonic_regression(profile * self.calibration_, increasing=True)
+        self.profile_ = np.maximum(np.asarray(calibrated), 1e-6)
         n_traj = max(1, int(np.isfinite(errors).any(axis=2).sum()))
         spread = float(np.nanstd(standardized)) if np.isfinite(standardized).any() else 1.0
         self.bandwidth_ = 1.06 * (spread or 1.0) * n_traj ** (-0.2)
@@ -144,6 +150,29 @@ class PathSampler:
             traj = traj + self.bandwidth_ * np.sqrt(0.5) * (common + own)
             dev[:, b * steps : (b + 1) * steps, :] = traj.transpose(0, 2, 1)
         return np.argsort(dev[:, :horizon], axis=2)
+
+
+def conformal_factors(scores: np.ndarray) -> np.ndarray:
+    """Per step, the spread factor that makes the backtest errors' own quantiles the bands.
+
+    `scores` are errors divided by their modelled spread (windows x series x steps). For each
+    level the split-conformal quantile of |score| (rank ceil((n + 1) level)) over the normal
+    quantile is the factor that level needs; one spread serves both bands, so the factor is
+    the geometric mean of the two levels' factors. Steps with fewer than MIN_CONFORMAL scores
+    keep factor 1; factors stay within CONFORMAL_LIMITS.
+    """
+    out = np.ones(scores.shape[2])
+    for step in range(scores.shape[2]):
+        size = np.sort(np.abs(scores[:, :, step][np.isfinite(scores[:, :, step])]))
+        n = size.size
+        if n < MIN_CONFORMAL:
+            continue
+        factors = []
+        for level, z in CONFORMAL_LEVELS.items():
+            rank = min(int(np.ceil((n + 1) * level)), n) - 1
+            factors.append(size[rank] / z)
+        out[step] = float(np.clip(np.sqrt(np.prod(factors)), *CONFORMAL_LIMITS))
+    return out
 
 
 def _step_profile(standardized: np.ndarray) -> np.ndarray:
