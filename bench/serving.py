@@ -8,6 +8,12 @@ throughput over the peer's. The peer serves the same registered sales model with
 measured on its cheapest call (one series) and on one region's series.
 
     .venv/bin/python bench/serving.py [--seconds 8] [--clients 4]
+
+`--lookup-series 30000` measures instead the quarterly lookup on a large model: a demo-logic
+panel of that many weekly series (bench/scale.py's generator) trained with
+`lodestar train forecast --models baseline --windows 1`, served by `lodestar serve`, and
+asked for quarter totals at every level one client at a time (the answers are precomputed per
+level when the champion loads, so a request selects rows; a filtered request sums its series).
 """
 
 from __future__ import annotations
@@ -230,12 +236,176 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def register_seasonal_naive(home: Path, sales: pd.DataFrame, horizon_quarters: int) -> None:
+    """Register a champion ForecastSet for the sales without training (for lookup timing only).
+
+    Mean: the same weeks a year earlier; 500 float32 paths around it; the recent actuals as a
+    trained set keeps them. Its shape and levels are what a trained model of this size has.
+    """
+    from engine.core.calendar import future_dates, periods_for_quarters
+    from engine.core.contracts import validate_sales
+    from engine.core.panel import to_panel
+    from engine.registry.pyfunc import SalesForecastPyfunc
+    from models.forecasting.forecast_set import ForecastSet
+
+    panel = to_panel(validate_sales(sales))
+    horizon = periods_for_quarters(panel.dates[-1], panel.freq, horizon_quarters)
+    values = np.nan_to_num(panel.values)
+    season = values[:, -52:]
+    mean = np.tile(season, (1, -(-horizon // 52)))[:, :horizon]
+    rng = np.random.default_rng(0)
+    paths = np.empty((len(values), 500, horizon), dtype=np.float32)
+    for start in range(0, len(values), 1000):  # in chunks: bounded working memory
+        block = mean[start : start + 1000]
+        noise = rng.lognormal(0.0, 0.2, (len(block), 500, horizon)).astype(np.float32)
+        paths[start : start + 1000] = block[:, None, :] * noise
+    recent = panel.dates > panel.dates[-1] - pd.Timedelta(days=182)
+    forecast_set = ForecastSet(
+        index=panel.index,
+        keys=["region", "store", "product"],
+        freq=panel.freq,
+        dates=future_dates(panel.dates[-1], horizon, panel.freq),
+        mean=paths.mean(axis=1, dtype=np.float64),
+        paths=paths,
+        actual_dates=panel.dates[recent],
+        actuals=panel.values[:, recent],
+        model_name="seasonal_naive",
+    )
+    store = ModelStore.from_settings(Settings(home=home))
+    with store.run("sales", run_name="lookup-bench") as run:
+        store.log_model(run, SalesForecastPyfunc(), forecast_set)
+        version = store.register("sales", run)
+    store.set_champion("sales", version, who="bench")
+
+
+def lookup_at_scale(
+    n_series: int, seconds: float, horizon_quarters: int, synthetic: bool = False
+) -> str:
+    """p50/p99 of quarterly lookups at every level on a model of n_series series, as markdown."""
+    import psutil
+
+    from bench.scale import make_sales
+
+    with tempfile.TemporaryDirectory(prefix="lodestar-bench-lookup-") as tmp:
+        home, data = Path(tmp) / "home", Path(tmp) / "sales.csv"
+        sales = make_sales(n_series, 120)
+        if not synthetic:
+            sales.to_csv(data, index=False)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LODESTAR_", "MLFLOW_"))}
+        env |= {"LODESTAR_HOME": str(home), "LODESTAR_API_KEYS": f"data_scientist:{KEY}"}
+        if synthetic:
+            print(f"registering a {n_series:,}-series model (seasonal naive paths) ...", flush=True)
+            began = time.perf_counter()
+            register_seasonal_naive(home, sales, horizon_quarters)
+            how = (
+                "a seasonal-naive forecast set (500 lognormal paths around last year's weeks) "
+                "built and registered directly, not trained"
+            )
+        else:
+            print(f"training {n_series:,} series (baseline) ...", flush=True)
+            began = time.perf_counter()
+            trained = subprocess.run(
+                [
+                    sys.executable, "-m", "training.cli", "train", "forecast", "--data", str(data),
+                    "--models", "baseline", "--windows", "1",
+                    "--horizon-quarters", str(horizon_quarters),
+                ],  # fmt: skip
+                env=env, cwd=ROOT, capture_output=True, text=True,
+            )  # fmt: skip
+            if trained.returncode != 0:
+                raise RuntimeError(trained.stderr[-3000:])
+            how = "trained with `lodestar train forecast --models baseline --windows 1`"
+        train_seconds = time.perf_counter() - began
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        log = Path(tmp) / "lodestar.log"
+        began = time.perf_counter()
+        server = start(
+            [sys.executable, "-m", "training.cli", "serve", "--port", str(port)], env, log
+        )
+        try:
+            while "sales" not in _loaded(url):
+                if server.poll() is not None or time.perf_counter() - began > 1800:
+                    raise RuntimeError(f"server did not load the model:\n{log.read_text()[-3000:]}")
+                time.sleep(1)
+            load_seconds = time.perf_counter() - began
+            rss = psutil.Process(server.pid).memory_info().rss / 1024**3
+            first = quarter_of(pd.DatetimeIndex([sales["date"].max()]))[0] + 1
+            quarter = quarter_label(first)
+            store = str(sales["store"].iloc[0])
+            auth = {"X-API-Key": KEY}
+            asks = [
+                ("total", {"level": "total"}),
+                ("by region", {"level": "region"}),
+                ("by store", {"level": "store"}),
+                ("by product", {"level": "product"}),
+                (
+                    f"one store's products (filter store={store})",
+                    {"level": "product", "store": store},
+                ),
+            ]
+            rows = []
+            for label, params in asks:
+                call = Call(
+                    label,
+                    "GET",
+                    f"{url}/v1/forecasts",
+                    {"quarters": quarter, **params},
+                    headers=auth,
+                )
+                rows.append(measure(call, 1, seconds))
+                print(f"    {rows[-1]}", flush=True)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    lines = [
+        f"### Quarterly lookup at {n_series:,} series",
+        "",
+        f"Demo-logic weekly panel of {n_series:,} series (bench/scale.py's shapes); model: {how}, "
+        f"{horizon_quarters} quarters ahead, in {train_seconds:.0f} s; `lodestar serve` "
+        f"(one worker) loaded it in {load_seconds:.0f} s "
+        f"and holds {rss:.2f} GiB. One client, keep-alive, {seconds:.0f} s per row, quarter "
+        f"{quarter}.",
+        "",
+        "| request | requests | p50 ms | p99 ms | target p99 < 20 ms |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        verdict = "met" if r["p99_ms"] < 20 else f"missed by {r['p99_ms'] - 20:.1f} ms"
+        lines.append(
+            f"| {r['call']} | {r['requests']} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {verdict} |"
+        )
+    return "\n".join(lines)
+
+
+def _loaded(url: str) -> list[str]:
+    try:
+        return list(httpx.get(f"{url}/v1/ready", timeout=5).json().get("loaded", []))
+    except (httpx.HTTPError, ValueError):
+        return []
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--lookup-series", type=int, default=0, help="measure lookups only")
+    parser.add_argument("--horizon-quarters", type=int, default=5)
+    parser.add_argument(
+        "--synthetic", action="store_true", help="register a seasonal-naive set, do not train"
+    )
     opts = parser.parse_args()
     quiet_libraries()
+    if opts.lookup_series:
+        body = lookup_at_scale(
+            opts.lookup_series, opts.seconds, opts.horizon_quarters, opts.synthetic
+        )
+        print(body)
+        write_section("serving-lookup", body)
+        return
     with tempfile.TemporaryDirectory(prefix="lodestar-bench-serving-") as tmp:
         home = Path(tmp) / "home"
         print("training the three families on the default demo data ...", flush=True)

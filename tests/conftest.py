@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,7 @@ from engine.demo import write_demo_data
 from engine.registry.store import ModelStore
 from tests.lead_loop import leads_template, loop_leads_csv  # noqa: F401 - shared fixtures
 from tests.postgres import database_url, postgres_server  # noqa: F401 - shared fixtures
-from training.forecasting.job import train_forecast
-from training.pricing.job import train_pricing
+from tests.store_homes import StoreTemplates, home_from
 
 SMALL_DEMO = {
     "n_regions": 2,
@@ -48,9 +46,7 @@ def _store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, _store_template: Path) -> Settings:
     """Settings whose LODESTAR_HOME is a fresh folder holding a ready MLflow database."""
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(_store_template, home / "mlflow.db")
+    home = home_from(_store_template, tmp_path / "home")
     return Settings(home=home, auth_enabled=False, refresh_seconds=0.2)
 
 
@@ -78,28 +74,26 @@ def shared_data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def sales_template(
+def store_templates(
     tmp_path_factory: pytest.TempPathFactory, _store_template: Path, demo_paths: dict[str, Path]
-) -> Path:
-    """A store holding sales v1 (champion) and v2 (a challenger), trained once per session."""
-    home = tmp_path_factory.mktemp("sales-template")
-    shutil.copy(_store_template, home / "mlflow.db")
-    store = ModelStore.from_settings(Settings(home=home))
-    fast = {"selection": "baseline", "n_windows": 1}  # serving needs a model, not the best one
-    assert train_forecast(store, demo_paths["sales"], **fast).version == "1"
-    assert train_forecast(store, demo_paths["sales"], force=True, **fast).version == "2"
-    store.set_champion("sales", "1")
-    return home / "mlflow.db"
+) -> StoreTemplates:
+    """Trained store templates, each trained at most once per session."""
+    return StoreTemplates(tmp_path_factory, _store_template, demo_paths)
 
 
 @pytest.fixture(scope="session")
-def sales_pricing_template(
-    tmp_path_factory: pytest.TempPathFactory, sales_template: Path, demo_paths: dict[str, Path]
-) -> Path:
-    """sales_template plus a pricing v1 champion, trained once per session."""
-    home = tmp_path_factory.mktemp("sales-pricing-template")
-    shutil.copy(sales_template, home / "mlflow.db")
-    assert train_pricing(
-        ModelStore.from_settings(Settings(home=home)), demo_paths["sales"]
-    ).promoted
-    return home / "mlflow.db"
+def sales_template(store_templates: StoreTemplates) -> Path:
+    """A store holding sales v1 (champion) and v2 (a challenger)."""
+    return store_templates.sales
+
+
+@pytest.fixture(scope="session")
+def sales_pricing_template(store_templates: StoreTemplates) -> Path:
+    """sales_template plus a pricing v1 champion."""
+    return store_templates.sales_pricing
+
+
+@pytest.fixture(scope="session")
+def every_family_template(store_templates: StoreTemplates) -> Path:
+    """A store with every family's champion: sales v1 (and challenger v2), pricing v1, leads v1."""
+    return store_templates.every_family

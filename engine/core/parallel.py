@@ -18,6 +18,8 @@ from tqdm.auto import tqdm
 from engine.core.errors import DataError
 
 BACKENDS = ("loky", "threading", "dask")
+TASK_SERIES = 500
+"""Most series one task fits: bounds a worker's memory per task and balances uneven workers."""
 
 
 @dataclass
@@ -28,6 +30,16 @@ class Runner:
     backend: str = "loky"
     scheduler: str | None = None
     progress: bool = False
+
+    def chunk_count(self, n_items: int) -> int:
+        """Pieces to split n_items series into: two per worker at least, TASK_SERIES at most each.
+
+        A Dask cluster's size is not known here, so it counts as four workers.
+        """
+        workers = self.n_jobs if self.n_jobs > 0 and self.backend != "dask" else 4
+        if self.n_jobs == 1 and self.backend != "dask":
+            workers = 1
+        return max(2 * workers, -(-n_items // TASK_SERIES), 1)
 
     def map(self, func: Callable[..., Any], tasks: Sequence[tuple], desc: str = "") -> list[Any]:
         """[func(*task) for task in tasks], in order, possibly in parallel."""

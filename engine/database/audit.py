@@ -15,6 +15,19 @@ from engine.database.models import AuditEvent, utc_now
 from engine.database.setup import Database
 
 MAX_ROWS = 5000
+FIELDS = (
+    "plan_id",
+    "version",
+    "cell",
+    "before",
+    "after",
+    "reason",
+    "comment",
+    "price_list_id",
+    "scenario_id",
+    "family",
+)
+"""What an audit line may say beyond who, what and when (each left out when empty)."""
 
 
 def record(session: Session, actor: str, action: str, **fields: Any) -> None:
@@ -81,18 +94,7 @@ def as_dict(event: AuditEvent) -> dict[str, Any]:
     """One audit line as users read it (empty fields left out)."""
     out: dict[str, Any] = {"id": event.id, "at": event.at.isoformat(), "actor": event.actor}
     out["action"] = event.action
-    for name in (
-        "plan_id",
-        "version",
-        "cell",
-        "before",
-        "after",
-        "reason",
-        "comment",
-        "price_list_id",
-        "scenario_id",
-        "family",
-    ):
+    for name in FIELDS:
         value = getattr(event, name)
         if value is not None and value != "":
             out[name] = value

@@ -56,6 +56,21 @@ class Base(DeclarativeBase):
     """Declarative base of every Lodestar table."""
 
 
+class ApprovalTrail:
+    """Where a row stands in the two-person approval workflow and who moved it there (plan
+    versions and price lists; each adds its own final step's stamps)."""
+
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
+    submitted_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    decision_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class Plan(Base):
     """A quarterly plan made from one sales champion: its hierarchy, quarters and versions."""
 
@@ -78,7 +93,7 @@ class Plan(Base):
     )
 
 
-class PlanVersion(Base):
+class PlanVersion(ApprovalTrail, Base):
     """One named version of a plan and where it stands (draft → submitted → approved → locked)."""
 
     __tablename__ = "plan_versions"
@@ -87,18 +102,9 @@ class PlanVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
     name: Mapped[str] = mapped_column(String(80))
-    state: Mapped[str] = mapped_column(String(20), default="draft")
-    revision: Mapped[int] = mapped_column(Integer, default=1)
     source: Mapped[str] = mapped_column(String(200))
     copied_from: Mapped[str | None] = mapped_column(String(80), nullable=True)
     scenario_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    created_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
-    submitted_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    decision_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     locked_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     locked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
@@ -188,26 +194,17 @@ class Actual(Base):
     loaded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
-class PriceList(Base):
+class PriceList(ApprovalTrail, Base):
     """A set of prices on its way from draft to published."""
 
     __tablename__ = "price_lists"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    state: Mapped[str] = mapped_column(String(20), default="draft")
-    revision: Mapped[int] = mapped_column(Integer, default=1)
     source: Mapped[str] = mapped_column(String(40))
     pricing_model_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     sales_model_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     objective: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    created_by: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
-    submitted_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    decision_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     published_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     published_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 

@@ -20,9 +20,9 @@ import pandas as pd
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
-from engine.core.errors import ConflictError, DataError, ForbiddenError, NotFoundError
+from engine.core.errors import ConflictError, DataError, NotFoundError
 from engine.core.intervals import BANDS
-from engine.database import audit
+from engine.database import approvals, audit
 from engine.database.models import Plan, PlanCell, PlanOverride, PlanVersion, utc_now
 from engine.database.setup import Database
 from engine.forecasting.quarterly import QuarterlyCache
@@ -691,51 +691,34 @@ def transition(
 ) -> dict[str, Any]:
     """Submit, approve, reject or lock a version; nobody decides on their own submission."""
     allowed, target = TRANSITIONS[action]
-    if action == "reject" and not comment.strip():
-        raise DataError("say why the version is rejected", "comment")
+    approvals.require_reason(action, comment, "the version")
     with db.write() as session:
         version = get_version(session, plan_id, version_name, lock=True)
-        if revision is not None and version.revision != revision:
-            raise ConflictError(
-                f"version '{version_name}' changed since revision {revision} "
-                f"(now {version.revision}, {version.state})",
-                "revision",
-                current={"state": version.state, "revision": version.revision},
-            )
-        if version.state not in allowed:
-            raise ConflictError(
-                f"cannot {action} version '{version_name}': it is {version.state} "
-                f"(only {' or '.join(allowed)} versions can be {target})",
-                "version",
-                current={"state": version.state, "revision": version.revision},
-            )
-        if action in ("approve", "reject") and version.submitted_by == actor:
-            raise ForbiddenError(
-                f"{actor} submitted version '{version_name}', so someone else must {action} it",
-                "version",
-            )
-        before = version.state
-        now = utc_now()
-        version.state = target
-        version.revision += 1
-        if action == "submit":
-            version.submitted_by, version.submitted_at = actor, now
-            version.decided_by = version.decided_at = version.decision_comment = None
-        elif action in ("approve", "reject"):
-            version.decided_by, version.decided_at = actor, now
-            version.decision_comment = comment or None
-        else:
-            version.locked_by, version.locked_at = actor, now
-        audit.record(
-            session,
+        approvals.check_step(
+            version,
+            action,
             actor,
+            revision,
+            allowed,
+            f"version '{version_name}'",
+            "version",
+            f" (only {' or '.join(allowed)} versions can be {target})",
+        )
+        now = approvals.take_step(
+            session,
+            version,
+            action,
+            target,
+            actor,
+            comment,
             f"plan.{action}",
             plan_id=plan_id,
             version=version_name,
-            before=before,
-            after=target,
-            comment=comment or None,
         )
+        if action == "submit":
+            version.decided_by = version.decided_at = version.decision_comment = None
+        elif action == "lock":
+            version.locked_by, version.locked_at = actor, now
         session.flush()
         return version_summary(version)
 

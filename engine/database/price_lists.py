@@ -11,9 +11,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from engine.core.errors import ConflictError, DataError, ForbiddenError, NotFoundError
-from engine.database import audit
-from engine.database.models import PriceList, PriceListItem, utc_now
+from engine.core.errors import ConflictError, DataError, NotFoundError
+from engine.database import approvals, audit
+from engine.database.models import PriceList, PriceListItem
 from engine.database.setup import Database
 
 EXPORT_COLUMNS = [
@@ -186,47 +186,24 @@ def step(
 ) -> dict[str, Any]:
     """Submit, approve, reject or publish; nobody decides on their own submission."""
     allowed, target = STEPS[action]
-    if action == "reject" and not comment.strip():
-        raise DataError("say why the price list is rejected", "comment")
+    approvals.require_reason(action, comment, "the price list")
     with db.write() as session:
         found = _get(session, price_list_id, lock=True)
-        current = {"state": found.state, "revision": found.revision}
-        if revision is not None and found.revision != revision:
-            raise ConflictError(
-                f"price list {price_list_id} changed since revision {revision} "
-                f"(now {found.revision}, {found.state})",
-                "revision",
-                current=current,
-            )
-        if found.state not in allowed:
-            raise ConflictError(
-                f"cannot {action} price list {price_list_id}: it is {found.state}",
-                "price_list_id",
-                current=current,
-            )
-        if action in ("approve", "reject") and found.submitted_by == actor:
-            raise ForbiddenError(
-                f"{actor} submitted price list {price_list_id}, so someone else must {action} it",
-                "price_list_id",
-            )
-        before, now = found.state, utc_now()
-        found.state, found.revision = target, found.revision + 1
-        if action == "submit":
-            found.submitted_by, found.submitted_at = actor, now
-        elif action in ("approve", "reject"):
-            found.decided_by, found.decided_at = actor, now
-            found.decision_comment = comment or None
-        else:
-            found.published_by, found.published_at = actor, now
-        audit.record(
+        approvals.check_step(
+            found, action, actor, revision, allowed, f"price list {price_list_id}", "price_list_id"
+        )
+        now = approvals.take_step(
             session,
+            found,
+            action,
+            target,
             actor,
+            comment,
             f"price_list.{action}",
             price_list_id=price_list_id,
-            before=before,
-            after=target,
-            comment=comment or None,
         )
+        if action == "publish":
+            found.published_by, found.published_at = actor, now
         session.flush()
         return as_dict(found)
 

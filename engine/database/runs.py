@@ -3,8 +3,6 @@ one-time import of the old status files."""
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -12,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from engine.database.file_import import import_json_files
 from engine.database.models import TrainingRunRow
 from engine.database.setup import Database
 
@@ -62,27 +60,19 @@ def row_of(record: dict[str, Any]) -> TrainingRunRow:
 
 def import_run_files(db: Database, folder: Path) -> int:
     """Copy run status files into the database once (renamed `*.json.migrated` afterwards)."""
-    if not folder.is_dir():
-        return 0
-    records = []
-    for path in sorted(folder.iterdir()):
-        if not _RUN_FILE.match(path.name):
-            continue
-        try:
-            record = json.loads(path.read_text())
-            records.append((path, row_of(record)))
-        except (OSError, ValueError, KeyError, TypeError):
-            log.warning("training run file %s is unreadable; left where it is", path)
-    if not records:
-        return 0
-    dialect = postgresql if db.dialect == "postgresql" else sqlite
-    with db.write() as session:
-        for _, row in records:
-            values = {c: getattr(row, c) for c in ("id", "family", "data", "status", "created_at")}
-            stmt = dialect.insert(TrainingRunRow).values(**values, record=row.record)
-            session.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
-    for path, _ in records:
-        with contextlib.suppress(OSError):
-            path.rename(path.with_name(path.name + ".migrated"))
-    log.info("imported %d training run files from %s", len(records), folder)
-    return len(records)
+    return import_json_files(
+        db,
+        folder,
+        lambda name: bool(_RUN_FILE.match(name)),
+        _run_values,
+        TrainingRunRow,
+        "id",
+        "training run file",
+        log,
+    )
+
+
+def _run_values(record: dict[str, Any]) -> dict[str, Any]:
+    row = row_of(record)
+    values = {c: getattr(row, c) for c in ("id", "family", "data", "status", "created_at")}
+    return {**values, "record": row.record}

@@ -3,24 +3,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.core.errors import DataError, NotFoundError
+from engine.database.file_import import import_json_files
 from engine.database.models import SavedScenario
 from engine.database.setup import Database
 from engine.pricing.saved import check_name
 from engine.pricing.scenario import Scenario
 
 log = logging.getLogger("lodestar.database.scenarios")
-MIGRATED_SUFFIX = ".migrated"
 
 
 class ScenarioRepository:
@@ -82,29 +79,22 @@ def import_scenario_files(db: Database, folder: Path) -> int:
     A name already in the database keeps its database record. Each file imported is renamed
     `*.json.migrated`, so a restart (or a second worker) does not import it again.
     """
-    if not folder.is_dir():
-        return 0
-    records = []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-            check_name(record["name"])
-            records.append((path, record))
-        except (OSError, ValueError, KeyError, TypeError, DataError):
-            log.warning("saved scenario file %s is unreadable; left where it is", path)
-    if not records:
-        return 0
-    dialect = postgresql if db.dialect == "postgresql" else sqlite
-    with db.write() as session:
-        for _, record in records:
-            stmt = dialect.insert(SavedScenario).values(
-                name=record["name"],
-                saved_at=str(record.get("saved_at", "")),
-                scenario=record.get("scenario", {}),
-            )
-            session.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
-    for path, _ in records:
-        with contextlib.suppress(OSError):  # another worker may have renamed it first
-            path.rename(path.with_name(path.name + MIGRATED_SUFFIX))
-    log.info("imported %d saved scenario files from %s", len(records), folder)
-    return len(records)
+    return import_json_files(
+        db,
+        folder,
+        lambda name: name.endswith(".json"),
+        _scenario_values,
+        SavedScenario,
+        "name",
+        "saved scenario file",
+        log,
+    )
+
+
+def _scenario_values(record: dict[str, Any]) -> dict[str, Any]:
+    check_name(record["name"])
+    return {
+        "name": record["name"],
+        "saved_at": str(record.get("saved_at", "")),
+        "scenario": record.get("scenario", {}),
+    }

@@ -126,3 +126,36 @@ def _kept_rows(forecast_set: ForecastSet, exclude_stopped: bool) -> np.ndarray:
     """Every series, or all but those that stopped early."""
     rows = np.arange(len(forecast_set.index))
     return np.setdiff1d(rows, stopped_rows(forecast_set)) if exclude_stopped else rows
+
+
+def model_choice(forecast_set: ForecastSet) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Why each series got its model: (share per model, per-series choice table).
+
+    The per-series table is what the training run chose on its backtest windows (model or
+    combination, kind, backtest MASE, runner-up, demand class, every candidate's MASE).
+    Versions trained before the choice was saved with the run have none: a clear refusal.
+    """
+    selected = forecast_set.info.get("selected")
+    if not isinstance(selected, pd.DataFrame) or selected.empty or "model" not in selected:
+        raise DataError(
+            "this version has no per-series model choice saved: retrain it with "
+            "`lodestar train forecast`",
+            "version",
+        )
+    table = selected.reset_index(drop=True)
+    counts = table["model"].value_counts()
+    summary = pd.DataFrame(
+        {
+            "model": counts.index,
+            "kind": [table.loc[table["model"] == m, "kind"].iloc[0] for m in counts.index]
+            if "kind" in table
+            else "",
+            "series": counts.to_numpy(),
+            "share": counts.to_numpy() / len(table),
+            "median_backtest_mase": [
+                float(table.loc[table["model"] == m, "backtest_mase"].median())
+                for m in counts.index
+            ],
+        }
+    )
+    return summary, table

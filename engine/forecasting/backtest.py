@@ -15,7 +15,7 @@ from sklearn.base import clone
 from engine.core.panel import Panel
 from engine.core.parallel import Runner, chunks
 from engine.forecasting.windows import Window
-from models.forecasting.catalog import ensemble_members, is_global
+from models.forecasting.catalog import COMBINATIONS, combinations_in, is_global
 from models.forecasting.ensemble import combine_forecasts
 
 
@@ -29,6 +29,10 @@ def _fit_predict(
     """
     h = windows[0].horizon if windows else 0
     out = np.zeros((len(windows), panel.n_series, h))
+    if windows and not known and hasattr(spec, "backtest_forecasts"):
+        # models that can run one fit over later windows do so (no window sees later data)
+        out = clone(spec).backtest_forecasts(panel, [w.cut for w in windows], h)
+        windows = []
     for k, window in enumerate(windows):
         train = panel.head(window.cut)
         planned = panel.exog_slice(window.cut, window.cut + window.horizon) if known else None
@@ -55,13 +59,13 @@ class Backtester:
         windows: list[Window],
         final_horizon: int,
     ) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
-        """Backtest and final forecasts for each spec (ensemble combined from its members)."""
-        direct = {n: s for n, s in specs.items() if n != "ensemble"}
+        """Backtest and final forecasts for each spec (combinations built from their members)."""
+        direct = {n: s for n, s in specs.items() if n not in COMBINATIONS}
         todo = {
             n: s for n, s in direct.items() if not self._cached(tag, n, s, windows, final_horizon)
         }
         tasks, owners = [], []
-        n_chunks = max(1, self.runner.n_jobs if self.runner.n_jobs > 0 else 4) * 2
+        n_chunks = self.runner.chunk_count(panel.n_series)
         for name, spec in todo.items():
             if is_global(name):
                 tasks.append((spec, panel, windows, final_horizon, self.known_drivers))
@@ -86,14 +90,13 @@ class Backtester:
         for n, s in direct.items():
             bt, final = self.cache[self._key(tag, n, s, windows)]
             out[n] = (bt, final if final_horizon else None)
-        members = ensemble_members(specs)
-        if members:
-            bt = combine_forecasts(np.stack([out[m][0] for m in members]))
+        for combo, (members, how) in combinations_in(specs).items():
+            bt = combine_forecasts(np.stack([out[m][0] for m in members]), how)
             finals = [out[m][1] for m in members]
             final = None
             if final_horizon:
-                final = combine_forecasts(np.stack([f for f in finals if f is not None]))
-            out["ensemble"] = (bt, final)
+                final = combine_forecasts(np.stack([f for f in finals if f is not None]), how)
+            out[combo] = (bt, final)
         return out
 
     def _key(self, tag: str, name: str, spec: Any, windows: list[Window]) -> tuple:

@@ -29,18 +29,27 @@ from engine.forecasting.metrics import (
 from engine.forecasting.paths import PathSampler, log_errors
 from engine.forecasting.reconciliation import (
     Hierarchy,
+    Reconciler,
     aggregate,
-    bottom_up_matrix,
+    bottom_up,
     build_hierarchy,
     default_levels,
     level_name,
-    mint_matrix,
+    mint_shrink,
     reconcile,
 )
 from engine.forecasting.selection import checked_bias_ratios, pick, select_per_series
 from engine.forecasting.windows import Window, make_windows
-from models.forecasting.catalog import candidate_specs, ensemble_members, is_global
+from models.forecasting.catalog import (
+    COMBINATIONS,
+    candidate_specs,
+    combinations_in,
+    is_global,
+    role_of,
+)
 from models.forecasting.forecast_set import ForecastSet
+from models.forecasting.intermittent import demand_class, is_intermittent
+from models.forecasting.local import clean_series
 from models.forecasting.seasonal_naive import SeasonalNaive
 
 log = logging.getLogger("lodestar.forecasting")
@@ -90,7 +99,7 @@ class Outcome:
 
 def upper_panel(panel: Panel, hierarchy: Hierarchy) -> Panel:
     """Aggregate series of every level above the bottom (no drivers: they don't add up)."""
-    n_upper = hierarchy.S.shape[0] - panel.n_series
+    n_upper = hierarchy.n_upper
     S_up = hierarchy.S[:n_upper]
     values = aggregate(S_up, panel.values)
     present = aggregate(S_up, (~np.isnan(panel.values)).astype(float)) > 0
@@ -125,33 +134,40 @@ def run_forecast(
     if not windows:
         return _too_short(on_calendar, panel, settings, horizon, keys, stopped)
     specs = candidate_specs(settings.selection)
-    names = list(specs) if "ensemble" in specs else [n for n in specs if n != "ensemble"]
+    names = list(specs)
     m = season_length_for(panel.freq)
     hierarchy = build_hierarchy(panel.index, default_levels(panel.index, keys, settings.levels))
     upper = upper_panel(panel, hierarchy)
     actual_b = np.stack([panel.values[:, w.cut : w.cut + w.horizon] for w in windows])
     actual_u = np.stack([upper.values[:, w.cut : w.cut + w.horizon] for w in windows])
-    scale_b = mase_scale(panel.values[:, : windows[0].cut], m)
-    scale_u = mase_scale(upper.values[:, : windows[0].cut], m)
+    scale_b = selection_scale(panel, windows, m)
+    scale_u = selection_scale(upper, windows, m)
 
     res_b = backtester.run("bottom", panel, specs, windows, final_horizon)
     res_b = {n: res_b[n] for n in names}
-    choice_b, scores_b = select_per_series({n: r[0] for n, r in res_b.items()}, actual_b, scale_b)
+    allowed_b = allowed_candidates(names, intermittent_rows(panel))
+    choice_b, scores_b = select_per_series(
+        {n: r[0] for n, r in res_b.items()}, actual_b, scale_b, allowed_b
+    )
     sel_b = pick(res_b, choice_b, 0)
     upper_specs = {n: s for n, s in specs.items() if not is_global(n)} or specs
-    upper_specs = {**upper_specs}
-    if "ensemble" in upper_specs and len(ensemble_members(upper_specs)) < 2:
-        upper_specs.pop("ensemble")
+    kept = combinations_in(upper_specs)
+    upper_specs = {n: s for n, s in upper_specs.items() if n not in COMBINATIONS or n in kept}
     res_u = backtester.run("upper", upper, upper_specs, windows, final_horizon)
-    choice_u, _ = select_per_series({n: r[0] for n, r in res_u.items()}, actual_u, scale_u)
+    choice_u, _ = select_per_series(
+        {n: r[0] for n, r in res_u.items()},
+        actual_u,
+        scale_u,
+        allowed_candidates(list(res_u), intermittent_rows(upper)),
+    )
     sel_u = pick(res_u, choice_u, 0)
 
     base_all = np.concatenate([sel_u, sel_b], axis=1)  # windows x all x h
     actual_all = np.concatenate([actual_u, actual_b], axis=1)
     residuals = (actual_all - base_all).transpose(0, 2, 1).reshape(-1, base_all.shape[1])
-    G = {
-        "bottom_up": bottom_up_matrix(hierarchy.S),
-        "mint_shrink": mint_matrix(hierarchy.S, residuals),
+    G: dict[str, Reconciler] = {
+        "bottom_up": bottom_up(hierarchy.S),
+        "mint_shrink": mint_shrink(hierarchy.S, residuals),
     }
     level_scores = {
         method: _level_wapes(hierarchy, G_m, base_all, actual_all) for method, G_m in G.items()
@@ -169,9 +185,7 @@ def run_forecast(
     counts = pd.Series(np.array(names)[choice_b]).value_counts()
     for name in names:
         metrics[f"selected_share.{name}"] = float(counts.get(name, 0) / panel.n_series)
-    choice = panel.index[keys].copy()
-    choice["model"] = np.array(names)[choice_b]
-    choice["backtest_mase"] = scores_b[np.arange(panel.n_series), choice_b]
+    choice = choice_table(panel, keys, names, choice_b, np.where(allowed_b, scores_b, np.nan))
     outcome = Outcome(metrics, table, choice, method, windows)
     outcome.notes = {
         "level_scores": level_scores,
@@ -195,6 +209,68 @@ def run_forecast(
     return outcome
 
 
+def selection_scale(panel: Panel, windows: list[Window], m: int) -> np.ndarray:
+    """MASE scale per series from the history before the first window's cut.
+
+    A series that starts after that cut takes its scale from the history before the last cut
+    instead: the scale only normalises a series' own candidates against each other, and
+    without one every candidate's score was missing and the first candidate won by default.
+    """
+    scale = mase_scale(panel.values[:, : windows[0].cut], m)
+    later = mase_scale(panel.values[:, : windows[-1].cut], m)
+    usable = np.isfinite(scale) & (scale > 0)
+    return np.where(usable, scale, later)
+
+
+def choice_table(
+    panel: Panel, keys: list[str], names: list[str], choice: np.ndarray, scores: np.ndarray
+) -> pd.DataFrame:
+    """Per series: the model (or combination) chosen, why, and every candidate's backtest MASE.
+
+    `kind` says single, combination or intermittent; `demand_class` is the ADI/CV² class that
+    decides whether intermittent-demand models may be chosen; `runner_up` is the best other
+    candidate by backtest MASE. Candidates ruled out for a series have no score (NaN).
+    """
+    rows = np.arange(panel.n_series)
+    table = panel.index[keys].copy().reset_index(drop=True)
+    table["model"] = np.array(names)[choice]
+    table["kind"] = [
+        "combination"
+        if n in COMBINATIONS
+        else "intermittent"
+        if role_of(n) == "intermittent"
+        else "single"
+        for n in table["model"]
+    ]
+    table["backtest_mase"] = scores[rows, choice]
+    others = np.where(np.isfinite(scores), scores, np.inf)
+    others[rows, choice] = np.inf
+    runner = np.argmin(others, axis=1)
+    has_runner = np.isfinite(others[rows, runner])
+    table["runner_up"] = np.where(has_runner, np.array(names)[runner], "")
+    table["runner_up_mase"] = np.where(has_runner, others[rows, runner], np.nan)
+    table["demand_class"] = [demand_class(clean_series(row)) for row in panel.values]
+    for k, name in enumerate(names):
+        table[f"mase.{name}"] = scores[:, k]
+    return table
+
+
+def intermittent_rows(panel: Panel) -> np.ndarray:
+    """Which series are intermittent by ADI/CV² over their cleaned history."""
+    return np.array([is_intermittent(clean_series(row)) for row in panel.values], dtype=bool)
+
+
+def allowed_candidates(names: list[str], intermittent: np.ndarray) -> np.ndarray:
+    """Series x candidates: intermittent-demand models only, and only on intermittent series.
+
+    Without any intermittent model in the selection every candidate stays allowed everywhere.
+    """
+    special = np.array([role_of(n) == "intermittent" for n in names], dtype=bool)
+    if not special.any():
+        return np.ones((len(intermittent), len(names)), dtype=bool)
+    return np.where(intermittent[:, None], special[None, :], ~special[None, :])
+
+
 def _auto_method(level_scores: dict[str, dict[str, float]], bottom: str) -> str:
     """Best mean WAPE over levels among methods no worse than bottom-up at the bottom level.
 
@@ -206,7 +282,7 @@ def _auto_method(level_scores: dict[str, dict[str, float]], bottom: str) -> str:
 
 
 def _level_wapes(
-    hierarchy: Hierarchy, G: np.ndarray, base_all: np.ndarray, actual_all: np.ndarray
+    hierarchy: Hierarchy, G: Reconciler, base_all: np.ndarray, actual_all: np.ndarray
 ) -> dict[str, float]:
     """WAPE at every level of the reconciled backtest forecasts."""
     recon = np.stack([hierarchy.S @ reconcile(G, base_all[k]) for k in range(len(base_all))])
@@ -305,6 +381,14 @@ def _coverage(
         t_paths = paths.sum(axis=(0, 2))
         t_lo, t_hi = np.quantile(t_paths, [lo, hi])
         out[f"total_quarter_in_{level}"] = float(t_lo <= np.nansum(actual) <= t_hi)
+    for step, factor in enumerate(sampler.calibration_):
+        out[f"conformal_factor.h{step + 1:02d}"] = float(factor)
+    log.info(
+        "interval coverage on the last backtest window (conformal from the earlier ones): "
+        "80%% band %.3f, 95%% band %.3f",
+        out["coverage_80"],
+        out["coverage_95"],
+    )
     return out
 
 

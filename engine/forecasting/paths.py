@@ -40,6 +40,11 @@ the 95% band reaches the MAX_LOG_DEVIATION limit and more spread would only narr
 CAP_LEVELS = (1e-4, 1e3)
 """Mean levels spanned by the spread caps; tinier means get no spread at all, and above the top
 the cap no longer changes (zero is too far away to matter)."""
+SAMPLE_CELLS = 4_000_000
+"""Path values sampled at once (a chunk of series x paths x horizon): bounds the working memory."""
+MIN_CONFORMAL = 30
+CONFORMAL_LEVELS = {0.80: float(ndtri(0.90)), 0.95: float(ndtri(0.975))}
+CONFORMAL_LIMITS = (0.5, 2.0)
 _QUANTILES = np.array(list(BANDS.values()))  # lo_95, lo_80, hi_80, hi_95
 _TOLERANCE = 1e-9
 
@@ -73,7 +78,10 @@ class PathSampler:
             errors / self.sigma_[None, :, None], -MAX_STANDARDIZED, MAX_STANDARDIZED
         )
         self.pool_ = standardized  # NaN where no actual: filled with fresh noise when sampled
-        self.profile_ = _step_profile(standardized)
+        profile = _step_profile(standardized)
+        self.calibration_ = conformal_factors(standardized / profile[None, None, :])
+        calibrated = isotonic_regression(profile * self.calibration_, increasing=True)
+        self.profile_ = np.maximum(np.asarray(calibrated), 1e-6)
         n_traj = max(1, int(np.isfinite(errors).any(axis=2).sum()))
         spread = float(np.nanstd(standardized)) if np.isfinite(standardized).any() else 1.0
         self.bandwidth_ = 1.06 * (spread or 1.0) * n_traj ** (-0.2)
@@ -95,32 +103,45 @@ class PathSampler:
         """Paths (series x paths x horizon), float32, obeying the band invariants above.
 
         `target` (series x horizon) is the mean the paths should have: the point forecast after
-        any bias correction. It is met exactly unless a band would otherwise narrow.
+        any bias correction. It is met exactly unless a band would otherwise narrow. Series are
+        sampled in chunks of about SAMPLE_CELLS path values, so the working memory beside the
+        float32 result stays bounded however many series there are; the backtest window each
+        path draws is shared by every chunk (common shocks), the rest is drawn per chunk.
         """
         target = np.clip(np.nan_to_num(np.asarray(target, dtype=float)), 0.0, None)
         n, horizon = target.shape
-        order = self._order(n, horizon, n_paths, seed)
+        rng = np.random.default_rng(seed)
+        steps = self.pool_.shape[2]
+        windows = rng.integers(0, self.pool_.shape[0], (-(-horizon // steps), n_paths))
         z = ndtri((np.arange(n_paths) + 0.5) / n_paths)
         sigma = capped_sigma(target, self.step_sigma(n, horizon), n_paths)
         level = solve_level(z, target.ravel(), sigma.ravel()).reshape(n, horizon)
         paths = np.empty((n, n_paths, horizon), dtype=np.float32)
-        step_paths = np.empty((n, n_paths), dtype=np.float32)
-        for step in range(horizon):
-            grid = grid_values(level[:, step], sigma[:, step], z)  # ascending, per series
-            np.put_along_axis(step_paths, order[:, step], grid.astype(np.float32), axis=1)
-            paths[:, :, step] = step_paths
+        for rows in _row_chunks(n, n_paths * horizon, SAMPLE_CELLS):
+            part = slice(int(rows[0]), int(rows[-1]) + 1)
+            order = self._order(
+                len(rows), windows, horizon, np.random.default_rng([seed, part.start])
+            )
+            step_paths = np.empty((len(rows), n_paths), dtype=np.float32)
+            for step in range(horizon):
+                grid = grid_values(level[part, step], sigma[part, step], z)  # ascending per row
+                np.put_along_axis(step_paths, order[:, step], grid.astype(np.float32), axis=1)
+                paths[part, :, step] = step_paths
         return paths
 
-    def _order(self, n: int, horizon: int, n_paths: int, seed: int) -> np.ndarray:
-        """Paths from lowest to highest (series x horizon x paths), from resampled trajectories."""
-        rng = np.random.default_rng(seed)
-        n_windows, n_donors, steps = self.pool_.shape
-        blocks = -(-horizon // steps)
+    def _order(
+        self, n: int, windows: np.ndarray, horizon: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Paths from lowest to highest (series x horizon x paths), from resampled trajectories.
+
+        `windows` (blocks x paths) is the backtest window each path takes its errors from.
+        """
+        _, n_donors, steps = self.pool_.shape
+        blocks, n_paths = windows.shape
         dev = np.empty((n, blocks * steps, n_paths), dtype=np.float32)  # only ranks matter
         for b in range(blocks):
-            window = rng.integers(0, n_windows, n_paths)
             donor = rng.integers(0, n_donors, (n, n_paths))
-            traj = self.pool_[window[None, :], donor]  # n x paths x steps
+            traj = self.pool_[windows[b][None, :], donor]  # n x paths x steps
             missing = np.isnan(traj)
             traj[missing] = rng.standard_normal(int(missing.sum()))
             # smoothed bootstrap: a kernel jitter, half shared across the block's steps
@@ -129,6 +150,29 @@ class PathSampler:
             traj = traj + self.bandwidth_ * np.sqrt(0.5) * (common + own)
             dev[:, b * steps : (b + 1) * steps, :] = traj.transpose(0, 2, 1)
         return np.argsort(dev[:, :horizon], axis=2)
+
+
+def conformal_factors(scores: np.ndarray) -> np.ndarray:
+    """Per step, the spread factor that makes the backtest errors' own quantiles the bands.
+
+    `scores` are errors divided by their modelled spread (windows x series x steps). For each
+    level the split-conformal quantile of |score| (rank ceil((n + 1) level)) over the normal
+    quantile is the factor that level needs; one spread serves both bands, so the factor is
+    the geometric mean of the two levels' factors. Steps with fewer than MIN_CONFORMAL scores
+    keep factor 1; factors stay within CONFORMAL_LIMITS.
+    """
+    out = np.ones(scores.shape[2])
+    for step in range(scores.shape[2]):
+        size = np.sort(np.abs(scores[:, :, step][np.isfinite(scores[:, :, step])]))
+        n = size.size
+        if n < MIN_CONFORMAL:
+            continue
+        factors = []
+        for level, z in CONFORMAL_LEVELS.items():
+            rank = min(int(np.ceil((n + 1) * level)), n) - 1
+            factors.append(size[rank] / z)
+        out[step] = float(np.clip(np.sqrt(np.prod(factors)), *CONFORMAL_LIMITS))
+    return out
 
 
 def _step_profile(standardized: np.ndarray) -> np.ndarray:

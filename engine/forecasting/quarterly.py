@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from engine.core.calendar import quarter_label, quarter_of, quarter_weights
 from engine.core.errors import DataError, NotFoundError
@@ -144,11 +145,15 @@ def group_codes(groups: pd.DataFrame) -> tuple[np.ndarray, list[tuple]]:
 
 
 def sum_groups(codes: np.ndarray, n_groups: int, values: np.ndarray) -> np.ndarray:
-    """Sum rows of `values` (rows x ...) into groups with one matrix product."""
-    onehot = np.zeros((n_groups, len(codes)))
-    onehot[codes, np.arange(len(codes))] = 1.0
-    flat = values.reshape(len(codes), -1)
-    return (onehot @ flat).reshape((n_groups, *values.shape[1:]))
+    """Sum rows of `values` (rows x ...) into groups with one sparse matrix product.
+
+    The one-hot matrix is sparse: dense, the bottom level of 30,000 series alone would be a
+    30,000 x 30,000 matrix (7 GB).
+    """
+    n = len(codes)
+    onehot = sparse.csr_array((np.ones(n), (np.asarray(codes), np.arange(n))), shape=(n_groups, n))
+    flat = values.reshape(n, -1)
+    return np.asarray(onehot @ flat, dtype=np.float64).reshape((n_groups, *values.shape[1:]))
 
 
 def path_bands(paths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

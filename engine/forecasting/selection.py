@@ -10,19 +10,31 @@ import numpy as np
 from engine.forecasting.metrics import mase_per_series, wape
 from engine.forecasting.paths import bias_ratios
 
-ENSEMBLE_MARGIN = 0.1
-"""A single model must beat the ensemble's backtest MASE by 10% to be chosen over it: with a few
-short windows the per-series winner is partly luck, and combinations are the safer bet."""
+COMBINATION_MARGIN = 0.5
+"""A single model must beat a combination's backtest score by a third (score x 1.5) to be chosen
+over it: with a few short windows the per-series winner is mostly luck. On M3 (3 windows, random
+samples) a margin of 0.1 gave sMAPE 9.36 quarterly and 15.99 yearly, 0.5 gave 9.29 and 15.26.
+A combination that lost every window to the single model the series would otherwise get is never
+chosen, however close its total score."""
+COMBINATIONS = ("ensemble", "scum")
 TOTAL_WEIGHT = 1.0
 """Selection scores add the error of each window's horizon total (in MASE units) to the per-period
 MASE: planners consume quarter totals, and a model can track weeks well yet miss the volume."""
 
 
 def select_per_series(
-    forecasts: dict[str, np.ndarray], actual: np.ndarray, scale: np.ndarray
+    forecasts: dict[str, np.ndarray],
+    actual: np.ndarray,
+    scale: np.ndarray,
+    allowed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the best candidate per series by MASE over all windows, and the score table."""
+    """Index of the best candidate per series by MASE over all windows, and the score table.
+
+    `allowed` (series x candidates, optional) rules candidates out per series, as the
+    intermittent-demand models are outside intermittent series and the others inside them.
+    """
     names = list(forecasts)
+    n_series = actual.shape[1]
     flat_actual = np.concatenate(list(actual), axis=1)
     scores = np.column_stack(
         [
@@ -32,16 +44,48 @@ def select_per_series(
     )
     filled = np.where(np.isfinite(scores), scores, np.inf)
     filled = filled + TOTAL_WEIGHT * _total_errors(forecasts, actual, scale, names)
+    if allowed is not None:
+        filled = np.where(allowed, filled, np.inf)
+    combos = [k for k, n in enumerate(names) if n in COMBINATIONS]
+    singles = [k for k in range(len(names)) if k not in combos]
+    rows = np.arange(n_series)
+    best_single = np.array(singles)[np.argmin(filled[:, singles], axis=1)] if singles else None
+    if best_single is not None and combos:
+        per_window = window_scores(forecasts, actual, scale, names)  # windows x series x names
+        single_w = per_window[:, rows, best_single]
+        for k in combos:
+            seen = np.isfinite(per_window[:, :, k]) & np.isfinite(single_w)
+            lost = np.where(seen, per_window[:, :, k] > single_w, True).all(axis=0)
+            filled[lost & seen.any(axis=0), k] = np.inf
     choice = np.argmin(filled, axis=1)
-    if "ensemble" in names:
-        k = names.index("ensemble")
-        close = filled[:, k] <= filled[np.arange(len(choice)), choice] * (1 + ENSEMBLE_MARGIN)
-        choice[close & np.isfinite(filled[:, k])] = k
+    if combos:
+        best_combo = np.array(combos)[np.argmin(filled[:, combos], axis=1)]
+        combo_score = filled[rows, best_combo]
+        close = combo_score <= filled[rows, choice] * (1 + COMBINATION_MARGIN)
+        choice = np.where(close & np.isfinite(combo_score), best_combo, choice)
     no_score = ~np.isfinite(filled).any(axis=1)
     if no_score.any():
         fallback = names.index("seasonal_naive") if "seasonal_naive" in names else 0
         choice[no_score] = fallback
     return choice, scores
+
+
+def window_scores(
+    forecasts: dict[str, np.ndarray], actual: np.ndarray, scale: np.ndarray, names: list[str]
+) -> np.ndarray:
+    """Each window's selection score (MASE plus horizon-total error): windows x series x names."""
+    out = np.full((actual.shape[0], actual.shape[1], len(names)), np.nan)
+    steps = actual.shape[2]
+    for j, name in enumerate(names):
+        fc = forecasts[name]
+        for k in range(actual.shape[0]):
+            a, f = actual[k], fc[k]
+            complete = np.isfinite(a).all(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                total = np.abs(np.nansum(a, axis=1) - f.sum(axis=1)) / (scale * steps)
+            total = np.where(complete & np.isfinite(total), total, 0.0)
+            out[k, :, j] = mase_per_series(a, f, scale) + TOTAL_WEIGHT * total
+    return out
 
 
 def _total_errors(
@@ -69,11 +113,13 @@ def checked_bias_ratios(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
     """Bias ratios, or ones when ratios from earlier windows made the last window's totals worse.
 
     With few short windows a per-series volume ratio can be noise (a promotion in one window); it
-    is kept only if it passes this out-of-sample check on horizon totals.
+    is kept only if it passes this out-of-sample check on horizon totals (so never with one window).
     """
     ratio = bias_ratios(actual, forecast)
     if len(actual) < 2:
-        return ratio
+        # one window cannot check a ratio out of sample: on M3 yearly such unchecked ratios
+        # raised sMAPE from 16.75 to 17.57 (300 series), so they are not applied
+        return np.ones_like(ratio)
     trial = bias_ratios(actual[:-1], forecast[:-1])
     last_a, last_f = actual[-1], forecast[-1]
     complete = np.isfinite(last_a).all(axis=1)

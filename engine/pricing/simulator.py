@@ -444,6 +444,7 @@ def _measure_columns(m: str) -> list[str]:
     ]
 
 
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")
 def sweep(
     baseline: BaselineSource,
     pricing: PricingSource,
@@ -459,29 +460,6 @@ def sweep(
     Vectorised over the points (a 50-point demand curve is one pass); intervals come from
     elasticity draws around the baseline mean, so use `simulate` for full forecast bands.
     """
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        frame = _sweep(baseline, pricing, target, percents, start, end, n_draws, seed)
-    absent = {"product"} if pricing.has_cost else {"product", *(c for c in frame if "margin" in c)}
-    if not np.isfinite(frame.drop(columns=list(absent)).to_numpy(dtype=float)).all():
-        raise DataError(
-            "percents: a price change this large makes units or revenue overflow; the "
-            "elasticities cannot be extrapolated that far",
-            "percents",
-        )
-    return frame
-
-
-def _sweep(
-    baseline: BaselineSource,
-    pricing: PricingSource,
-    target: dict[str, list[str]],
-    percents: np.ndarray,
-    start: pd.Timestamp | None = None,
-    end: pd.Timestamp | None = None,
-    n_draws: int = 500,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """`sweep` without the overflow check."""
     seg = segments(baseline.dates, baseline.freq, start, end)
     index = baseline.index
     products = list(pricing.products)
@@ -542,4 +520,12 @@ def _sweep(
     if not pricing.has_cost:  # margin without cost: absent, never invented
         for col in ("baseline_margin", "margin", "margin_lo_95", "margin_hi_95"):
             frame[col] = np.nan
+    # overflow above runs silently (errstate) and is refused here once, naming the field
+    absent = {"product"} if pricing.has_cost else {"product", *(c for c in frame if "margin" in c)}
+    if not np.isfinite(frame.drop(columns=list(absent)).to_numpy(dtype=float)).all():
+        raise DataError(
+            "percents: a price change this large makes units or revenue overflow; the "
+            "elasticities cannot be extrapolated that far",
+            "percents",
+        )
     return frame

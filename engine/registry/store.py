@@ -1,7 +1,8 @@
 """Model store on MLflow: the only code that talks to the MLflow client.
 
 Tracking URI comes from MLFLOW_TRACKING_URI, else an embedded SQLite store and artifact folder
-under LODESTAR_HOME, created on first use. A version is registered at the end of its run and
+under LODESTAR_HOME, created on first use; a home copied, moved or mounted elsewhere reads and
+writes its own artifact folder (`relocation`). A version is registered at the end of its run and
 becomes usable only when the completion tag is set, last, after the run FINISHED (see
 `completion`): a failed run removes its version, and a run killed outright leaves one that
 nothing lists or loads and that the next training run or server start removes.
@@ -17,6 +18,7 @@ import contextlib
 import importlib.metadata
 import logging
 import math
+import sqlite3
 import tempfile
 import threading
 import urllib.parse
@@ -61,6 +63,7 @@ from engine.registry.history import (
     now_iso,
 )
 from engine.registry.legacy import install_module_aliases
+from engine.registry.relocation import relocate
 
 log = logging.getLogger("lodestar.store")
 
@@ -216,6 +219,7 @@ class ModelStore:
             with self._client_lock, self._reading("open the tracking store"):
                 if self._client is None:
                     self._check_database()
+                    self._follow_moved_home()
                     self._client = MlflowClient(
                         tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri
                     )
@@ -234,6 +238,16 @@ class ModelStore:
             raise FileNotFoundError(f"{database} is not a database file")
         if "mode=ro" in self.tracking_uri and not database.exists():
             raise FileNotFoundError(f"read-only database {database} does not exist")
+
+    def _follow_moved_home(self) -> None:
+        """An embedded store copied or moved to another home reads its artifacts from there."""
+        database = sqlite_file(self.tracking_uri)
+        if database is None or self.artifact_root is None or "mode=ro" in self.tracking_uri:
+            return
+        try:
+            relocate(database, self.artifact_root)
+        except sqlite3.Error as exc:  # read-only or broken: MLflow's own open says what is wrong
+            log.warning("could not check whether the store moved: %s", exc)
 
     def _reading(self, action: str) -> contextlib.AbstractContextManager[None]:
         return guarded(self.health, "read", action)

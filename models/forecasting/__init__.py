@@ -8,5 +8,15 @@ from models.forecasting.ensemble import Ensemble
 from models.forecasting.global_gbm import GlobalGBM
 from models.forecasting.seasonal_naive import Naive, SeasonalNaive
 from models.forecasting.statistical import ARIMA, ETS, Theta
+from models.forecasting.statsforecast_local import StatsForecastModel
 
-__all__ = ["ARIMA", "ETS", "Ensemble", "GlobalGBM", "Naive", "SeasonalNaive", "Theta"]
+__all__ = [
+    "ARIMA",
+    "ETS",
+    "Ensemble",
+    "GlobalGBM",
+    "Naive",
+    "SeasonalNaive",
+    "StatsForecastModel",
+    "Theta",
+]

@@ -3,7 +3,11 @@
 A forecaster joins by one `register(...)` line in its own module, under its class; the catalog
 imports every module of this package, so the job, the presets' checks and the CLI help all see
 it. Roles: "baseline" models are compared but never averaged, "local" models fit one series at
-a time (work is split across series), "global" models fit all series at once.
+a time (work is split across series), "global" models fit all series at once, "intermittent"
+models forecast demand rates and are only chosen for series with many zeros (never averaged).
+
+Combinations are named too: 'ensemble' is the mean of every non-baseline candidate, 'scum' the
+median of the SCUM members present (statsforecast ETS, CES, ARIMA, DOTM; at least two).
 """
 
 from __future__ import annotations
@@ -17,8 +21,12 @@ from sklearn.base import clone
 
 from engine.core.errors import DataError
 
-Role = Literal["baseline", "local", "global"]
+Role = Literal["baseline", "local", "global", "intermittent"]
 ENSEMBLE = "ensemble"
+SCUM = "scum"
+COMBINATIONS = (ENSEMBLE, SCUM)
+SCUM_MEMBERS = ("auto_ets", "auto_ces", "auto_arima", "dotm")
+NOT_AVERAGED: tuple[Role, ...] = ("baseline", "intermittent")
 
 
 @dataclass(frozen=True)
@@ -34,18 +42,34 @@ class Candidate:
 _REGISTRY: dict[str, Candidate] = {}
 _DISCOVERED: list[bool] = []
 
+INTERMITTENT = ["croston_sba", "tsb", "adida", "imapa"]
 PRESETS: dict[str, list[str]] = {
     "baseline": ["seasonal_naive"],
     "fast": ["naive", "seasonal_naive", "theta", "gbm", ENSEMBLE],
-    "standard": ["naive", "seasonal_naive", "theta", "ets", "gbm", ENSEMBLE],
-    "full": ["naive", "seasonal_naive", "theta", "ets_auto", "arima", "gbm", ENSEMBLE],
+    "standard": ["naive", "seasonal_naive", "theta", "ets", "gbm", *INTERMITTENT, ENSEMBLE],
+    "full": [
+        "naive",
+        "seasonal_naive",
+        "theta",
+        "ets_auto",
+        "auto_ets",
+        "auto_ces",
+        "dotm",
+        "gbm",
+        *INTERMITTENT,
+        ENSEMBLE,
+        SCUM,
+    ],
 }
-"""Model-selection settings: tests use 'fast', the demo 'standard', benchmarks 'full'."""
+"""Model-selection settings: tests use 'fast', the demo 'standard', benchmarks 'full'.
+
+The intermittent-demand models cost next to nothing (they fit only series with many zeros);
+AutoARIMA is registered but in no preset: it alone costs several times statsforecast AutoETS."""
 
 
 def register(name: str, estimator: Any, role: Role, summary: str) -> None:
     """Add a forecaster under a name (called once, in the module that defines its class)."""
-    if name in _REGISTRY or name == ENSEMBLE:
+    if name in _REGISTRY or name in COMBINATIONS:
         raise ValueError(f"forecaster name '{name}' is taken")
     _REGISTRY[name] = Candidate(name, estimator, role, summary)
 
@@ -66,13 +90,19 @@ def is_global(name: str) -> bool:
     return found is not None and found.role == "global"
 
 
+def role_of(name: str) -> Role | None:
+    """A registered forecaster's role (None for combinations and unknown names)."""
+    found = candidates().get(name)
+    return None if found is None else found.role
+
+
 def candidate_names(selection: str) -> list[str]:
-    """A preset name or a comma list of candidate names (plus 'ensemble')."""
+    """A preset name or a comma list of candidate names (plus 'ensemble' or 'scum')."""
     known = candidates()
     names = PRESETS.get(selection) or [s.strip() for s in selection.split(",") if s.strip()]
-    unknown = [n for n in names if n not in known and n != ENSEMBLE]
+    unknown = [n for n in names if n not in known and n not in COMBINATIONS]
     if unknown or not names:
-        choices = ", ".join([*PRESETS, *known, ENSEMBLE])
+        choices = ", ".join([*PRESETS, *known, *COMBINATIONS])
         raise DataError(
             f"unknown model '{unknown[0] if unknown else selection}' ({choices})", "models"
         )
@@ -80,25 +110,37 @@ def candidate_names(selection: str) -> list[str]:
 
 
 def candidate_specs(selection: str) -> dict[str, Any]:
-    """Unfitted estimators by name; the ensemble averages every non-baseline candidate."""
+    """Unfitted estimators by name, then each combination with at least two members."""
     from models.forecasting.ensemble import Ensemble
 
     known = candidates()
     names = candidate_names(selection)
-    specs = {n: clone(known[n].estimator) for n in names if n != ENSEMBLE}
-    if ENSEMBLE in names:
-        members = [n for n in specs if known[n].role != "baseline"]
-        if len(members) >= 2:
-            specs[ENSEMBLE] = Ensemble(members=[clone(specs[n]) for n in members])
+    specs = {n: clone(known[n].estimator) for n in names if n not in COMBINATIONS}
+    for combo in COMBINATIONS:
+        if combo in names:
+            members, how = combination_members(specs, combo)
+            if len(members) >= 2:
+                specs[combo] = Ensemble(members=[clone(specs[n]) for n in members], combine=how)
     return specs
 
 
-def ensemble_members(specs: dict[str, Any]) -> list[str]:
-    """Names of the candidates the ensemble combines."""
-    if ENSEMBLE not in specs:
-        return []
-    known = candidates()
-    return [n for n in specs if n != ENSEMBLE and known[n].role != "baseline"]
+def combination_members(specs: dict[str, Any], combo: str) -> tuple[list[str], str]:
+    """The candidates in `specs` a combination combines, and how ('mean' or 'median')."""
+    direct = [n for n in specs if n not in COMBINATIONS]
+    if combo == SCUM:
+        return [n for n in direct if n in SCUM_MEMBERS], "median"
+    return [n for n in direct if role_of(n) not in NOT_AVERAGED], "mean"
+
+
+def combinations_in(specs: dict[str, Any]) -> dict[str, tuple[list[str], str]]:
+    """Every combination in `specs` with at least two members there: name -> (members, how)."""
+    out = {}
+    for combo in COMBINATIONS:
+        if combo in specs:
+            members, how = combination_members(specs, combo)
+            if len(members) >= 2:
+                out[combo] = (members, how)
+    return out
 
 
 def selection_help() -> str:
@@ -106,5 +148,5 @@ def selection_help() -> str:
     listed = ", ".join(f"{c.name} ({c.summary})" for c in candidates().values())
     return (
         f"Model-selection setting: {', '.join(PRESETS)}, or a comma list of forecasters "
-        f"plus '{ENSEMBLE}': {listed}."
+        f"plus '{ENSEMBLE}' (mean) or '{SCUM}' (median of {', '.join(SCUM_MEMBERS)}): {listed}."
     )

@@ -15,14 +15,16 @@ import time
 import uuid
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from serving.core.middleware import HttpMiddleware
 
 access_log = logging.getLogger("lodestar.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class JsonFormatter(logging.Formatter):
-    """Render a record as one JSON object: time, level, logger, message and any `fields`."""
+    """Render a record as one JSON object: time, level, logger, message, process, `fields`."""
 
     def format(self, record: logging.LogRecord) -> str:
         body: dict[str, Any] = {
@@ -31,6 +33,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "event": record.getMessage(),
+            "pid": record.process,  # which of several server workers wrote the line
         }
         body.update(getattr(record, "fields", {}) or {})
         if record.exc_info:
@@ -59,16 +62,10 @@ def _request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-class AccessLogMiddleware:
+class AccessLogMiddleware(HttpMiddleware):
     """Pure ASGI middleware (no body buffering): id, timing and one log line per request."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
         request_id = _request_id(scope)
         state = scope.setdefault("state", {})

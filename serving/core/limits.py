@@ -13,6 +13,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from serving.core.middleware import HttpMiddleware
+
 MAX_URL_BYTES = 8 * 1024
 """Path plus query string; the longest legitimate request (40 quarters, filters) is far below."""
 
@@ -45,18 +47,15 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
-class RequestLimitsMiddleware:
+class RequestLimitsMiddleware(HttpMiddleware):
     """Pure ASGI middleware bounding the URL and the request body (nothing buffered)."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int, max_url_bytes: int = MAX_URL_BYTES):
-        self.app = app
+        super().__init__(app)
         self.max_body_bytes = max_body_bytes
         self.max_url_bytes = max_url_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         url_bytes = len(scope.get("raw_path") or scope["path"].encode()) + len(
             scope.get("query_string", b"")
         )

@@ -13,9 +13,10 @@ import json
 import logging
 import traceback
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from serving.core.limits import BodyTooLarge
+from serving.core.middleware import HttpMiddleware
 
 log = logging.getLogger("lodestar.serving.errors")
 
@@ -42,16 +43,10 @@ def error_body(request_id: str | None) -> bytes:
     return json.dumps(body).encode()
 
 
-class UnexpectedErrorMiddleware:
+class UnexpectedErrorMiddleware(HttpMiddleware):
     """Pure ASGI middleware turning an unhandled exception into one log line and a JSON 500."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:

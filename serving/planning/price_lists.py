@@ -1,8 +1,7 @@
 """Price lists over HTTP: draft from recommendations or hand-set prices, submit, approve,
 publish, export as CSV."""
 
-from __future__ import annotations
-
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Response
 from engine.core.errors import NoChampionError
 from engine.core.settings import Settings
 from engine.database import price_lists
+from engine.database.setup import Database
 from engine.pricing.answers import recommendation_table, what_if
 from engine.pricing.scenario import PriceChange, Scenario
 from serving.core.auth import Caller
@@ -19,6 +19,7 @@ from serving.core.routing import OffLoopRoute
 from serving.core.schemas import ErrorBody
 from serving.deps import ChampionsDep, DatabaseDep, PricingChampion, Role, SettingsDep, require_role
 from serving.planning.schemas import Decision, PriceListCreate, PriceListInfo, PriceLists
+from serving.planning.steps import Step, add_step_routes
 
 router = APIRouter(prefix="/price-lists", tags=["price lists"], route_class=OffLoopRoute)
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -28,7 +29,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody},
 }
 Planner = Annotated[Caller, Depends(require_role(Role.planner))]
-Approver = Annotated[Caller, Depends(require_role(Role.approver))]
 Pricer = Annotated[Caller, Depends(require_role(Role.pricing))]
 ListId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Price list id.")]
 _CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}}
@@ -90,41 +90,41 @@ def show(price_list_id: ListId, caller: Planner, db: DatabaseDep) -> dict[str, A
     return price_lists.show_price_list(db, price_list_id)
 
 
-def _step(action: str, price_list_id: int, caller: Caller, db: Any, body: Decision | None) -> Any:
-    body = body or Decision()
-    return price_lists.step(db, price_list_id, action, caller.actor, body.comment, body.revision)
+PRICE_LIST_STEPS = {
+    "submit": Step(Role.pricing, "Send a draft for approval."),
+    "approve": Step(Role.approver, "Approve a submitted list (never your own submission)."),
+    "reject": Step(Role.approver, "Send a submitted list back, saying why."),
+    "publish": Step(Role.pricing, "Publish an approved list: these are the prices now."),
+}
+"""A price list's steps, each a POST route of its name."""
 
 
-@router.post("/{price_list_id}/submit", response_model=PriceListInfo, responses=_ERRORS)
-def submit(
-    price_list_id: ListId, caller: Pricer, db: DatabaseDep, body: Decision | None = None
+@dataclass
+class ListAt:
+    """The price list a step route's path names (FastAPI reads these field types as
+    objects, so this module does not postpone annotations)."""
+
+    price_list_id: ListId
+
+
+def take_price_list_step(
+    db: Database, at: ListAt, action: str, actor: str, decision: Decision
 ) -> dict[str, Any]:
-    """Send a draft for approval."""
-    return _step("submit", price_list_id, caller, db, body)
+    """A price list's step as its route (and the list page's form) takes it."""
+    return price_lists.step(
+        db, at.price_list_id, action, actor, decision.comment, decision.revision
+    )
 
 
-@router.post("/{price_list_id}/approve", response_model=PriceListInfo, responses=_ERRORS)
-def approve(
-    price_list_id: ListId, caller: Approver, db: DatabaseDep, body: Decision | None = None
-) -> dict[str, Any]:
-    """Approve a submitted list (never your own submission)."""
-    return _step("approve", price_list_id, caller, db, body)
-
-
-@router.post("/{price_list_id}/reject", response_model=PriceListInfo, responses=_ERRORS)
-def reject(
-    price_list_id: ListId, caller: Approver, db: DatabaseDep, body: Decision | None = None
-) -> dict[str, Any]:
-    """Send a submitted list back, saying why."""
-    return _step("reject", price_list_id, caller, db, body)
-
-
-@router.post("/{price_list_id}/publish", response_model=PriceListInfo, responses=_ERRORS)
-def publish(
-    price_list_id: ListId, caller: Pricer, db: DatabaseDep, body: Decision | None = None
-) -> dict[str, Any]:
-    """Publish an approved list: these are the prices now."""
-    return _step("publish", price_list_id, caller, db, body)
+add_step_routes(
+    router,
+    "/{price_list_id}",
+    PRICE_LIST_STEPS,
+    ListAt,
+    take_price_list_step,
+    PriceListInfo,
+    _ERRORS,
+)
 
 
 @router.get("/{price_list_id}/export", responses={**_ERRORS, **_CSV})

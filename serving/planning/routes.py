@@ -4,8 +4,7 @@ Every route runs one database transaction through engine/database; a stale revis
 version is a 409 whose body carries the current state, a bad field a 422 naming it.
 """
 
-from __future__ import annotations
-
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -14,8 +13,9 @@ from engine.core.calendar import parse_quarters
 from engine.core.settings import Settings
 from engine.database import plans, reviews
 from engine.database.plan_pricing import apply_scenario, scenario_by_series
-from engine.database.plans import VERSION_NAME, Override
+from engine.database.plans import VERSION_NAME
 from engine.database.scenarios import ScenarioRepository
+from engine.database.setup import Database
 from engine.forecasting.quarterly import QuarterlyCache
 from engine.planning.answers import plan_quarters, quarter_labels
 from engine.pricing.scenario import parse_scenario
@@ -50,6 +50,7 @@ from serving.planning.schemas import (
     VersionCopy,
     VersionInfo,
 )
+from serving.planning.steps import Step, add_step_routes
 
 router = APIRouter(prefix="/plans", tags=["plans"], route_class=OffLoopRoute)
 
@@ -60,7 +61,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody},
 }
 Planner = Annotated[Caller, Depends(require_role(Role.planner))]
-Approver = Annotated[Caller, Depends(require_role(Role.approver))]
 PlanId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Plan id.")]
 VersionName = Annotated[
     str,
@@ -194,17 +194,9 @@ def override(
 ) -> dict[str, Any]:
     """Set a cell (units or percent, with a reason); children move by baseline share, parents
     re-sum. Send the cell's `revision` to be told (409) when someone changed it meanwhile."""
-    request = Override(
-        cell=body.cell,
-        quarter=body.quarter.strip().upper(),
-        reason=body.reason,
-        value=body.value,
-        percent=body.percent,
-        comment=body.comment,
-        revision=body.revision,
-        pins=body.pins,
+    return plans.override(
+        db, plan_id, version, body.to_override(), caller.actor, settings.reason_codes
     )
-    return plans.override(db, plan_id, version, request, caller.actor, settings.reason_codes)
 
 
 @router.post("/{plan_id}/versions/{version}/pins", response_model=PinsOut, responses=_ERRORS)
@@ -217,59 +209,45 @@ def pins(
     )
 
 
-def _decide(
-    action: str, plan_id: int, version: str, body: Decision | None, caller: Caller, db: Any
+VERSION_STEPS = {
+    "submit": Step(Role.planner, "Send a draft (or rejected) version for approval."),
+    "approve": Step(
+        Role.approver,
+        "Approve a submitted version (never your own submission); it never changes again.",
+    ),
+    "reject": Step(Role.approver, "Send a submitted version back with a comment saying why."),
+    "lock": Step(Role.approver, "Lock an approved version for good."),
+}
+"""A version's steps, each a POST route of its name."""
+
+
+@dataclass
+class VersionAt:
+    """The plan version a step route's path names (FastAPI reads these field types as
+    objects, so this module does not postpone annotations)."""
+
+    plan_id: PlanId
+    version: VersionName
+
+
+def take_version_step(
+    db: Database, at: VersionAt, action: str, actor: str, decision: Decision
 ) -> dict[str, Any]:
-    body = body or Decision()
-    return plans.transition(db, plan_id, version, action, caller.actor, body.comment, body.revision)
+    """A version's step as its route (and the plan page's form) takes it."""
+    return plans.transition(
+        db, at.plan_id, at.version, action, actor, decision.comment, decision.revision
+    )
 
 
-@router.post("/{plan_id}/versions/{version}/submit", response_model=VersionInfo, responses=_ERRORS)
-def submit(
-    plan_id: PlanId,
-    version: VersionName,
-    caller: Planner,
-    db: DatabaseDep,
-    body: Decision | None = None,
-) -> dict[str, Any]:
-    """Send a draft (or rejected) version for approval."""
-    return _decide("submit", plan_id, version, body, caller, db)
-
-
-@router.post("/{plan_id}/versions/{version}/approve", response_model=VersionInfo, responses=_ERRORS)
-def approve(
-    plan_id: PlanId,
-    version: VersionName,
-    caller: Approver,
-    db: DatabaseDep,
-    body: Decision | None = None,
-) -> dict[str, Any]:
-    """Approve a submitted version (never your own submission); it never changes again."""
-    return _decide("approve", plan_id, version, body, caller, db)
-
-
-@router.post("/{plan_id}/versions/{version}/reject", response_model=VersionInfo, responses=_ERRORS)
-def reject(
-    plan_id: PlanId,
-    version: VersionName,
-    caller: Approver,
-    db: DatabaseDep,
-    body: Decision | None = None,
-) -> dict[str, Any]:
-    """Send a submitted version back with a comment saying why."""
-    return _decide("reject", plan_id, version, body, caller, db)
-
-
-@router.post("/{plan_id}/versions/{version}/lock", response_model=VersionInfo, responses=_ERRORS)
-def lock(
-    plan_id: PlanId,
-    version: VersionName,
-    caller: Approver,
-    db: DatabaseDep,
-    body: Decision | None = None,
-) -> dict[str, Any]:
-    """Lock an approved version for good."""
-    return _decide("lock", plan_id, version, body, caller, db)
+add_step_routes(
+    router,
+    "/{plan_id}/versions/{version}",
+    VERSION_STEPS,
+    VersionAt,
+    take_version_step,
+    VersionInfo,
+    _ERRORS,
+)
 
 
 @router.get("/{plan_id}/tracking", response_model=Tracking, responses=_ERRORS)

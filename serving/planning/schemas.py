@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from engine.database.plans import Override
 from engine.pricing.scenario import RecommendationRequest
 
 CellKeys = dict[str, str]
@@ -119,6 +120,10 @@ class OverrideIn(Strict):
         if (self.value is None) == (self.percent is None):
             raise ValueError("give exactly one of 'value' or 'percent'")
         return self
+
+    def to_override(self) -> Override:
+        """The engine's override as asked (the quarter label upper-cased, as the engine keys it)."""
+        return Override(**{**self.model_dump(), "quarter": self.quarter.strip().upper()})
 
 
 class OverrideOut(BaseModel):

@@ -6,13 +6,16 @@ names), so `GET /v1/models/{family}/history` answers who moved the champion, whe
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from engine.database.audit import record_champion_move
+from engine.database.setup import Database
 from engine.registry import lifecycle
+from serving.core.champions import ChampionRegistry
 from serving.core.routing import OffLoopRoute
 from serving.core.schemas import ErrorBody
 from serving.deps import ChampionsDep, DatabaseDep, StoreDep
@@ -59,7 +62,18 @@ def caller_name(request: Request) -> str:
     return f"api key {caller.actor} ({caller.role.value})"
 
 
-def _answer(move: lifecycle.AliasMove, champions: ChampionsDep) -> AliasMoveResponse:
+def _move(
+    request: Request,
+    champions: ChampionRegistry,
+    db: Database,
+    move_alias: Callable[..., lifecycle.AliasMove],
+    *args: Any,
+) -> AliasMoveResponse:
+    """Run a lifecycle move with this server's loader and installer (so it serves the new
+    champion at once), audit it and answer with the version now loaded; blocking, so the
+    routes calling it are sync (they run in the thread pool)."""
+    move = move_alias(*args, champions.load_payload, champions.install, caller_name(request))
+    record_champion_move(db, request.state.caller.actor, move.to_dict())
     return AliasMoveResponse(**move.to_dict(), loaded_version=champions.versions().get(move.family))
 
 
@@ -78,7 +92,7 @@ _UNDO = {
 
 
 @router.post("/{family}/promote", response_model=AliasMoveResponse, responses={**_ERRORS, **_UNDO})
-async def promote(
+def promote(
     request: Request,
     family: Family,
     body: Annotated[PromoteRequest, Body()],
@@ -90,19 +104,17 @@ async def promote(
 
     The version is loaded before the alias moves, and this server swaps to it at once.
     """
-    move = await run_in_threadpool(
+    return _move(
+        request,
+        champions,
+        db,
         lifecycle.move_champion,
         store,
         family,
         body.version,
         "promote",
         body.dry_run,
-        champions.load_payload,
-        champions.install,
-        caller_name(request),
     )
-    await run_in_threadpool(record_champion_move, db, request.state.caller.actor, move.to_dict())
-    return _answer(move, champions)
 
 
 @router.post(
@@ -111,7 +123,7 @@ async def promote(
     responses=_ERRORS,
     operation_id="rollback_champion",
 )
-async def rollback(
+def rollback(
     request: Request,
     family: Family,
     store: StoreDep,
@@ -121,18 +133,9 @@ async def rollback(
 ) -> AliasMoveResponse:
     """Undo the last champion move (see the history), or move back to `version`."""
     body = body or RollbackRequest()
-    move = await run_in_threadpool(
-        lifecycle.rollback,
-        store,
-        family,
-        body.version,
-        body.dry_run,
-        champions.load_payload,
-        champions.install,
-        caller_name(request),
+    return _move(
+        request, champions, db, lifecycle.rollback, store, family, body.version, body.dry_run
     )
-    await run_in_threadpool(record_champion_move, db, request.state.caller.actor, move.to_dict())
-    return _answer(move, champions)
 
 
 @router.get(

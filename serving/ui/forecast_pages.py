@@ -25,7 +25,7 @@ from serving.core.auth import Role
 from serving.core.champions import LoadedModel
 from serving.ui import charts
 from serving.ui.exports import export_response
-from serving.ui.pages import Viewer, error_body, render, require, viewer
+from serving.ui.pages import Viewer, error_body, refused, render, require, viewer
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_QUARTERS = 4
@@ -198,11 +198,4 @@ def forecasts_export(
         name = f"forecast_v{champion.version}_{view.level}"
         return export_response(rows, columns, name, format)
     except LodestarError as exc:
-        return render(
-            request,
-            found,
-            "forecasts.html",
-            status_code=exc.http_status,
-            view=None,
-            error=error_body(exc),
-        )
+        return refused(request, found, "forecasts.html", exc, view=None)

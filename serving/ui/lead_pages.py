@@ -26,7 +26,7 @@ from serving.core.auth import Role
 from serving.leads.schemas import MAX_BATCH
 from serving.ui import charts
 from serving.ui.exports import export_response
-from serving.ui.pages import Viewer, checked_form, error_body, render, require, viewer
+from serving.ui.pages import Viewer, checked_form, error_body, refused, render, require, viewer
 
 router = APIRouter(include_in_schema=False)
 
@@ -211,14 +211,7 @@ def leads_export(
         rows = chosen[columns].to_dict(orient="records")
         return export_response(rows, columns, f"leads_v{champion.version}", format)
     except LodestarError as exc:
-        return render(
-            request,
-            found,
-            "leads.html",
-            status_code=exc.http_status,
-            error=error_body(exc),
-            tiers=TIERS,
-        )
+        return refused(request, found, "leads.html", exc, tiers=TIERS)
 
 
 @router.post("/leads/upload")
@@ -235,12 +228,11 @@ async def leads_upload(request: Request, found: Annotated[Viewer, Depends(viewer
         await run_in_threadpool(lead_book(request).replace, content, filename, found.name)
     except LodestarError as exc:
         book = lead_book(request)
-        return render(
+        return refused(
             request,
             found,
             "leads.html",
-            status_code=exc.http_status,
-            error=error_body(exc),
+            exc,
             tiers=TIERS,
             meta=book.meta(),
             tier="",

@@ -19,7 +19,7 @@ from engine.core.families import FAMILIES
 from engine.core.families import family as family_of
 from engine.registry import lifecycle
 from serving.core.auth import Role
-from serving.ui.pages import Viewer, checked_form, error_body, render, require, viewer
+from serving.ui.pages import Viewer, checked_form, error_body, refused, render, require, viewer
 
 router = APIRouter(include_in_schema=False)
 
@@ -141,6 +141,12 @@ def _move(
     )
 
 
+async def _refused_move(request: Request, found: Viewer, exc: LodestarError) -> Response:
+    """The models page again, saying why the champion move was refused."""
+    families = await run_in_threadpool(families_view, request)
+    return refused(request, found, "models.html", exc, families=families, mlflow=mlflow_ui(request))
+
+
 @router.post("/models/{family}/preview")
 async def move_preview(
     request: Request, found: Annotated[Viewer, Depends(viewer)], family: str
@@ -165,16 +171,7 @@ async def move_preview(
             label=spec.label,
         )
     except LodestarError as exc:
-        families = await run_in_threadpool(families_view, request)
-        return render(
-            request,
-            found,
-            "models.html",
-            status_code=exc.http_status,
-            families=families,
-            error=error_body(exc),
-            mlflow=mlflow_ui(request),
-        )
+        return await _refused_move(request, found, exc)
 
 
 @router.post("/models/{family}/move")
@@ -190,16 +187,7 @@ async def move_confirm(
             _move, request, family, action, str(form.get("version") or "") or None, False
         )
     except LodestarError as exc:
-        families = await run_in_threadpool(families_view, request)
-        return render(
-            request,
-            found,
-            "models.html",
-            status_code=exc.http_status,
-            families=families,
-            error=error_body(exc),
-            mlflow=mlflow_ui(request),
-        )
+        return await _refused_move(request, found, exc)
     return RedirectResponse(f"/models?notice={quote(move.message)}", status_code=303)
 
 
@@ -243,16 +231,15 @@ async def training_start(request: Request, found: Annotated[Viewer, Depends(view
         )
     except LodestarError as exc:
         runs = [r.to_dict() for r in request.app.state.training_runs.all()][:20]
-        return render(
+        return refused(
             request,
             found,
             "training.html",
-            status_code=exc.http_status,
+            exc,
             runs=runs,
             defaults={f: _demo_file(request, f) for f in FAMILIES},
             families=FAMILIES,
             selections=SELECTIONS,
-            error=error_body(exc),
             form=form,
         )
     return RedirectResponse(f"/models/training/{run.id}", status_code=303)
@@ -268,11 +255,4 @@ async def training_run_page(
         run = request.app.state.training_runs.get(run_id).to_dict()
         return render(request, found, "training_run.html", run=run)
     except LodestarError as exc:
-        return render(
-            request,
-            found,
-            "training_run.html",
-            status_code=exc.http_status,
-            run=None,
-            error=error_body(exc),
-        )
+        return refused(request, found, "training_run.html", exc, run=None)

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from engine.core.errors import LodestarError
+from engine.core.errors import LodestarError, NotFoundError
 from engine.pricing.scenario import validation_to_data_error
 from serving.core.auth import Caller, KeyRing, Role
 from serving.ui.format import FILTERS
@@ -117,6 +117,14 @@ def require(found: Viewer, role: Role) -> Viewer:
     return found
 
 
+def path_id(text: str, what: str, field: str) -> int:
+    """A row id from a page's path (a positive 32-bit integer, as the API's path takes it);
+    anything else is 'no <what> <text>' (404 naming `field`)."""
+    if not text.isdigit() or not 1 <= int(text) <= 2**31 - 1:
+        raise NotFoundError(f"no {what} {text}", field)
+    return int(text)
+
+
 def same_origin(request: Request) -> bool:
     """A browser's Origin (when sent) must be this server's."""
     origin = request.headers.get("origin")
@@ -169,6 +177,15 @@ def render(
     if found is not None and found.new_csrf_cookie:
         set_csrf_cookie(request, response, found.csrf)
     return response
+
+
+def refused(
+    request: Request, found: Viewer, template: str, exc: LodestarError, **context: Any
+) -> HTMLResponse:
+    """A page showing an engine refusal: `template` at the error's status with its error body."""
+    return render(
+        request, found, template, status_code=exc.http_status, error=error_body(exc), **context
+    )
 
 
 def set_csrf_cookie(request: Request, response: Any, token: str) -> None:

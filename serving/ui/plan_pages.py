@@ -29,16 +29,16 @@ from engine.planning.answers import EDITABLE, plan_quarters
 from engine.planning.hierarchy import Hierarchy
 from serving.core.auth import Role
 from serving.deps import DatabaseDep
-from serving.planning.routes import cache_for
-from serving.planning.schemas import Decision, OverrideIn, PlanCreate, VersionCopy
+from serving.planning.routes import VERSION_STEPS, VersionAt, cache_for, take_version_step
+from serving.planning.schemas import OverrideIn, PlanCreate, VersionCopy
 from serving.ui import charts
 from serving.ui.exports import export_response
 from serving.ui.forecast_pages import covered_quarters, history_rows
 from serving.ui.pages import (
-    PageForbidden,
     Viewer,
     checked_form,
     error_body,
+    path_id,
     render,
     require,
     viewer,
@@ -52,16 +52,10 @@ from serving.ui.plan_view import (
     read_view,
     weekly_plan,
 )
+from serving.ui.steps import offered, posted_decision, require_step
 
 router = APIRouter(include_in_schema=False)
 
-ACTIONS = {
-    "submit": Role.planner,
-    "approve": Role.approver,
-    "reject": Role.approver,
-    "lock": Role.approver,
-}
-"""Version steps and the least role offered each (the engine decides the rest)."""
 CELL_COLUMNS = ["level", "quarter", "value", "baseline", *BAND_COLUMNS[1:], "pinned"]
 TRACKING_COLUMNS = [
     "level",
@@ -87,9 +81,7 @@ TABLES = ("cells", "tracking", "compare")
 
 def plan_number(text: str) -> int:
     """A plan id from the path; anything but a plan number is 'no plan'."""
-    if not text.isdigit() or not 1 <= int(text) <= 2**31 - 1:
-        raise NotFoundError(f"no plan {text}", "plan_id")
-    return int(text)
+    return path_id(text, "plan", "plan_id")
 
 
 @dataclass
@@ -196,14 +188,13 @@ def version_actions(version: dict[str, Any], found: Viewer) -> dict[str, Any]:
     """Which buttons this viewer is offered for this version (the engine still decides)."""
     state = version["state"]
     own = version.get("submitted_by") == found.caller.actor
+    may_decide = offered(found, VERSION_STEPS, TRANSITIONS, "approve", state)
     return {
         "editable": state in EDITABLE and found.may(Role.planner),
-        "submit": found.may(ACTIONS["submit"]) and state in TRANSITIONS["submit"][0],
-        "decide": found.may(ACTIONS["approve"]) and state in TRANSITIONS["approve"][0] and not own,
-        "own_submission": found.may(ACTIONS["approve"])
-        and state in TRANSITIONS["approve"][0]
-        and own,
-        "lock": found.may(ACTIONS["lock"]) and state in TRANSITIONS["lock"][0],
+        "submit": offered(found, VERSION_STEPS, TRANSITIONS, "submit", state),
+        "decide": may_decide and not own,
+        "own_submission": may_decide and own,
+        "lock": offered(found, VERSION_STEPS, TRANSITIONS, "lock", state),
         "copy": found.may(Role.planner),
     }
 
@@ -355,16 +346,7 @@ def override_from_form(form: dict[str, Any], hierarchy: Hierarchy) -> Override:
         revision=int(revision) if revision.isdigit() else None,
         **{mode: amount},
     )
-    return Override(
-        cell=body.cell,
-        quarter=body.quarter.strip().upper(),
-        reason=body.reason,
-        value=body.value,
-        percent=body.percent,
-        comment=body.comment,
-        revision=body.revision,
-        pins=body.pins,
-    )
+    return body.to_override()
 
 
 def back_params(form: dict[str, Any], **extra: str) -> QueryParams:
@@ -428,28 +410,17 @@ async def plan_decide(
 ) -> Response:
     """Submit, approve, reject or lock a version (as the API's routes of the same names)."""
     require(found, Role.planner)
-    needed = ACTIONS.get(action)
-    if needed is None:
-        raise PageForbidden(found, found.role, f"'{action}' is not a step a version can take")
-    if not found.may(needed):
-        raise PageForbidden(found, needed, f"to {action} a version needs the {needed.value} role")
+    require_step(found, VERSION_STEPS, action, "a version")
     form = await checked_form(request, found)
     try:
         pid = plan_number(plan_id)
-        revision = str(form.get("revision") or "").strip()
-        body = Decision(
-            comment=str(form.get("comment") or ""),
-            revision=int(revision) if revision.isdigit() else None,
-        )
         done = await run_in_threadpool(
-            plans.transition,
+            take_version_step,
             db,
-            pid,
-            version,
+            VersionAt(pid, version),
             action,
             found.caller.actor,
-            body.comment,
-            body.revision,
+            posted_decision(form),
         )
     except (LodestarError, ValidationError) as exc:
         error = error_body(exc)

@@ -16,43 +16,40 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from engine.core.errors import DataError, LodestarError, NotFoundError
+from engine.core.errors import DataError, LodestarError
 from engine.database import price_lists
 from engine.database.price_lists import EXPORT_COLUMNS, STEPS
 from engine.database.setup import Database
 from engine.pricing.scenario import RecommendationRequest
 from serving.core.auth import Role
 from serving.deps import DatabaseDep
-from serving.planning.price_lists import draft_items
-from serving.planning.schemas import Decision, ManualPrice, PriceListCreate
+from serving.planning.price_lists import (
+    PRICE_LIST_STEPS,
+    ListAt,
+    draft_items,
+    take_price_list_step,
+)
+from serving.planning.schemas import ManualPrice, PriceListCreate
 from serving.ui.exports import export_response
 from serving.ui.pages import (
-    PageForbidden,
     Viewer,
     checked_form,
     error_body,
+    path_id,
     render,
     require,
     viewer,
 )
+from serving.ui.steps import offered, posted_decision, require_step
 
 router = APIRouter(include_in_schema=False)
 
-STEP_ROLES = {
-    "submit": Role.pricing,
-    "approve": Role.approver,
-    "reject": Role.approver,
-    "publish": Role.pricing,
-}
-"""Each step and the least role offered it (as the /v1/price-lists routes require)."""
 EXPORTABLE = ("approved", "published")
 
 
 def list_number(text: str) -> int:
     """A price-list id from the path; anything else is 'no price list'."""
-    if not text.isdigit() or not 1 <= int(text) <= 2**31 - 1:
-        raise NotFoundError(f"no price list {text}", "price_list_id")
-    return int(text)
+    return path_id(text, "price list", "price_list_id")
 
 
 def last_prices(request: Request) -> list[dict[str, Any]]:
@@ -196,12 +193,12 @@ def step_actions(found_list: dict[str, Any], found: Viewer) -> dict[str, bool]:
     """Which buttons this viewer is offered for this list."""
     state = found_list["state"]
     own = found_list.get("submitted_by") == found.caller.actor
-    may_decide = found.may(STEP_ROLES["approve"]) and state in STEPS["approve"][0]
+    may_decide = offered(found, PRICE_LIST_STEPS, STEPS, "approve", state)
     return {
-        "submit": found.may(STEP_ROLES["submit"]) and state in STEPS["submit"][0],
+        "submit": offered(found, PRICE_LIST_STEPS, STEPS, "submit", state),
         "decide": may_decide and not own,
         "own_submission": may_decide and own,
-        "publish": found.may(STEP_ROLES["publish"]) and state in STEPS["publish"][0],
+        "publish": offered(found, PRICE_LIST_STEPS, STEPS, "publish", state),
         "export": state in EXPORTABLE,
     }
 
@@ -251,27 +248,13 @@ async def price_list_step(
 ) -> Response:
     """Submit, approve, reject or publish (as POST /v1/price-lists/{id}/{action})."""
     require(found, Role.planner)
-    needed = STEP_ROLES.get(action)
-    if needed is None:
-        raise PageForbidden(found, found.role, f"'{action}' is not a step a price list can take")
-    if not found.may(needed):
-        message = f"to {action} a price list needs the {needed.value} role"
-        raise PageForbidden(found, needed, message)
+    require_step(found, PRICE_LIST_STEPS, action, "a price list")
     form = await checked_form(request, found)
     try:
-        revision = str(form.get("revision") or "").strip()
-        body = Decision(
-            comment=str(form.get("comment") or ""),
-            revision=int(revision) if revision.isdigit() else None,
-        )
+        at = ListAt(list_number(list_id))
+        decision = posted_decision(form)
         done = await run_in_threadpool(
-            price_lists.step,
-            db,
-            list_number(list_id),
-            action,
-            found.caller.actor,
-            body.comment,
-            body.revision,
+            take_price_list_step, db, at, action, found.caller.actor, decision
         )
     except (LodestarError, ValidationError) as exc:
         return await run_in_threadpool(

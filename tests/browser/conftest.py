@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+import httpx
 import pytest
 
 from engine.core.settings import Settings
@@ -108,6 +109,11 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("browser-artifacts")
 
 
+def api_as(server: Server, role: str) -> httpx.Client:
+    """An API client with a role's key, to hold what the pages show against the API's answers."""
+    return httpx.Client(base_url=server.url, headers={"X-API-Key": KEYS[role]}, timeout=60)
+
+
 @dataclass
 class Session:
     """A signed-in browser tab, the requests the guard blocked, and where screenshots go."""
@@ -141,6 +147,32 @@ class Session:
             if not labelled:
                 found.append(control.evaluate("el => el.outerHTML"))
         return found
+
+    def open(self, path: str) -> Page:
+        """Go to a Workbench path in this tab; the tab's page."""
+        self.page.goto(f"{self.base}{path}")
+        return self.page
+
+    def fill(self, fields: dict[str, str]) -> None:
+        """Fill form controls found by label (or by a CSS selector starting with '#'): a <select>
+        gets its option chosen, any other control the text typed in."""
+        for name, value in fields.items():
+            found = (
+                self.page.locator(name) if name.startswith("#") else self.page.get_by_label(name)
+            )
+            if found.evaluate("el => el.tagName") == "SELECT":
+                found.select_option(value)
+            else:
+                found.fill(value)
+
+    def press(self, test_id: str, then: str = "notice") -> None:
+        """Click the control with `test_id`, then wait for the element with test id `then`."""
+        self.page.get_by_test_id(test_id).click()
+        self.page.get_by_test_id(then).wait_for()
+
+    def chart_drawn(self, selector: str = ".chart") -> None:
+        """Wait until Plotly has drawn the first chart under `selector`."""
+        self.page.locator(f"{selector} .main-svg").first.wait_for()
 
     def csrf(self) -> str:
         """The session's CSRF token, as the page's own forms carry it."""
@@ -188,3 +220,21 @@ def signed_in(
         context.close()
     for session in sessions:
         assert session.blocked == [], f"requests left this machine: {session.blocked}"
+
+
+@pytest.fixture
+def planner(signed_in: Callable[[str], Session]) -> Session:
+    """A tab signed in with the planner's key."""
+    return signed_in("planner")
+
+
+@pytest.fixture
+def analyst(signed_in: Callable[[str], Session]) -> Session:
+    """A tab signed in with the pricing analyst's key."""
+    return signed_in("pricing")
+
+
+@pytest.fixture
+def scientist(signed_in: Callable[[str], Session]) -> Session:
+    """A tab signed in with the data scientist's key."""
+    return signed_in("data_scientist")

@@ -10,17 +10,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from tests.browser.conftest import KEYS, TABLET, Session
+from tests.browser.conftest import TABLET, Session, api_as
 from tests.e2e.lodestar_process import Server
-
-
-def _api(server: Server, role: str) -> httpx.Client:
-    return httpx.Client(base_url=server.url, headers={"X-API-Key": KEYS[role]}, timeout=60)
 
 
 def _fits_width(session: Session) -> bool:
@@ -30,14 +25,10 @@ def _fits_width(session: Session) -> bool:
     )
 
 
-def test_planner_drills_to_a_region_and_exports_xlsx(
-    signed_in: Callable[[str], Session], server: Server
-) -> None:
-    planner = signed_in("planner")
-    page = planner.page
-    page.goto(f"{server.url}/forecasts")
+def test_planner_drills_to_a_region_and_exports_xlsx(planner: Session, server: Server) -> None:
+    page = planner.open("/forecasts")
     assert page.get_by_test_id("who-role").inner_text() == "planner"
-    page.locator(".chart .main-svg").first.wait_for()
+    planner.chart_drawn()
     planner.shot("01-forecast-by-region", "forecasts")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
@@ -45,7 +36,7 @@ def test_planner_drills_to_a_region_and_exports_xlsx(
     page.locator("a[data-drill]").first.click()
     page.wait_for_url(re.compile(r"level=store"))
     assert f"region {region}" in page.locator(".breadcrumbs").inner_text()
-    page.locator(".chart .main-svg").first.wait_for()
+    planner.chart_drawn()
     planner.shot("02-drilled-to-region")
     quarters = page.locator("input[name=quarters]:checked").evaluate_all(
         "nodes => nodes.map(n => n.value)"
@@ -56,7 +47,7 @@ def test_planner_drills_to_a_region_and_exports_xlsx(
     download_info.value.save_as(saved)
     rows = list(load_workbook(saved).active.iter_rows(values_only=True))
     assert rows[0] == ("store", "quarter", "mean", "lo_80", "hi_80", "lo_95", "hi_95")
-    with _api(server, "planner") as api:
+    with api_as(server, "planner") as api:
         answer = api.get(
             "/v1/forecasts",
             params={"quarters": ",".join(quarters), "level": "store", "region": region},
@@ -68,29 +59,24 @@ def test_planner_drills_to_a_region_and_exports_xlsx(
     assert sorted(a["mean"] for a in answer) == pytest.approx(sorted(shown[: len(answer)]))
     page.set_viewport_size(TABLET)
     page.reload()
-    page.locator(".chart .main-svg").first.wait_for()
+    planner.chart_drawn()
     assert _fits_width(planner)
     planner.shot("03-tablet-width")
 
 
-def test_pricing_analyst_builds_a_minus_5_scenario(
-    signed_in: Callable[[str], Session], server: Server
-) -> None:
-    analyst = signed_in("pricing")
-    page = analyst.page
-    page.goto(f"{server.url}/pricing/scenarios")
-    page.get_by_label("Scenario name").fill("P01 minus 5")
-    page.locator("#change0_product").select_option("P01")
-    page.locator("#change0_value").fill("-5")
-    page.get_by_test_id("run-scenario").click()
-    page.get_by_test_id("kpis").wait_for()
-    page.locator("#curve-chart .main-svg").first.wait_for()
+def test_pricing_analyst_builds_a_minus_5_scenario(analyst: Session, server: Server) -> None:
+    page = analyst.open("/pricing/scenarios")
+    analyst.fill(
+        {"Scenario name": "P01 minus 5", "#change0_product": "P01", "#change0_value": "-5"}
+    )
+    analyst.press("run-scenario", then="kpis")
+    analyst.chart_drawn("#curve-chart")
     analyst.shot("01-scenario-result", "scenario", "#result-title")
     scenario = {
         "name": "P01 minus 5",
         "price_changes": [{"filter": {"product": "P01"}, "percent": -5}],
     }
-    with _api(server, "pricing") as api:
+    with api_as(server, "pricing") as api:
         answer = api.post("/v1/pricing/scenarios", json=scenario).json()
     total = next(r for r in answer["summary"] if r["product"] == "TOTAL")
     for measure in ("units", "revenue", "margin"):
@@ -106,12 +92,11 @@ def test_pricing_analyst_builds_a_minus_5_scenario(
         for field in ("units", "change_units", "change_revenue", "change_margin"):
             value = cells.locator(f'td[data-field="{field}"]').get_attribute("data-value")
             assert float(value) == row[field], (row["quarter"], row["product"], field)
-    page.get_by_label("Save as").fill("p01-minus-5")
+    analyst.fill({"Save as": "p01-minus-5"})
     page.get_by_test_id("save-scenario").click()
     page.wait_for_url(re.compile(r"/pricing/saved"))
     page.get_by_label("compare p01-minus-5").check()
-    page.get_by_test_id("compare").click()
-    page.get_by_test_id("comparison").wait_for()
+    analyst.press("compare", then="comparison")
     analyst.shot("02-saved-and-compared")
 
 
@@ -125,13 +110,10 @@ def test_sales_rep_filters_hot_leads_and_sees_reasons(
     upload = Path(workbench_home / "crm_export.csv")
     leads.to_csv(upload, index=False)
     rep = signed_in("planner")
-    page = rep.page
-    page.goto(f"{server.url}/leads")
+    page = rep.open("/leads")
     page.get_by_label("Upload a CSV of leads to score").set_input_files(str(upload))
-    page.get_by_test_id("upload").click()
-    page.get_by_test_id("lead-table").wait_for()
-    page.get_by_label("Tier").select_option("hot")
-    page.get_by_label("Owner").select_option("Ben")
+    rep.press("upload", then="lead-table")
+    rep.fill({"Tier": "hot", "Owner": "Ben"})
     page.get_by_test_id("filter").click()
     page.wait_for_url(re.compile(r"tier=hot"))
     rows = page.locator("[data-testid=lead-table] tbody tr")
@@ -144,42 +126,36 @@ def test_sales_rep_filters_hot_leads_and_sees_reasons(
     scores = rows.evaluate_all("r => r.map(x => +x.cells[1].dataset.value)")
     assert scores == sorted(scores, reverse=True)
     rep.shot("01-hot-leads", "leads")
-    page.goto(f"{server.url}/leads/pipeline")
-    page.locator("#pipeline-chart .main-svg").first.wait_for()
+    rep.open("/leads/pipeline")
+    rep.chart_drawn("#pipeline-chart")
     rep.shot("02-pipeline", "pipeline")
 
 
 def test_data_scientist_dry_runs_then_promotes_and_trains(
-    signed_in: Callable[[str], Session], server: Server
+    scientist: Session, server: Server
 ) -> None:
-    scientist = signed_in("data_scientist")
-    page = scientist.page
-    page.goto(f"{server.url}/models")
+    page = scientist.open("/models")
     assert page.get_by_test_id("champion-sales").inner_text() == "v1"
     scientist.shot("01-models", "models")
-    page.get_by_test_id("preview-sales-2").click()
-    page.get_by_test_id("comparison").wait_for()
+    scientist.press("preview-sales-2", then="comparison")
     assert "dry run" in page.get_by_test_id("dry-run-message").inner_text()
     first_metric = page.locator("[data-testid=comparison] tbody th").first.inner_text()
     assert first_metric == "backtest_wape (decides)"
     scientist.shot("02-dry-run")
-    with _api(server, "data_scientist") as api:
+    with api_as(server, "data_scientist") as api:
         assert api.get("/v1/models").json()["families"][0]["champion"]["version"] == "1"
-        page.get_by_test_id("confirm-move").click()
-        page.get_by_test_id("notice").wait_for()
+        scientist.press("confirm-move")
         assert "moved from v1 to v2" in page.get_by_test_id("notice").inner_text()
         sales = api.get("/v1/models").json()["families"][0]
         assert sales["champion"]["version"] == "2" and sales["loaded_version"] == "2"
     assert page.get_by_test_id("champion-sales").inner_text() == "v2"
-    page.goto(f"{server.url}/models/pricing/versions/1")
+    scientist.open("/models/pricing/versions/1")
     page.locator("figure img").first.wait_for()
     assert page.locator("figure img").first.evaluate("img => img.naturalWidth") > 0
     scientist.shot("03-run-charts", "run-charts")
-    page.goto(f"{server.url}/models/training")
-    page.get_by_label("Family").select_option("pricing")
-    page.get_by_label("Data file on the server").fill(
-        str(Path(server.log_path).parent / "demo" / "sales.csv")
-    )
+    scientist.open("/models/training")
+    data = Path(server.log_path).parent / "demo" / "sales.csv"
+    scientist.fill({"Family": "pricing", "Data file on the server": str(data)})
     page.get_by_test_id("start-training").click()
     page.wait_for_url(re.compile(r"/models/training/[0-9a-f]{12}"))
     scientist.shot("04-training-queued")
@@ -193,20 +169,16 @@ def test_data_scientist_dry_runs_then_promotes_and_trains(
     scientist.shot("05-training-finished", "training")
 
 
-def test_a_planner_cannot_reach_pricing_or_model_actions(
-    signed_in: Callable[[str], Session], server: Server
-) -> None:
-    planner = signed_in("planner")
-    page = planner.page
-    page.goto(f"{server.url}/forecasts")
+def test_a_planner_cannot_reach_pricing_or_model_actions(planner: Session, server: Server) -> None:
+    page = planner.open("/forecasts")
     menu = page.get_by_role("navigation", name="Main")
     links = menu.locator("a").evaluate_all("a => a.map(x => x.getAttribute('href'))")
     assert "/pricing/elasticities" in links
     for hidden in ("/pricing/scenarios", "/pricing/saved", "/pricing/recommendations", "/models"):
         assert hidden not in links
-    page.goto(f"{server.url}/pricing/scenarios")
+    planner.open("/pricing/scenarios")
     assert "needs the pricing role" in page.get_by_test_id("error").inner_text()
-    page.goto(f"{server.url}/models")
+    planner.open("/models")
     assert "needs the data_scientist role" in page.get_by_test_id("error").inner_text()
     planner.shot("01-refused")
     token = planner.csrf()
@@ -225,10 +197,7 @@ def test_a_planner_cannot_reach_pricing_or_model_actions(
     assert page.request.get(f"{server.url}/v1/pricing/elasticities").status == 200
 
 
-def test_every_page_loads_offline_with_its_charts(
-    signed_in: Callable[[str], Session], server: Server
-) -> None:
-    scientist = signed_in("data_scientist")
+def test_every_page_loads_offline_with_its_charts(scientist: Session, server: Server) -> None:
     page = scientist.page
     loaded: list[str] = []
     page.on("requestfinished", lambda r: loaded.append(r.url))
@@ -255,6 +224,6 @@ def test_every_page_loads_offline_with_its_charts(
         assert scientist.unlabelled_controls() == [], path
     assert any(url.endswith("/assets/plotly.min.js") for url in loaded)
     assert all(url.startswith(server.url) or url.startswith("data:") for url in loaded)
-    page.goto(f"{server.url}/pricing/elasticities")
-    page.locator(".chart .main-svg").first.wait_for()
+    scientist.open("/pricing/elasticities")
+    scientist.chart_drawn()
     scientist.shot("01-elasticities", "elasticities")

@@ -15,15 +15,11 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.browser.conftest import KEYS, NAMES, TABLET, Session
+from tests.browser.conftest import NAMES, TABLET, Session, api_as
 from tests.e2e.lodestar_process import Server
-
-
-def _api(server: Server, role: str) -> httpx.Client:
-    return httpx.Client(base_url=server.url, headers={"X-API-Key": KEYS[role]}, timeout=60)
+from tests.override_requests import override_body
 
 
 def _cell(session: Session, address: str, quarter: str) -> float:
@@ -42,11 +38,8 @@ def test_planner_overrides_a_region_and_submits_then_an_approver_approves_and_lo
     signed_in: Callable[[str], Session], server: Server
 ) -> None:
     planner = signed_in("planner")
-    page = planner.page
-    page.goto(f"{server.url}/plans")
-    page.get_by_label("Plan name").fill("FY27")
-    page.get_by_label("First quarter").select_option("2027Q1")
-    page.get_by_label("Last quarter").select_option("2027Q4")
+    page = planner.open("/plans")
+    planner.fill({"Plan name": "FY27", "First quarter": "2027Q1", "Last quarter": "2027Q4"})
     page.get_by_test_id("create-plan").click()
     page.wait_for_url(re.compile(r"/plans/\d+"))
     pid = int(re.search(r"/plans/(\d+)", page.url).group(1))
@@ -58,10 +51,10 @@ def test_planner_overrides_a_region_and_submits_then_an_approver_approves_and_lo
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"level=store"))
     assert "region North" in page.locator(".breadcrumbs").inner_text()
-    page.locator("#plan-fan .main-svg").first.wait_for()
+    planner.chart_drawn("#plan-fan")
     assert planner.unlabelled_controls() == []
     planner.shot("01-drilled-to-north", "plan", "h1")
-    with _api(server, "planner") as api:
+    with api_as(server, "planner") as api:
         stores = api.get(
             f"/v1/plans/{pid}/versions/baseline", params={"level": "store", "region": "North"}
         ).json()["cells"]
@@ -74,8 +67,8 @@ def test_planner_overrides_a_region_and_submits_then_an_approver_approves_and_lo
     assert _cell(planner, "region:North", "2027Q1") == before["2027Q1"]
 
     # a second tab opens a form on South before the version is submitted (used at the end)
-    late = planner.page.context.new_page()
-    late.goto(f"{server.url}/plans/{pid}?version=baseline&level=region&edit=region:South&eq=2027Q2")
+    late_tab = Session(planner.page.context.new_page(), planner.base, planner.folder)
+    late = late_tab.open(f"/plans/{pid}?version=baseline&level=region&edit=region:South&eq=2027Q2")
     late.get_by_test_id("override-form").wait_for()
 
     # override North 2027Q1 by +5% with a reason and a comment; save from the keyboard
@@ -84,8 +77,7 @@ def test_planner_overrides_a_region_and_submits_then_an_approver_approves_and_lo
     form.wait_for()
     page.wait_for_function("document.activeElement && document.activeElement.id === 'ov-amount'")
     page.keyboard.type("5")
-    page.get_by_label("Reason").select_option("promotion")
-    page.get_by_label("Comment").fill("spring push in the north")
+    planner.fill({"Reason": "promotion", "Comment": "spring push in the north"})
     assert planner.unlabelled_controls() == []
     planner.shot("02-override-form", "plan-override", "[data-testid=plan-table]")
     page.keyboard.press("Tab")
@@ -96,7 +88,7 @@ def test_planner_overrides_a_region_and_submits_then_an_approver_approves_and_lo
     assert _cell(planner, "region:North", "2027Q1") == pytest.approx(
         before["2027Q1"] * 1.05, rel=1e-12
     )
-    with _api(server, "planner") as api:
+    with api_as(server, "planner") as api:
         after = api.get(
             f"/v1/plans/{pid}/versions/baseline",
             params={"level": "store", "region": "North", "quarters": "2027Q1"},
@@ -112,32 +104,28 @@ def test_planner_overrides_a_region_and_submits_then_an_approver_approves_and_lo
         "promotion",
         "spring push in the north",
     )
-    page.get_by_test_id("submit-version").click()
-    page.get_by_test_id("notice").wait_for()
+    planner.press("submit-version")
     assert _state(planner) == "submitted"
     assert page.get_by_test_id("approve-version").count() == 0
     planner.shot("03-submitted")
 
     # an approver (another named key) approves, then locks
     approver = signed_in("approver")
-    desk = approver.page
-    desk.goto(f"{server.url}/plans/{pid}")
+    desk = approver.open(f"/plans/{pid}")
     assert desk.get_by_test_id("who-name").inner_text() == NAMES["approver"]
-    desk.get_by_label("Comment (required to reject)").fill("agreed with sales")
-    desk.get_by_test_id("approve-version").click()
-    desk.get_by_test_id("notice").wait_for()
+    approver.fill({"Comment (required to reject)": "agreed with sales"})
+    approver.press("approve-version")
     assert _state(approver) == "approved"
     card = desk.get_by_test_id("version-card").inner_text()
     assert f"Approved by {NAMES['approver']}" in card and "agreed with sales" in card
-    desk.get_by_test_id("lock-version").click()
-    desk.get_by_test_id("notice").wait_for()
+    approver.press("lock-version")
     assert _state(approver) == "locked"
     assert desk.locator("a.edit-link").count() == 0
-    desk.locator("#plan-fan .main-svg").first.wait_for()
+    approver.chart_drawn("#plan-fan")
     approver.shot("04-locked", "plan-locked", "h1")
 
     # half a quarter of actuals arrives: North sells 40% above its plan, South on plan
-    with _api(server, "planner") as api:
+    with api_as(server, "planner") as api:
         bottom = api.get(
             f"/v1/plans/{pid}/versions/baseline",
             params={"level": "region,store,product", "quarters": "2027Q1"},
@@ -177,32 +165,25 @@ def test_planner_overrides_a_region_and_submits_then_an_approver_approves_and_lo
     approver.shot("05-tracking-warning", "plan-tracking", "#tracking-title")
     desk.set_viewport_size(TABLET)
     desk.reload()
-    desk.locator("#plan-fan .main-svg").first.wait_for()
+    approver.chart_drawn("#plan-fan")
     assert desk.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"
     ), "the plan page scrolls sideways at tablet width"
     approver.shot("04b-locked-tablet")
 
     # the form opened earlier is refused by the engine, inline, with the version's state now
-    late.get_by_label("Amount (% or units)").fill("3")
-    late.get_by_label("Reason").select_option("customer")
-    late.get_by_test_id("save-override").click()
+    late_tab.fill({"Amount (% or units)": "3", "Reason": "customer"})
+    late_tab.press("save-override", then="override-error")
     error = late.get_by_test_id("override-error")
-    error.wait_for()
-    late.locator("#plan-fan .main-svg").first.wait_for()
+    late_tab.chart_drawn("#plan-fan")
     text = error.inner_text()
     assert "version 'baseline' is locked: it cannot change" in text
     assert "The version is now locked" in text
-    Session(late, planner.base, planner.folder).shot("06-late-override-refused")
-    with _api(server, "planner") as api:
+    late_tab.shot("06-late-override-refused")
+    with api_as(server, "planner") as api:
         refused = api.post(
             f"/v1/plans/{pid}/versions/baseline/overrides",
-            json={
-                "cell": {"region": "South"},
-                "quarter": "2027Q2",
-                "percent": 3,
-                "reason": "customer",
-            },
+            json=override_body({"region": "South"}, "2027Q2", "customer", percent=3),
         )
         assert refused.status_code == 409 and refused.json()["message"] in text
         south = api.get(
@@ -216,39 +197,34 @@ def test_a_price_list_is_drafted_approved_published_and_exported(
     signed_in: Callable[[str], Session], server: Server
 ) -> None:
     analyst = signed_in("pricing")
-    page = analyst.page
-    page.goto(f"{server.url}/pricing/recommendations")
-    page.get_by_label("Largest price change (%)").fill("5")
+    page = analyst.open("/pricing/recommendations")
+    analyst.fill({"Largest price change (%)": "5"})
     page.get_by_role("button", name="Recommend prices").click()
     page.get_by_test_id("recommendations").wait_for()
-    page.get_by_label("Save these prices as a draft price list named").fill("spring prices")
+    analyst.fill({"Save these prices as a draft price list named": "spring prices"})
     page.get_by_test_id("draft-from-recommendations").click()
     page.wait_for_url(re.compile(r"/pricing/price-lists/\d+"))
     list_id = int(re.search(r"/price-lists/(\d+)", page.url).group(1))
     assert page.get_by_test_id("list-state").inner_text() == "draft"
-    with _api(server, "pricing") as api:
+    with api_as(server, "pricing") as api:
         stored = api.get(f"/v1/price-lists/{list_id}").json()
     for item in stored["items"]:
         row = page.locator(f'[data-testid=list-items] tr[data-product="{item["product"]}"]')
         shown = row.locator('td[data-field="new_price"]').get_attribute("data-value")
         assert float(shown) == item["new_price"]
         assert f"${item['new_price']:,.2f}" in row.inner_text()
-    page.get_by_test_id("submit-list").click()
-    page.get_by_test_id("notice").wait_for()
+    analyst.press("submit-list")
     assert page.get_by_test_id("list-state").inner_text() == "submitted"
     assert page.get_by_test_id("own-submission").is_visible()
 
     approver = signed_in("approver")
-    desk = approver.page
-    desk.goto(f"{server.url}/pricing/price-lists/{list_id}")
-    desk.get_by_test_id("approve-list").click()
-    desk.get_by_test_id("notice").wait_for()
+    desk = approver.open(f"/pricing/price-lists/{list_id}")
+    approver.press("approve-list")
     assert desk.get_by_test_id("list-state").inner_text() == "approved"
     assert desk.get_by_test_id("publish-list").count() == 0  # publishing is the pricing team's
 
     page.reload()
-    page.get_by_test_id("publish-list").click()
-    page.get_by_test_id("notice").wait_for()
+    analyst.press("publish-list")
     assert page.get_by_test_id("list-state").inner_text() == "published"
     assert analyst.unlabelled_controls() == []
     analyst.shot("01-published", "price-list", "h1")
@@ -256,7 +232,7 @@ def test_a_price_list_is_drafted_approved_published_and_exported(
         page.get_by_test_id("export-list-csv").click()
     saved = Path(analyst.folder / "price_list.csv")
     download_info.value.save_as(saved)
-    with _api(server, "planner") as api:
+    with api_as(server, "planner") as api:
         expected = api.get(f"/v1/price-lists/{list_id}/export").content
         events = api.get("/v1/audit", params={"price_list_id": list_id}).json()["events"]
     assert saved.read_bytes() == expected  # the file is byte for byte the API's

@@ -23,6 +23,7 @@ import pytest
 
 from tests.e2e.conftest import KEYS
 from tests.e2e.lodestar_process import REPO, Server, lodestar_env
+from tests.store_homes import home_from
 
 README = REPO / "README.md"
 ROLES = {
@@ -46,9 +47,8 @@ def docs_server(
 ) -> Iterator[Server]:
     """`lodestar serve` started in a folder holding `.lodestar` as `lodestar demo` leaves it."""
     folder = tmp_path_factory.mktemp("user")
-    home = folder / ".lodestar"
-    (home / "demo").mkdir(parents=True)
-    shutil.copy(every_family_template, home / "mlflow.db")
+    home = home_from(every_family_template, folder / ".lodestar")
+    (home / "demo").mkdir()
     for name, path in demo_paths.items():
         shutil.copy(path, home / "demo" / path.name)
         assert name

@@ -6,7 +6,6 @@ sees), and the next run cleans up what the killed one left and succeeds.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from engine.core.settings import Settings
@@ -28,11 +27,9 @@ def registry(store: ModelStore) -> dict[str, dict[str, str]]:
 
 
 def test_item22_kill_9_during_training_leaves_no_unfinished_version(
-    tmp_path: Path, sales_template: Path, demo_paths: dict[str, Path]
+    sales_home: Path, demo_paths: dict[str, Path]
 ) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(sales_template, home / "mlflow.db")
+    home = sales_home
     store = ModelStore.from_settings(Settings(home=home))
     env = lodestar_env(home)
     train = ["train", "forecast", "--data", str(demo_paths["sales"]), "--models", "baseline"]

@@ -6,8 +6,6 @@ child the dead server left behind must not live on.
 
 from __future__ import annotations
 
-import shutil
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,18 +17,14 @@ from engine.database.runs import RunRecords
 from engine.database.setup import open_database
 from engine.registry.store import ModelStore
 from tests.e2e.lodestar_process import Server, lodestar_env
+from tests.e2e.polling import wait_until
 
 KEY = "e2e-item23-ds-key"
 HEADERS = {"X-API-Key": KEY}
 
 
-def wait_for(check: Callable[[], bool], seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not reached in time")
+TRAINING_STEP_SECONDS = 90
+"""How long a training run's step may take to show (runs are slow on two shared cores)."""
 
 
 def start_run(server: Server, data: Path) -> str:
@@ -42,7 +36,7 @@ def start_run(server: Server, data: Path) -> str:
     )
     assert answer.status_code == 202, answer.text
     run_id = answer.json()["id"]
-    wait_for(lambda: status(server, run_id)["status"] == "running")
+    wait_until(lambda: status(server, run_id)["status"] == "running", TRAINING_STEP_SECONDS)
     return run_id
 
 
@@ -58,14 +52,10 @@ def recorded(home: Path, run_id: str) -> dict:
 
 
 def test_item23_a_restart_during_a_run_reports_it_interrupted(
-    tmp_path: Path,
-    sales_template: Path,
-    demo_paths: dict[str, Path],
-    start_server: Callable[[dict[str, str]], Server],
+    sales_home: Path, demo_paths: dict[str, Path], start_server: Callable[..., Server]
 ) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(sales_template, home / "mlflow.db")
+    home = sales_home
+
     env = lodestar_env(
         home,
         LODESTAR_API_KEYS=f"data_scientist:{KEY}",
@@ -74,7 +64,7 @@ def test_item23_a_restart_during_a_run_reports_it_interrupted(
 
     first = start_server(env)
     run_id = start_run(first, demo_paths["sales"])
-    wait_for(lambda: recorded(home, run_id).get("child") is not None)
+    wait_until(lambda: recorded(home, run_id).get("child") is not None, TRAINING_STEP_SECONDS)
     child = ProcessRef.parse(recorded(home, run_id)["child"])
     first.proc.kill()  # kill -9 the server mid-run
     first.proc.wait()
@@ -87,10 +77,10 @@ def test_item23_a_restart_during_a_run_reports_it_interrupted(
     assert recorded(home, run_id)["status"] == "interrupted"
     listed = httpx.get(f"{second.url}/v1/training/runs", headers=HEADERS, timeout=30).json()
     assert [r["status"] for r in listed["runs"] if r["id"] == run_id] == ["interrupted"]
-    wait_for(lambda: child.is_alive() is False, 30)  # the orphaned child was stopped
+    wait_until(lambda: child.is_alive() is False, 30)  # the orphaned child was stopped
     store = ModelStore.from_settings(Settings(home=home))
     experiment = store.experiment_id("sales")
-    wait_for(  # and whatever it had started in the registry was cleaned up
+    wait_until(  # and whatever it had started in the registry was cleaned up
         lambda: not store.client.search_runs([experiment], "attributes.status = 'RUNNING'"), 30
     )
     assert {v.version for v in store.versions("sales")} == {"1", "2"}

@@ -11,7 +11,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -20,6 +20,8 @@ import pytest
 
 from serving.core.auth import hash_key
 from tests.e2e.lodestar_process import Server, lodestar_env
+from tests.override_requests import north_spring_push, override_body
+from tests.store_homes import home_from
 
 KEYS = {
     "planner": ("e2e-planner-key", "north-planner"),
@@ -36,10 +38,7 @@ def headers(who: str) -> dict[str, str]:
 
 @pytest.fixture
 def home(tmp_path: Path, sales_pricing_template: Path) -> Path:
-    folder = tmp_path / "home"
-    folder.mkdir()
-    (folder / "mlflow.db").write_bytes(sales_pricing_template.read_bytes())
-    return folder
+    return home_from(sales_pricing_template, tmp_path / "home")
 
 
 def env_for(home: Path, database_url: str) -> dict[str, str]:
@@ -47,14 +46,6 @@ def env_for(home: Path, database_url: str) -> dict[str, str]:
         f"{ROLE[who]}:{name}:sha256:{hash_key(key)}" for who, (key, name) in KEYS.items()
     )
     return lodestar_env(home, LODESTAR_API_KEYS=keys, LODESTAR_DATABASE_URL=database_url)
-
-
-@pytest.fixture
-def servers() -> Iterator[list[Server]]:
-    started: list[Server] = []
-    yield started
-    for server in started:
-        server.stop()
 
 
 def q1_cells(http: httpx.Client, pid: int, version: str = "baseline") -> pd.DataFrame:
@@ -88,10 +79,9 @@ def assert_coherent(cells: pd.DataFrame) -> None:
 
 
 def test_the_issue_story_over_a_real_server(
-    home: Path, database_url: str, servers: list[Server], demo_paths: dict[str, Path]
+    home: Path, database_url: str, start_server: Callable[..., Server], demo_paths: dict[str, Path]
 ) -> None:
-    server = Server(env_for(home, database_url), home / "server.log")
-    servers.append(server)
+    server = start_server(env_for(home, database_url), home / "server.log")
     with httpx.Client(base_url=server.url, timeout=60) as http:
         made = http.post(
             "/v1/plans",
@@ -105,14 +95,7 @@ def test_the_issue_story_over_a_real_server(
         done = http.post(
             f"/v1/plans/{pid}/versions/baseline/overrides",
             headers=headers("planner"),
-            json={
-                "cell": {"region": "North"},
-                "quarter": "2027Q1",
-                "percent": 5,
-                "reason": "promotion",
-                "comment": "spring push",
-                "revision": int(north["revision"]),
-            },
+            json=north_spring_push(int(north["revision"])),
         )
         assert done.status_code == 200, done.text
         after = q1_cells(http, pid)
@@ -138,7 +121,7 @@ def test_the_issue_story_over_a_real_server(
         refused = http.post(
             f"{base}/overrides",
             headers=headers("planner"),
-            json={"cell": {}, "quarter": "2027Q1", "percent": 1, "reason": "other"},
+            json=override_body({}, "2027Q1", "other", percent=1),
         )
         assert refused.status_code == 409 and refused.json()["current"]["state"] == "locked"
 
@@ -239,12 +222,11 @@ def test_the_issue_story_over_a_real_server(
 
 def test_two_workers_never_lose_an_update(
     home: Path,
-    postgres_server,
-    servers: list[Server],  # noqa: ANN001
+    postgres_server,  # noqa: ANN001
+    start_server: Callable[..., Server],
 ) -> None:
     url = postgres_server.create_database()
-    server = Server(env_for(home, url), home / "server.log", args=("--workers", "2"))
-    servers.append(server)
+    server = start_server(env_for(home, url), home / "server.log", args=("--workers", "2"))
     with httpx.Client(base_url=server.url, timeout=60) as http:
         pid = http.post(
             "/v1/plans", json={"name": "FY27", "quarters": "2027Q1"}, headers=headers("planner")
@@ -270,13 +252,7 @@ def test_two_workers_never_lose_an_update(
                 answers[who] = client.post(
                     f"/v1/plans/{pid}/versions/baseline/overrides",
                     headers=headers(who),
-                    json={
-                        "cell": {},
-                        "quarter": "2027Q1",
-                        "percent": 10,
-                        "reason": "other",
-                        "revision": revision,
-                    },
+                    json=override_body({}, "2027Q1", "other", percent=10, revision=revision),
                 )
 
         threads = [threading.Thread(target=edit, args=(w,)) for w in ("planner", "planner2")]
@@ -304,20 +280,17 @@ def test_two_workers_never_lose_an_update(
             late = http.post(
                 f"{base}/overrides",
                 headers=headers("planner2"),
-                json={"cell": {}, "quarter": "2027Q1", "percent": 1, "reason": "other"},
+                json=override_body({}, "2027Q1", "other", percent=1),
             )
             assert late.status_code == 409 and late.json()["current"]["state"] == "approved"
 
 
 def test_kill_9_mid_override_leaves_the_plan_before_or_after(
-    tmp_path: Path, sales_template: Path, database_url: str, servers: list[Server]
+    tmp_path: Path, sales_template: Path, database_url: str, start_server: Callable[..., Server]
 ) -> None:
-    home = tmp_path / "sales-home"  # sales only: a server restarts faster
-    home.mkdir()
-    (home / "mlflow.db").write_bytes(sales_template.read_bytes())
+    home = home_from(sales_template, tmp_path / "sales-home")  # sales only: restarts faster
     env = env_for(home, database_url)
-    server = Server(env, home / "server.log")
-    servers.append(server)
+    server = start_server(env, home / "server.log")
     with httpx.Client(base_url=server.url, timeout=60) as http:
         pid = http.post(
             "/v1/plans", json={"name": "FY27", "quarters": "2027Q1"}, headers=headers("planner")
@@ -333,12 +306,7 @@ def test_kill_9_mid_override_leaves_the_plan_before_or_after(
                     f"{url}/v1/plans/{pid}/versions/baseline/overrides",
                     headers=headers("planner"),
                     timeout=10,
-                    json={
-                        "cell": {"region": "North"},
-                        "quarter": "2027Q1",
-                        "percent": 7,
-                        "reason": "other",
-                    },
+                    json=override_body({"region": "North"}, "2027Q1", "other", percent=7),
                 )
 
         thread = threading.Thread(target=fire)
@@ -348,8 +316,7 @@ def test_kill_9_mid_override_leaves_the_plan_before_or_after(
         server.proc.wait()
         thread.join()
         server.stop()
-        server = Server(env, home / f"server-{delay}.log")
-        servers.append(server)
+        server = start_server(env, home / f"server-{delay}.log")
         with httpx.Client(base_url=server.url, timeout=60) as http:
             now = q1_cells(http, pid)
         assert_coherent(now)

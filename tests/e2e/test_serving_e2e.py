@@ -7,32 +7,24 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pandas as pd
-import pytest
 
 from engine.core.calendar import quarter_label, quarter_of
 from engine.core.families import FAMILIES
 from engine.core.settings import Settings
 from engine.registry.store import ModelStore
+from tests.e2e.conftest import KEYS
 from tests.e2e.lodestar_process import Server, lodestar_env
+from tests.e2e.polling import wait_until
 from training.cli.demo import DEMO_STEPS
 from training.forecasting.job import train_forecast
 
 FAST = {"selection": "baseline", "n_windows": 1}
 """Serving tests need a sales model, not the best one: the quickest selection."""
-KEYS = {"planner": "e2e-planner-key", "pricing": "e2e-pricing-key", "data_scientist": "e2e-ds-key"}
-
-
-@pytest.fixture
-def servers() -> Iterator[list[Server]]:
-    started: list[Server] = []
-    yield started
-    for server in started:
-        server.stop()
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
@@ -46,13 +38,12 @@ def _next_quarter(sales_path: Path) -> str:
 
 
 def test_keyed_forecasts_csv_and_logs_over_http(
-    tmp_path: Path, demo_paths: dict[str, Path], servers: list[Server]
+    tmp_path: Path, demo_paths: dict[str, Path], start_server: Callable[..., Server]
 ) -> None:
     home = tmp_path / "home"
     store = ModelStore.from_settings(Settings(home=home))
     assert train_forecast(store, demo_paths["sales"], **FAST).version == "1"
-    server = Server(_env(home), tmp_path / "server.log")
-    servers.append(server)
+    server = start_server(_env(home), tmp_path / "server.log")
     quarter = _next_quarter(demo_paths["sales"])
     params = {"quarters": quarter, "level": "region"}
     planner = {"X-API-Key": KEYS["planner"]}
@@ -92,7 +83,7 @@ def test_keyed_forecasts_csv_and_logs_over_http(
 
 
 def test_ready_when_every_trained_family_is_loaded(
-    tmp_path: Path, demo_paths: dict[str, Path], servers: list[Server]
+    tmp_path: Path, demo_paths: dict[str, Path], start_server: Callable[..., Server]
 ) -> None:
     home = tmp_path / "home"
     store = ModelStore.from_settings(Settings(home=home))
@@ -100,8 +91,7 @@ def test_ready_when_every_trained_family_is_loaded(
     for label, step in DEMO_STEPS:  # every other family the demo trains
         if "sales" not in label:
             trained.add(step(store, demo_paths).family)
-    server = Server(_env(home), tmp_path / "server.log")
-    servers.append(server)
+    server = start_server(_env(home), tmp_path / "server.log")
     answer = httpx.get(f"{server.url}/v1/ready", timeout=30)
     ready = answer.json()
     assert ready["loaded"] == sorted(trained)
@@ -110,15 +100,14 @@ def test_ready_when_every_trained_family_is_loaded(
 
 
 def test_promotion_under_live_traffic_fails_no_request(
-    tmp_path: Path, demo_paths: dict[str, Path], servers: list[Server]
+    tmp_path: Path, demo_paths: dict[str, Path], start_server: Callable[..., Server]
 ) -> None:
     home = tmp_path / "home"
     store = ModelStore.from_settings(Settings(home=home))
     train_forecast(store, demo_paths["sales"], **FAST)
     assert train_forecast(store, demo_paths["sales"], force=True, **FAST).version == "2"
     store.set_champion("sales", "1")
-    server = Server(_env(home, LODESTAR_REFRESH_SECONDS="0.2"), tmp_path / "server.log")
-    servers.append(server)
+    server = start_server(_env(home, LODESTAR_REFRESH_SECONDS="0.2"), tmp_path / "server.log")
     params = {"quarters": _next_quarter(demo_paths["sales"]), "level": "total"}
     headers = {"X-API-Key": KEYS["planner"]}
     stop = threading.Event()
@@ -142,18 +131,18 @@ def test_promotion_under_live_traffic_fails_no_request(
     for thread in threads:
         thread.start()
     try:
-        _wait_until(lambda: all(len(out) >= 5 for out in seen))
+        wait_until(lambda: all(len(out) >= 5 for out in seen))
         store.set_champion("sales", "2")  # another process promotes: the poller must notice
-        _wait_until(lambda: all(out and out[-1] == "2" for out in seen))
+        wait_until(lambda: all(out and out[-1] == "2" for out in seen))
         rollback = httpx.post(
             f"{server.url}/v1/models/sales/rollback",
             headers={"X-API-Key": KEYS["data_scientist"]},
             timeout=60,
         )
         assert rollback.status_code == 200 and rollback.json()["champion"] == "1"
-        _wait_until(lambda: all(out and out[-1] == "1" for out in seen))
+        wait_until(lambda: all(out and out[-1] == "1" for out in seen))
         count = sum(len(out) for out in seen)
-        _wait_until(lambda: sum(len(out) for out in seen) > count + 20)
+        wait_until(lambda: sum(len(out) for out in seen) > count + 20)
     finally:
         stop.set()
         for thread in threads:
@@ -162,12 +151,3 @@ def test_promotion_under_live_traffic_fails_no_request(
     for out in seen:
         switches = [v for i, v in enumerate(out) if i == 0 or out[i - 1] != v]
         assert switches == ["1", "2", "1"], switches
-
-
-def _wait_until(condition, seconds: float = 60.0) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")

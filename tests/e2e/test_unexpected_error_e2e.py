@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -51,7 +50,7 @@ class _Capture(logging.Handler):
 
 @pytest.fixture
 def failing_server(
-    tmp_path: Path, sales_template: Path, monkeypatch: pytest.MonkeyPatch
+    sales_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[int, _Capture]]:
     """uvicorn serving the app whose forecast answer raises, and a capture of every log."""
 
@@ -59,11 +58,8 @@ def failing_server(
         raise KeyError("['reasons'] not in index")
 
     monkeypatch.setattr(forecast_routes, "forecast_rows", broken)
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(sales_template, home / "mlflow.db")
     keys = ",".join(f"{role}:{key}" for role, key in KEYS.items())
-    settings = Settings(home=home, api_keys=keys)
+    settings = Settings(home=sales_home, api_keys=keys)
     app = create_app(settings, ModelStore.from_settings(settings))
     capture = _Capture()
     root = logging.getLogger()

@@ -9,43 +9,25 @@ unknown promotion columns, `percent: NaN`.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 import pytest
 from fastapi.testclient import TestClient
 
-from engine.core.settings import Settings
-from engine.registry.store import ModelStore
-from serving.app import create_app
 from serving.core.auth import Role
-from tests.serving.api_keys import headers_for, keys_setting
-from training.pricing.job import train_pricing
+from tests.serving.api_keys import headers_for
 
 SCIENTIST = headers_for(Role.data_scientist)
 PRICING = headers_for(Role.pricing)
+UNICODE = "%C3%BCn%C3%AFcode"
+"""'ünïcode', percent-encoded for a URL path."""
 
 
 @pytest.fixture(scope="module")
-def api(
-    tmp_path_factory: pytest.TempPathFactory, sales_template: Path, demo_paths: dict[str, Path]
-) -> Iterator[TestClient]:
-    """Sales and pricing champions (trained on data with a `promo` flag) behind keyed auth."""
-    home = tmp_path_factory.mktemp("contract")
-    shutil.copy(sales_template, home / "mlflow.db")
-    settings = Settings(home=home, api_keys=keys_setting())
-    store = ModelStore.from_settings(settings)
-    assert train_pricing(store, demo_paths["sales"]).promoted
-    with TestClient(create_app(settings, store)) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def openapi(api: TestClient) -> dict[str, Any]:
-    return api.get("/openapi.json").json()
+def openapi(pricing_client: TestClient) -> dict[str, Any]:
+    return pricing_client.get("/openapi.json").json()
 
 
 def _validator(openapi: dict[str, Any], component: str) -> jsonschema_rs.Validator:
@@ -54,10 +36,10 @@ def _validator(openapi: dict[str, Any], component: str) -> jsonschema_rs.Validat
     return jsonschema_rs.Draft202012Validator(root)
 
 
-def _post(api: TestClient, path: str, body: Any) -> Any:
+def _post(pricing_client: TestClient, path: str, body: Any) -> Any:
     """POST JSON as Python writes it: NaN and Infinity included, as a careless client sends."""
     headers = {**PRICING, "Content-Type": "application/json"}
-    return api.post(path, content=json.dumps(body), headers=headers)
+    return pricing_client.post(path, content=json.dumps(body), headers=headers)
 
 
 def _operations(openapi: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -85,22 +67,22 @@ def test_item26_every_path_parameter_is_bounded_by_the_schema(openapi: dict[str,
 @pytest.mark.parametrize(
     ("method", "path", "field"),
     [
-        ("GET", "/v1/training/runs/%C3%BCn%C3%AFcode", "run_id"),
-        ("GET", "/v1/training/runs/0123456789abcdef0123", "run_id"),
-        ("GET", "/v1/pricing/saved-scenarios/%C3%BCn%C3%AFcode", "name"),
-        ("POST", "/v1/models/s%C3%A4les/promote", "family"),
+        pytest.param("GET", f"/v1/training/runs/{UNICODE}", "run_id", id="run_id_not_hex"),
+        pytest.param("GET", "/v1/training/runs/0123456789abcdef0123", "run_id", id="run_id_long"),
+        pytest.param("GET", f"/v1/pricing/saved-scenarios/{UNICODE}", "name", id="name_not_ascii"),
+        pytest.param("POST", "/v1/models/s%C3%A4les/promote", "family", id="family_unknown"),
     ],
 )
 def test_item26_path_values_outside_the_schema_are_422_naming_them(
-    api: TestClient, method: str, path: str, field: str
+    pricing_client: TestClient, method: str, path: str, field: str
 ) -> None:
-    answer = api.request(method, path, headers=SCIENTIST, json={"version": "1"})
+    answer = pricing_client.request(method, path, headers=SCIENTIST, json={"version": "1"})
     assert answer.status_code == 422, answer.text
     assert answer.json()["field"] == f"path.{field}"
 
 
 def test_item26_percent_and_price_together_are_refused_by_schema_and_server(
-    api: TestClient, openapi: dict[str, Any]
+    pricing_client: TestClient, openapi: dict[str, Any]
 ) -> None:
     change = _validator(openapi, "PriceChange")
     both = {"filter": {"product": "P01"}, "percent": -5, "price": 2.49}
@@ -108,7 +90,7 @@ def test_item26_percent_and_price_together_are_refused_by_schema_and_server(
     assert not change.is_valid({"filter": {"product": "P01"}})
     assert change.is_valid({"filter": {"product": "P01"}, "percent": -5})
     assert change.is_valid({"filter": {"product": "P01"}, "percent": -5, "price": None})
-    saved = api.post(
+    saved = pricing_client.post(
         "/v1/pricing/saved-scenarios",
         json={"name": "both", "scenario": {"price_changes": [both]}},
         headers=PRICING,
@@ -117,7 +99,7 @@ def test_item26_percent_and_price_together_are_refused_by_schema_and_server(
     assert saved.json()["field"] == "body.scenario.price_changes.0"
     assert "exactly one of 'percent' or 'price'" in saved.json()["message"]
     one = {**both, "price": None}
-    kept = api.post(
+    kept = pricing_client.post(
         "/v1/pricing/saved-scenarios",
         json={"name": "one", "scenario": {"price_changes": [one]}},
         headers=PRICING,
@@ -125,11 +107,13 @@ def test_item26_percent_and_price_together_are_refused_by_schema_and_server(
     assert kept.status_code == 201, kept.text
 
 
-def test_item26_joint_must_be_a_real_boolean(api: TestClient, openapi: dict[str, Any]) -> None:
+def test_item26_joint_must_be_a_real_boolean(
+    pricing_client: TestClient, openapi: dict[str, Any]
+) -> None:
     request = _validator(openapi, "RecommendationRequest")
     assert not request.is_valid({"joint": 0}) and request.is_valid({"joint": False})
     for not_a_boolean in (0, 1, "false", "yes"):
-        answer = api.post(
+        answer = pricing_client.post(
             "/v1/pricing/recommendations", json={"joint": not_a_boolean}, headers=PRICING
         )
         assert answer.status_code == 422, (not_a_boolean, answer.text)
@@ -137,7 +121,7 @@ def test_item26_joint_must_be_a_real_boolean(api: TestClient, openapi: dict[str,
 
 
 def test_item26_a_body_that_is_not_utf8_is_a_documented_422_on_every_route(
-    api: TestClient, openapi: dict[str, Any]
+    pricing_client: TestClient, openapi: dict[str, Any]
 ) -> None:
     with_body = [
         (path.replace("{family}", "sales"), method, operation)
@@ -146,7 +130,7 @@ def test_item26_a_body_that_is_not_utf8_is_a_documented_422_on_every_route(
     ]
     assert len(with_body) >= 10
     for path, method, operation in with_body:
-        answer = api.request(
+        answer = pricing_client.request(
             method,
             path,
             content=b'{"name": "caf\xe9"}',
@@ -167,10 +151,10 @@ def test_item26_a_body_that_is_not_utf8_is_a_documented_422_on_every_route(
     ],
 )
 def test_item26_method_not_allowed_lists_every_method_of_the_path(
-    api: TestClient, openapi: dict[str, Any], path: str, allowed: str
+    pricing_client: TestClient, openapi: dict[str, Any], path: str, allowed: str
 ) -> None:
     for method in ("OPTIONS", "PUT", "PATCH"):
-        answer = api.request(method, path, headers=SCIENTIST)
+        answer = pricing_client.request(method, path, headers=SCIENTIST)
         assert answer.status_code == 405, (method, path)
         assert answer.headers["allow"] == allowed
         assert answer.json()["error"] == "MethodNotAllowed" and allowed in answer.json()["message"]
@@ -188,9 +172,9 @@ def test_item26_method_not_allowed_lists_every_method_of_the_path(
     ],
 )
 def test_item26_price_bounds_must_be_finite_and_positive(
-    api: TestClient, openapi: dict[str, Any], constraints: dict, field: str, words: str
+    pricing_client: TestClient, openapi: dict[str, Any], constraints: dict, field: str, words: str
 ) -> None:
-    answer = _post(api, "/v1/pricing/recommendations", {"constraints": constraints})
+    answer = _post(pricing_client, "/v1/pricing/recommendations", {"constraints": constraints})
     assert answer.status_code == 422, answer.text
     assert answer.json()["field"] == field and words in answer.json()["message"]
     schema = _validator(openapi, "Constraints")
@@ -199,19 +183,21 @@ def test_item26_price_bounds_must_be_finite_and_positive(
         assert not schema.is_valid(finite)
 
 
-def test_item26_an_unknown_promotion_column_is_refused_naming_it(api: TestClient) -> None:
+def test_item26_an_unknown_promotion_column_is_refused_naming_it(
+    pricing_client: TestClient,
+) -> None:
     scenario = {
         "promotions": [
             {"filter": {"product": "P01"}, "column": "promo"},
             {"filter": {"product": "P02"}, "column": "tv_campaign"},
         ]
     }
-    answer = api.post("/v1/pricing/scenarios", json=scenario, headers=PRICING)
+    answer = pricing_client.post("/v1/pricing/scenarios", json=scenario, headers=PRICING)
     assert answer.status_code == 422, answer.text
     body = answer.json()
     assert body["field"] == "promotions[1].column"
     assert "'tv_campaign'" in body["message"] and "known: promo" in body["message"]
-    known = api.post(
+    known = pricing_client.post(
         "/v1/pricing/scenarios",
         json=scenario | {"promotions": scenario["promotions"][:1]},
         headers=PRICING,
@@ -219,9 +205,9 @@ def test_item26_an_unknown_promotion_column_is_refused_naming_it(api: TestClient
     assert known.status_code == 200, known.text
 
 
-def test_item26_percent_nan_says_it_must_be_finite(api: TestClient) -> None:
+def test_item26_percent_nan_says_it_must_be_finite(pricing_client: TestClient) -> None:
     change = {"filter": {"product": "P01"}, "percent": float("nan")}
-    answer = _post(api, "/v1/pricing/scenarios", {"price_changes": [change]})
+    answer = _post(pricing_client, "/v1/pricing/scenarios", {"price_changes": [change]})
     assert answer.status_code == 422
     body = answer.json()
     assert body["field"] == "body.price_changes.0.percent"

@@ -1,4 +1,6 @@
-"""`lodestar models list|history|promote|rollback`: champions and challengers for data scientists.
+"""`lodestar models list|show|history|promote|rollback`: champions and challengers.
+
+`show sales` prints which model or combination each series got and why (data scientists).
 
 Promotion and rollback only move the `champion` alias (a running server picks it up within
 LODESTAR_REFRESH_SECONDS); both print the champion-vs-challenger metrics first. Every move is
@@ -7,10 +9,14 @@ recorded in the champion history (`lodestar models history sales`); rollback und
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from engine.core.errors import DataError
+from engine.core.files import write_table
+from engine.forecasting.answers import model_choice
 from engine.registry import lifecycle
 from engine.registry.lifecycle import family_overview, history_view, move_champion, overview
 from engine.registry.store import registered_name
@@ -77,6 +83,39 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
                     f"  v{v['version']:<4} {mark} trained {v['trained_at'] or '-'} "
                     f"data {v['data_start'] or '?'}..{v['data_end'] or '?'}  {metrics}"
                 )
+
+    @models_app.command("show")
+    def show(
+        family: FamilyArg,
+        version: Annotated[
+            str | None, typer.Option("--version", help="Version (default: the champion).")
+        ] = None,
+        limit: Annotated[int, typer.Option("--limit", help="Series rows to print.")] = 20,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="Write every series' choice (CSV/JSON).")
+        ] = None,
+    ) -> None:
+        """Which model or combination each series got and why (sales): backtest MASE of each."""
+
+        registered_name(family)
+        if family != "sales":
+            raise DataError("per-series model choice exists for the sales family only", "family")
+        store = open_store()
+        if version is None:
+            version, payload = store.load_champion(family)
+        else:
+            payload = store.load_version(family, version)
+        summary, table = model_choice(payload)
+        typer.echo(f"{family} v{version}: {len(table)} series")
+        typer.echo(summary.round(3).to_string(index=False))
+        shown = [c for c in table.columns if not c.startswith("mase.")]
+        typer.echo("")
+        typer.echo(table[shown].head(limit).round(3).to_string(index=False))
+        if len(table) > limit:
+            typer.echo(f"... {len(table) - limit} more series (--out FILE writes them all)")
+        if out is not None:
+            write_table(table, out)
+            typer.echo(f"written to {out}")
 
     @models_app.command("promote")
     def promote(

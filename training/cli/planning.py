@@ -205,25 +205,21 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         done = plans.transition(database(), plan_id, version, action, actor(by), comment)
         typer.echo(version_line(done).strip())
 
-    @plan_app.command("submit")
-    def submit(
-        plan_id: PlanArg,
-        version: VersionOption = "baseline",
-        comment: CommentOption = "",
-        by: ByOption = None,
-    ) -> None:
-        """Send a version for approval."""
-        decide("submit", plan_id, version, comment, by)
+    def add_step(action: str, summary: str) -> None:
+        """`lodestar plan <action>`: a version step with an optional comment."""
 
-    @plan_app.command("approve")
-    def approve(
-        plan_id: PlanArg,
-        version: VersionOption = "baseline",
-        comment: CommentOption = "",
-        by: ByOption = None,
-    ) -> None:
-        """Approve a submitted version (someone else's)."""
-        decide("approve", plan_id, version, comment, by)
+        def step(
+            plan_id: PlanArg,
+            version: VersionOption = "baseline",
+            comment: CommentOption = "",
+            by: ByOption = None,
+        ) -> None:
+            decide(action, plan_id, version, comment, by)
+
+        plan_app.command(action, help=summary)(step)
+
+    add_step("submit", "Send a version for approval.")
+    add_step("approve", "Approve a submitted version (someone else's).")
 
     @plan_app.command("reject")
     def reject(
@@ -235,15 +231,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         """Send a submitted version back, saying why."""
         decide("reject", plan_id, version, comment, by)
 
-    @plan_app.command("lock")
-    def lock(
-        plan_id: PlanArg,
-        version: VersionOption = "baseline",
-        comment: CommentOption = "",
-        by: ByOption = None,
-    ) -> None:
-        """Lock an approved version for good."""
-        decide("lock", plan_id, version, comment, by)
+    add_step("lock", "Lock an approved version for good.")
 
     @plan_app.command("track")
     def track(
@@ -312,20 +300,4 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         wanted = audit.AuditFilter(who, action, plan, family=family, limit=limit)
         with database().read() as session:
             rows = audit.query(session, wanted)
-        show_table(
-            rows,
-            out,
-            [
-                "at",
-                "actor",
-                "action",
-                "plan_id",
-                "version",
-                "cell",
-                "before",
-                "after",
-                "reason",
-                "family",
-                "comment",
-            ],
-        )
+        show_table(rows, out, ["at", "actor", "action", *audit.FIELDS])

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -18,6 +19,32 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+WORKER_PATIENCE_SECONDS = 60
+"""How long a worker may be slow to answer uvicorn's liveness ping before it is killed.
+
+Each worker loads champions (unpickling, building quarter tables) in a thread; on a busy
+host that can starve the ping for more than uvicorn's default 5 s, and a killed worker drops
+the requests it holds and starts loading again.
+"""
+
+
+def uvicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
+    """Keyword arguments for uvicorn.run (the worker patience where this uvicorn has it)."""
+    import uvicorn
+
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_level": "warning",
+        "access_log": False,
+    }
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        options["timeout_worker_healthcheck"] = WORKER_PATIENCE_SECONDS
+    return options
 
 
 def register(app: typer.Typer, train_app: typer.Typer) -> None:
@@ -46,15 +73,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
                 "LODESTAR_API_KEYS_FILE (see `lodestar api-key`), or LODESTAR_AUTH_ENABLED=false",
                 "host",
             )
-        uvicorn.run(
-            "serving.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-            access_log=False,
-        )
+        uvicorn.run("serving.app:create_app", **uvicorn_options(host, port, workers))
 
     @app.command("api-key")
     def api_key(

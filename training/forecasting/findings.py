@@ -30,6 +30,10 @@ def fallback_finding(
     if not local:
         return None
     rows = fallback_series(panel)
+    names = candidate_names(selection)
+    if any(n in roles and roles[n].role == "intermittent" for n in names):
+        # those series get an intermittent-demand model (Croston SBA, TSB, ADIDA, IMAPA)
+        rows = {i: reason for i, reason in rows.items() if reason != "intermittent"}
     if not rows:
         return None
     labels = series_labels(panel.index, keys)

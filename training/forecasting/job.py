@@ -101,6 +101,8 @@ def train_forecast(
         for key, value in metrics.items():
             if ".selected.h" in key:
                 run.metrics({"backtest_wape_by_step": value}, step=int(key[-2:]))
+            if key.startswith("conformal_factor.h"):
+                run.metrics({"conformal_factor_by_step": value}, step=int(key[-2:]))
         _log_tables(run, outcome)
         _log_findings(run, outcome)
         figures = fan_charts(panel, forecast_set)

@@ -8,7 +8,7 @@ each bad one, so one wrong lead never blocks the rest.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -69,12 +69,7 @@ class RowError:
     message: str
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "row": self.row,
-            "lead_id": self.lead_id,
-            "field": self.field,
-            "message": self.message,
-        }
+        return asdict(self)
 
 
 def number_problems(

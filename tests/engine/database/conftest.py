@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from engine.core.settings import Settings
 from engine.forecasting.quarterly import QuarterlyCache
-from engine.registry.store import ModelStore
+from tests.store_homes import store_from
 
 
 @dataclass(frozen=True)
@@ -26,7 +24,6 @@ class Champion:
 @pytest.fixture(scope="session")
 def sales_champion(tmp_path_factory: pytest.TempPathFactory, sales_template: Path) -> Champion:
     """The session's demo sales champion (16 series), loaded once."""
-    home = tmp_path_factory.mktemp("champion-home")
-    shutil.copy(sales_template, home / "mlflow.db")
-    version, payload = ModelStore.from_settings(Settings(home=home)).load_champion("sales")
+    store = store_from(sales_template, tmp_path_factory.mktemp("champion-home"))
+    version, payload = store.load_champion("sales")
     return Champion(version, payload, QuarterlyCache.build(payload))

@@ -10,22 +10,12 @@ import pytest
 from engine.core.calendar import parse_quarter
 from engine.core.errors import ConflictError, ConstraintError, DataError, ForbiddenError
 from engine.database import audit, plans
-from engine.database.setup import open_database
 from engine.forecasting.quarterly import quarterly_forecast
-from engine.planning.answers import plan_quarters
 from engine.planning.hierarchy import Hierarchy
 from tests.engine.database.conftest import Champion
+from tests.engine.database.plan_steps import make_plan, override_as
 
-REASONS = ["promotion", "market_intelligence", "other"]
 Q = ["2027Q1", "2027Q2", "2027Q3", "2027Q4"]
-
-
-def make_plan(database_url: str, champion: Champion) -> tuple:
-    db = open_database(database_url)
-    made = plans.create_plan(
-        db, champion.cache, champion.version, plan_quarters("2027Q1..2027Q4"), "FY27", "alice"
-    )
-    return db, made
 
 
 def frame_of(db, plan_id: int, version: str = "baseline") -> pd.DataFrame:  # noqa: ANN001
@@ -75,7 +65,7 @@ def test_override_moves_children_by_baseline_share_and_keeps_levels_coherent(
     db, made = make_plan(database_url, sales_champion)
     before = frame_of(db, made["id"])
     north = before.loc[("region", "North", "2027Q1")]
-    answer = plans.override(
+    answer = override_as(
         db,
         made["id"],
         "baseline",
@@ -87,8 +77,6 @@ def test_override_moves_children_by_baseline_share_and_keeps_levels_coherent(
             comment="push",
             revision=int(north["revision"]),
         ),
-        "alice",
-        REASONS,
     )
     assert answer["after"] == pytest.approx(north["value"] * 1.05, rel=1e-12)
     after = frame_of(db, made["id"])
@@ -140,13 +128,12 @@ def test_category_level_stays_coherent_through_the_hierarchy(
     database_url: str, sales_champion: Champion
 ) -> None:
     db, made = make_plan(database_url, sales_champion)
-    plans.override(
+    override_as(
         db,
         made["id"],
         "baseline",
         plans.Override({"store": "S01"}, "2027Q2", "other", value=1234.5),
-        "bob",
-        REASONS,
+        who="bob",
     )
     with db.read() as session:
         plan = plans.get_plan(session, made["id"])
@@ -163,9 +150,9 @@ def test_a_stale_revision_is_409_with_the_current_value(
 ) -> None:
     db, made = make_plan(database_url, sales_champion)
     first = plans.Override({"region": "North"}, "2027Q1", "promotion", percent=5.0, revision=1)
-    plans.override(db, made["id"], "baseline", first, "alice", REASONS)
+    override_as(db, made["id"], "baseline", first)
     with pytest.raises(ConflictError) as err:
-        plans.override(db, made["id"], "baseline", first, "bob", REASONS)
+        override_as(db, made["id"], "baseline", first, who="bob")
     assert err.value.http_status == 409 and err.value.field == "revision"
     current = err.value.to_dict()["current"]
     assert current["revision"] == 2 and current["keys"] == {"region": "North"}
@@ -198,7 +185,7 @@ def test_bad_overrides_change_nothing(database_url: str, sales_champion: Champio
     ]
     for request, error, field in cases:
         with pytest.raises(error) as err:
-            plans.override(db, made["id"], "baseline", request, "alice", REASONS)
+            override_as(db, made["id"], "baseline", request)
         assert err.value.field == field
     after = frame_of(db, made["id"])
     assert after["value"].equals(before["value"])
@@ -213,13 +200,11 @@ def test_versions_copy_compare_submit_approve_lock(
     plans.copy_version(db, pid, "baseline", "north-push", "alice")
     with pytest.raises(ConflictError):
         plans.copy_version(db, pid, "baseline", "north-push", "alice")
-    plans.override(
+    override_as(
         db,
         pid,
         "north-push",
         plans.Override({"region": "North"}, "2027Q1", "promotion", percent=10.0),
-        "alice",
-        REASONS,
     )
     diff = plans.compare_versions(
         db, pid, "baseline", "north-push", level="region", changed_only=True
@@ -228,14 +213,7 @@ def test_versions_copy_compare_submit_approve_lock(
     assert diff["cells"][0]["percent"] == pytest.approx(10.0)
     plans.transition(db, pid, "north-push", "submit", "alice")
     with pytest.raises(ConflictError):  # submitted: waits for its decision
-        plans.override(
-            db,
-            pid,
-            "north-push",
-            plans.Override({}, "2027Q1", "other", percent=1.0),
-            "alice",
-            REASONS,
-        )
+        override_as(db, pid, "north-push", plans.Override({}, "2027Q1", "other", percent=1.0))
     with pytest.raises(ForbiddenError):
         plans.transition(db, pid, "north-push", "approve", "alice")
     with pytest.raises(DataError):
@@ -245,14 +223,7 @@ def test_versions_copy_compare_submit_approve_lock(
     approved = plans.transition(db, pid, "north-push", "approve", "carol", comment="ok")
     assert approved["state"] == "approved" and approved["decided_by"] == "carol"
     with pytest.raises(ConflictError) as err:
-        plans.override(
-            db,
-            pid,
-            "north-push",
-            plans.Override({}, "2027Q1", "other", percent=1.0),
-            "alice",
-            REASONS,
-        )
+        override_as(db, pid, "north-push", plans.Override({}, "2027Q1", "other", percent=1.0))
     assert err.value.to_dict()["current"]["state"] == "approved"
     with pytest.raises(ConflictError):
         plans.transition(db, pid, "north-push", "lock", "carol", revision=1)

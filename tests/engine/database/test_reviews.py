@@ -12,11 +12,9 @@ import pytest
 from engine.core.contracts import read_table, validate_sales
 from engine.core.errors import ConflictError
 from engine.database import actuals, plans, reviews
-from engine.database.setup import open_database
-from engine.planning.answers import plan_quarters
 from tests.engine.database.conftest import Champion
+from tests.engine.database.plan_steps import make_plan, override_as
 
-REASONS = ["promotion", "other"]
 Q1_START, Q1_END = dt.date(2027, 1, 1), dt.date(2027, 3, 31)
 
 
@@ -59,15 +57,7 @@ def load(db, frame: pd.DataFrame) -> dict:  # noqa: ANN001
 def test_tracking_projects_the_run_rate_and_warns_outside_the_band(
     database_url: str, sales_champion: Champion
 ) -> None:
-    db = open_database(database_url)
-    made = plans.create_plan(
-        db,
-        sales_champion.cache,
-        sales_champion.version,
-        plan_quarters("2027Q1..2027Q2"),
-        "FY27",
-        "alice",
-    )
+    db, made = make_plan(database_url, sales_champion, "2027Q1..2027Q2")
     bottom = bottom_q1(db, made["id"])
     mondays = [dt.date(2027, 1, 4) + dt.timedelta(weeks=k) for k in range(6)]
     frame = weekly_actuals(bottom, mondays, {"North": 1.5, "South": 1.0})
@@ -99,19 +89,9 @@ def test_tracking_projects_the_run_rate_and_warns_outside_the_band(
 
 
 def test_plan_band_moves_with_an_override(database_url: str, sales_champion: Champion) -> None:
-    db = open_database(database_url)
-    made = plans.create_plan(
-        db, sales_champion.cache, sales_champion.version, plan_quarters("2027Q1"), "FY27", "alice"
-    )
+    db, made = make_plan(database_url, sales_champion, "2027Q1")
     base = reviews.tracking(db, made["id"], level="total")["cells"][0]
-    plans.override(
-        db,
-        made["id"],
-        "baseline",
-        plans.Override({}, "2027Q1", "other", percent=20),
-        "alice",
-        REASONS,
-    )
+    override_as(db, made["id"], "baseline", plans.Override({}, "2027Q1", "other", percent=20))
     moved = reviews.tracking(db, made["id"], level="total")["cells"][0]
     assert moved["plan"] == pytest.approx(base["plan"] * 1.2)
     assert moved["plan_lo_80"] == pytest.approx(base["plan_lo_80"] * 1.2)
@@ -121,31 +101,14 @@ def test_plan_band_moves_with_an_override(database_url: str, sales_champion: Cha
 def test_forecast_value_added_by_level_and_reason(
     database_url: str, sales_champion: Champion, demo_paths: dict[str, Path]
 ) -> None:
-    db = open_database(database_url)
-    pid = plans.create_plan(
-        db,
-        sales_champion.cache,
-        sales_champion.version,
-        plan_quarters("2027Q1..2027Q2"),
-        "FY27",
-        "alice",
-    )["id"]
+    db, made = make_plan(database_url, sales_champion, "2027Q1..2027Q2")
+    pid = made["id"]
     plans.copy_version(db, pid, "baseline", "final", "alice")
-    plans.override(
-        db,
-        pid,
-        "final",
-        plans.Override({"region": "North"}, "2027Q1", "promotion", percent=30),
-        "alice",
-        REASONS,
+    override_as(
+        db, pid, "final", plans.Override({"region": "North"}, "2027Q1", "promotion", percent=30)
     )
-    plans.override(
-        db,
-        pid,
-        "final",
-        plans.Override({"region": "South"}, "2027Q1", "other", percent=-30),
-        "alice",
-        REASONS,
+    override_as(
+        db, pid, "final", plans.Override({"region": "South"}, "2027Q1", "other", percent=-30)
     )
     with pytest.raises(ConflictError):
         reviews.forecast_value_added(db, pid)

@@ -69,3 +69,28 @@ def test_item8_quarters_say_how_much_of_them_is_actual() -> None:
     pd.testing.assert_frame_equal(
         cached[table.reset_index().columns], table.reset_index(), check_dtype=False, rtol=1e-9
     )
+
+
+def test_group_sums_are_exact_and_never_build_a_series_by_group_matrix() -> None:
+    """Issue 15: the bottom level of 40,000 series sums without a 40,000 x 40,000 matrix."""
+    import tracemalloc
+
+    from engine.forecasting.quarterly import sum_groups
+
+    rng = np.random.default_rng(3)
+    codes = rng.integers(0, 7, 500)
+    values = rng.gamma(2.0, 5.0, (500, 4, 3))
+    expected = np.zeros((7, 4, 3))
+    np.add.at(expected, codes, values)  # independent: unbuffered per-row addition
+    np.testing.assert_allclose(sum_groups(codes, 7, values), expected, rtol=1e-12)
+
+    n = 40_000
+    bottom = np.arange(n)
+    tracemalloc.start()
+    try:
+        summed = sum_groups(bottom, n, np.ones((n, 3)))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert summed.shape == (n, 3) and (summed == 1.0).all()
+    assert peak < 64 * 1024**2, f"{peak / 1024**2:.0f} MiB"  # dense one-hot: 12,800 MiB

@@ -71,23 +71,24 @@ def test_shares_follow_the_baseline_not_the_current_values(hierarchy: Hierarchy)
     assert np.allclose(new[h.bottom], [32.0, 16.0, 24.0, 40.0, 0.0])
 
 
-def test_a_pinned_child_keeps_its_number(hierarchy: Hierarchy) -> None:
+@pytest.mark.parametrize(
+    ("pin", "expected_bottom"),
+    [
+        ({"store": "S1"}, [10.0, 30.0, 26.0, 40.0, 0.0]),
+        ({"product": "P1"}, [10.0, 36.0, 20.0, 40.0, 0.0]),
+    ],
+    ids=["a_pinned_child", "a_pinned_cross_group"],
+)
+def test_a_pinned_cell_keeps_its_number(
+    hierarchy: Hierarchy, pin: dict[str, str], expected_bottom: list[float]
+) -> None:
     h = hierarchy
     now = values(h, BOTTOM)
     pinned = np.zeros(len(now), bool)
-    pinned[cell(h, store="S1")] = True
+    pinned[cell(h, **pin)] = True
     new = disaggregate(h, now, now, pinned, cell(h, region="North"), 66.0)
-    assert np.allclose(new[h.bottom], [10.0, 30.0, 26.0, 40.0, 0.0])
-
-
-def test_a_pinned_cross_group_keeps_its_number(hierarchy: Hierarchy) -> None:
-    h = hierarchy
-    now = values(h, BOTTOM)
-    pinned = np.zeros(len(now), bool)
-    pinned[cell(h, product="P1")] = True
-    new = disaggregate(h, now, now, pinned, cell(h, region="North"), 66.0)
-    assert np.allclose(new[h.bottom], [10.0, 36.0, 20.0, 40.0, 0.0])
-    assert new[cell(h, product="P1")] == now[cell(h, product="P1")]
+    assert np.allclose(new[h.bottom], expected_bottom)
+    assert new[cell(h, **pin)] == now[cell(h, **pin)]
 
 
 def test_a_pinned_parent_is_a_conflict_naming_it(hierarchy: Hierarchy) -> None:

@@ -228,3 +228,19 @@ def _assemble(
             frame = frame.rename(columns={"period": key})
         out[span] = frame
     return WhatIf(name, out["weekly"], out["quarterly"], out["summary"])
+
+
+def assert_agrees_with_dense(fast: WhatIf, dense: WhatIf, mean_tolerance: float) -> None:
+    """Every span of `fast` has the oracle's columns, the same labels and, per float column,
+    values within a relative `mean_tolerance` of its largest value (1e-6 for the 95% bands)."""
+    for span in ("weekly", "quarterly", "summary"):
+        a, b = getattr(fast, span), getattr(dense, span)
+        assert list(a.columns) == list(b.columns)
+        for col in a.columns:
+            if a[col].dtype.kind != "f":
+                assert (a[col].astype(str) == b[col].astype(str)).all(), col
+                continue
+            scale = np.abs(b[col]).max() + 1e-9
+            # means are float64 sums; bands come from a float32 sort of the summed paths
+            tol = 1e-6 if "_95" in col else mean_tolerance
+            assert np.abs(a[col] - b[col]).max() <= tol * scale, (span, col)

@@ -6,7 +6,17 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from models.forecasting import ARIMA, ETS, Ensemble, GlobalGBM, Naive, SeasonalNaive, Theta
+from models.forecasting import (
+    ARIMA,
+    ETS,
+    Ensemble,
+    GlobalGBM,
+    Naive,
+    SeasonalNaive,
+    StatsForecastModel,
+    Theta,
+)
+from models.forecasting.statsforecast_local import KINDS
 
 ESTIMATORS = [
     Naive(),
@@ -18,6 +28,8 @@ ESTIMATORS = [
     ARIMA(order=(1, 1, 0)),
     GlobalGBM(n_estimators=20),
     Ensemble(members=[Theta(), SeasonalNaive()]),
+    *[StatsForecastModel(kind) for kind in KINDS],
+    StatsForecastModel("AutoETS", season_length=4),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 import pytest
 from fastapi.testclient import TestClient
@@ -59,3 +60,9 @@ def test_a_bad_request_id_is_replaced(client: TestClient) -> None:
     answer = client.get("/v1/health", headers={"X-Request-ID": "bad id\twith spaces"})
     assert answer.headers["x-request-id"] != "bad id\twith spaces"
     assert len(answer.headers["x-request-id"]) == 32
+
+
+def test_each_line_names_the_worker_process() -> None:
+    """Behind several server workers, a line says which process wrote it."""
+    record = logging.LogRecord("lodestar.access", logging.INFO, __file__, 1, "request", None, None)
+    assert json.loads(JsonFormatter().format(record))["pid"] == os.getpid()

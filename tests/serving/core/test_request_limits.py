@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,29 +21,22 @@ from fastapi.testclient import TestClient
 
 from engine.core.calendar import MAX_QUARTERS
 from engine.core.settings import Settings
-from engine.registry.store import ModelStore
-from serving.app import create_app
 from serving.core import routing
 from serving.core.auth import Role
 from serving.core.limits import MAX_URL_BYTES
 from serving.core.routing import OffLoopRoute
 from serving.leads import routes as lead_routes
-from tests.serving.api_keys import headers_for, keys_setting
+from tests.serving.api_keys import headers_for
+from tests.serving.app_clients import AppFactory
 
 LIMIT = 64 * 1024
 PLANNER = headers_for(Role.planner)
 
 
 @pytest.fixture(scope="module")
-def small_limit_client(
-    tmp_path_factory: pytest.TempPathFactory, sales_template: Path
-) -> Iterator[TestClient]:
+def small_limit_client(keyed_app: AppFactory, sales_template: Path) -> TestClient:
     """The app with a 64 KB body limit (LODESTAR_MAX_BODY_BYTES)."""
-    home = tmp_path_factory.mktemp("limits")
-    shutil.copy(sales_template, home / "mlflow.db")
-    settings = Settings(home=home, api_keys=keys_setting(), max_body_bytes=LIMIT)
-    with TestClient(create_app(settings, ModelStore.from_settings(settings))) as client:
-        yield client
+    return keyed_app(sales_template, max_body_bytes=LIMIT)
 
 
 @pytest.fixture

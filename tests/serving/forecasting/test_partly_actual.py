@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +18,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from engine.core.calendar import quarter_label, quarter_of
-from engine.core.settings import Settings
-from engine.registry.store import ModelStore
 from serving.core.auth import Role
 from tests.serving.api_keys import headers_for
+from tests.store_homes import store_from
 from training.cli.app import main
 from training.cli.demo import quarterly_plan_text
 
@@ -129,11 +127,7 @@ def test_item8_cli_quarter_table_labels_the_quarter_under_way(
 def test_item8_demo_plan_marks_the_quarter_under_way(
     tmp_path: Path, sales_template: Path, under_way: dict
 ) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(sales_template, home / "mlflow.db")
-    store = ModelStore.from_settings(Settings(home=home))
-    text = quarterly_plan_text(store)
+    text = quarterly_plan_text(store_from(sales_template, tmp_path / "home"))
     label = quarter_label(under_way["quarter"])
     header = text.splitlines()[1]
     assert f"{label}*" in header.split()

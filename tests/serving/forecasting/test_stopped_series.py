@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from engine.core.settings import Settings
 from engine.registry.store import ModelStore
 from serving.app import create_app
 from serving.core.auth import Role
-from tests.serving.api_keys import headers_for, keys_setting
+from tests.serving.api_keys import headers_for
+from tests.serving.app_clients import keyed_settings
+from tests.store_homes import home_from
 from training.forecasting.job import train_forecast
 
 PLANNER = headers_for(Role.planner)
@@ -29,10 +29,7 @@ def test_item9_stopped_series_are_named_and_can_be_excluded_from_quarter_totals(
     ragged = sales[~gone | (sales["date"] <= cut)]
     data = tmp_path / "ragged.csv"
     ragged.to_csv(data, index=False)
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(_store_template, home / "mlflow.db")
-    settings = Settings(home=home, api_keys=keys_setting(), auth_enabled=True)
+    settings = keyed_settings(home_from(_store_template, tmp_path / "home"))
     store = ModelStore.from_settings(settings)
     trained = train_forecast(store, data, selection="baseline", n_windows=1)
     assert store.run_metrics(trained.run_id)["n_stopped_early"] == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from engine.registry.store import ModelStore
 from models.leads import LeadConversionModel
 from serving.app import create_app
 from serving.leads.schemas import MAX_BATCH
+from tests.store_homes import home_from
 from training.leads.job import train_leads
 
 
@@ -34,8 +34,7 @@ def client(
     tmp_path_factory: pytest.TempPathFactory, _store_template: Path, leads_csv: Path
 ) -> Iterator[TestClient]:
     """An open app whose store holds a trained lead-conversion champion."""
-    home = tmp_path_factory.mktemp("leads-home")
-    shutil.copy(_store_template, home / "mlflow.db")
+    home = home_from(_store_template, tmp_path_factory.mktemp("leads-home"))
     settings = Settings(home=home, auth_enabled=False, refresh_seconds=60)
     store = ModelStore.from_settings(settings)
     with threadpool_limits(1):

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serving.core.auth import Role
+from tests.override_requests import north_spring_push, override_body
 from tests.serving.api_keys import NAMES, headers_for, second_approver_headers
 
 PLANNER = headers_for(Role.planner)
@@ -46,14 +47,7 @@ def test_plan_override_approve_lock_and_audit(plan_client: TestClient) -> None:
     ).json()
     assert {c["keys"]["store"] for c in stores["cells"]} == {"S01", "S02"}
     north = cell(client, pid, "baseline", "region", "2027Q1", region="North")
-    body = {
-        "cell": {"region": "North"},
-        "quarter": "2027Q1",
-        "percent": 5,
-        "reason": "promotion",
-        "comment": "spring push",
-        "revision": north["revision"],
-    }
+    body = north_spring_push(north["revision"])
     done = client.post(f"/v1/plans/{pid}/versions/baseline/overrides", json=body, headers=PLANNER)
     assert done.status_code == 200, done.text
     assert done.json()["after"] == pytest.approx(north["value"] * 1.05)
@@ -114,7 +108,7 @@ def test_actuals_tracking_and_versions_over_http(plan_client: TestClient) -> Non
     client.post(
         f"/v1/plans/{pid}/versions/v2/overrides",
         headers=PLANNER,
-        json={"cell": {}, "quarter": "2027Q1", "value": 1000, "reason": "other"},
+        json=override_body({}, "2027Q1", "other", value=1000),
     )
     diff = client.get(
         f"/v1/plans/{pid}/compare",

@@ -6,7 +6,6 @@ What-ifs answer with null margins and a note; margin objectives and floors are a
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,11 +13,11 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from engine.core.settings import Settings
 from engine.registry.store import ModelStore
-from serving.app import create_app
 from serving.core.auth import Role
-from tests.serving.api_keys import headers_for, keys_setting
+from tests.serving.api_keys import headers_for
+from tests.serving.app_clients import app_client, keyed_settings
+from tests.store_homes import home_from
 from training.pricing.job import train_pricing
 
 PRICING = headers_for(Role.pricing)
@@ -30,15 +29,12 @@ def no_cost_client(
     tmp_path_factory: pytest.TempPathFactory, sales_template: Path, demo_paths: dict[str, Path]
 ) -> Iterator[TestClient]:
     """Sales v1 and a pricing champion trained on the same history with its cost column dropped."""
-    home = tmp_path_factory.mktemp("pricing-no-cost")
-    shutil.copy(sales_template, home / "mlflow.db")
-    data = home / "sales_no_cost.csv"
+    settings = keyed_settings(home_from(sales_template, tmp_path_factory.mktemp("no-cost")))
+    data = settings.home / "sales_no_cost.csv"
     pd.read_csv(demo_paths["sales"]).drop(columns=["cost"]).to_csv(data, index=False)
-    settings = Settings(home=home, api_keys=keys_setting(), auth_enabled=True)
     store = ModelStore.from_settings(settings)
     assert train_pricing(store, data).promoted
-    with TestClient(create_app(settings, store)) as client:
-        yield client
+    yield from app_client(settings, store)
 
 
 def test_item3_what_if_has_null_margins_and_a_note(no_cost_client: TestClient) -> None:

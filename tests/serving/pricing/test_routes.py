@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
-from engine.core.settings import Settings
-from engine.registry.store import ModelStore
-from serving.app import create_app
 from serving.core.auth import Role
-from tests.serving.api_keys import headers_for, keys_setting
-from training.pricing.job import train_pricing
+from tests.serving.api_keys import headers_for
 
 PRICING = headers_for(Role.pricing)
 PLANNER = headers_for(Role.planner)
-
-
-@pytest.fixture(scope="module")
-def pricing_client(
-    tmp_path_factory: pytest.TempPathFactory, sales_template: Path, demo_paths: dict[str, Path]
-) -> Iterator[TestClient]:
-    """Sales v1 and pricing v1 champions behind keyed auth (one app for the module)."""
-    home = tmp_path_factory.mktemp("pricing-api")
-    shutil.copy(sales_template, home / "mlflow.db")
-    settings = Settings(home=home, api_keys=keys_setting(), auth_enabled=True)
-    store = ModelStore.from_settings(settings)
-    assert train_pricing(store, demo_paths["sales"]).promoted
-    with TestClient(create_app(settings, store)) as client:
-        yield client
 
 
 def test_what_if_without_change_is_the_baseline(pricing_client: TestClient) -> None:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from engine.core.settings import Settings
 from engine.demo import write_demo_data
 from engine.registry.store import ModelStore, registered_name
 from serving.app import create_app
 from serving.core.auth import Role
-from tests.serving.api_keys import headers_for, keys_setting
+from tests.serving.api_keys import headers_for
+from tests.serving.app_clients import keyed_settings
+from tests.store_homes import home_from
 from training.forecasting.job import train_forecast
 
 DS = headers_for(Role.data_scientist)
@@ -23,11 +23,8 @@ TINY_DEMO = {"n_regions": 1, "stores_per_region": 2, "n_products": 3, "n_weeks":
 def test_item10_fast_retrain_over_http_after_a_standard_champion(
     tmp_path: Path, _store_template: Path
 ) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(_store_template, home / "mlflow.db")
-    sales = write_demo_data(home / "demo", seed=3, **TINY_DEMO)["sales"]  # a default data root
-    settings = Settings(home=home, api_keys=keys_setting(), auth_enabled=True, refresh_seconds=0.2)
+    settings = keyed_settings(home_from(_store_template, tmp_path / "home"), refresh_seconds=0.2)
+    sales = write_demo_data(settings.home / "demo", seed=3, **TINY_DEMO)["sales"]  # a data root
     store = ModelStore.from_settings(settings)
     assert train_forecast(store, sales, selection="standard").version == "1"
     with TestClient(create_app(settings, store)) as client:

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from engine.core.settings import Settings
 from engine.database.setup import close_database
-from engine.registry.store import ModelStore
-from serving.app import create_app
 from serving.core.auth import Role
 from tests.postgres import BACKENDS
-from tests.serving.api_keys import KEYS, keys_setting
-from training.leads.job import train_leads
-from training.pricing.job import train_pricing
+from tests.serving.api_keys import KEYS
+from tests.serving.app_clients import AppFactory, app_client, keyed_settings
+from tests.store_homes import home_from
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -31,18 +27,9 @@ def csrf_of(html: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def ui_app(
-    tmp_path_factory: pytest.TempPathFactory, sales_template: Path, demo_paths: dict[str, Path]
-) -> Iterator[TestClient]:
+def ui_app(keyed_app: AppFactory, every_family_template: Path) -> TestClient:
     """Sales v1 (v2 a challenger), leads v1 and pricing v1 champions; lifespan ran once."""
-    home = tmp_path_factory.mktemp("workbench")
-    shutil.copy(sales_template, home / "mlflow.db")
-    settings = Settings(home=home, api_keys=keys_setting(), auth_enabled=True)
-    store = ModelStore.from_settings(settings)
-    assert train_leads(store, demo_paths["leads"], events=demo_paths["lead_events"]).promoted
-    assert train_pricing(store, demo_paths["sales"]).promoted
-    with TestClient(create_app(settings, store)) as client:
-        yield client
+    return keyed_app(every_family_template)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -54,15 +41,13 @@ def plan_app(
     """Sales v1 and pricing v1 champions (no leads: plans and price lists need none); the
     application database is the SQLite default under LODESTAR_HOME, then a real PostgreSQL
     database. The lifespan ran once."""
-    home = tmp_path_factory.mktemp("plan-pages")
-    shutil.copy(sales_pricing_template, home / "mlflow.db")
+    home = home_from(sales_pricing_template, tmp_path_factory.mktemp("plan-pages"))
     url = None
     if request.param == "postgresql":
         url = request.getfixturevalue("postgres_server").create_database()
-    settings = Settings(home=home, api_keys=keys_setting(), auth_enabled=True, database_url=url)
+    settings = keyed_settings(home, database_url=url)
     try:
-        with TestClient(create_app(settings, ModelStore.from_settings(settings))) as client:
-            yield client
+        yield from app_client(settings)
     finally:
         close_database(settings.database_uri)
         if url is not None:

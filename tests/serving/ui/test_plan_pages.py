@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from serving.core.auth import Role
+from tests.override_requests import override_body
 from tests.serving.api_keys import NAMES, SECOND_APPROVER, headers_for, second_approver_headers
 from tests.serving.ui.conftest import csrf_of, signed_in_with
 from tests.serving.ui.page_cells import table_cells
@@ -207,13 +208,9 @@ def test_an_override_with_a_reason_moves_the_children_and_a_stale_one_shows_the_
     stale = {**form, "amount": "2"}  # still carries the revision read before the override
     api_stale = planner.post(
         f"/v1/plans/{pid}/versions/baseline/overrides",
-        json={
-            "cell": {"region": "North"},
-            "quarter": "2027Q1",
-            "percent": 2,
-            "reason": "promotion",
-            "revision": int(form["revision"]),
-        },
+        json=override_body(
+            {"region": "North"}, "2027Q1", "promotion", percent=2, revision=int(form["revision"])
+        ),
         headers=headers_for(Role.planner),
     )
     assert api_stale.status_code == 409
@@ -342,7 +339,7 @@ def test_buttons_follow_the_role_and_the_engine_still_decides(
     )
     api_late = planner.post(
         f"/v1/plans/{pid}/versions/baseline/overrides",
-        json={"cell": {}, "quarter": "2027Q1", "percent": 1, "reason": "other"},
+        json=override_body({}, "2027Q1", "other", percent=1),
         headers=headers_for(Role.planner),
     )
     assert late.status_code == api_late.status_code == 409
@@ -382,12 +379,7 @@ def test_compare_tracking_fva_and_exports_show_the_api_numbers(
     planner.post(f"/plans/{pid}/versions", data={"csrf_token": token, "name": "push"})
     pushed = planner.post(
         f"/v1/plans/{pid}/versions/push/overrides",
-        json={
-            "cell": {"region": "North"},
-            "quarter": "2027Q1",
-            "percent": 10,
-            "reason": "customer",
-        },
+        json=override_body({"region": "North"}, "2027Q1", "customer", percent=10),
         headers=headers_for(Role.planner),
     )
     assert pushed.status_code == 200
@@ -464,7 +456,10 @@ def test_compare_tracking_fva_and_exports_show_the_api_numbers(
     as_xlsx = planner.get(f"/plans/{pid}/export", params={**cells_view, "format": "xlsx"})
     sheet = list(load_workbook(io.BytesIO(as_xlsx.content)).active.iter_rows(values_only=True))
     column = sheet[0].index("value")
-    assert [r[column] for r in sheet[1:]] == [c["value"] for c in parent + api_view]
+    # XLSX keeps numbers as text of at most 17 significant digits: equal to 1e-12
+    assert [r[column] for r in sheet[1:]] == pytest.approx(
+        [c["value"] for c in parent + api_view], rel=1e-12
+    )
     bad = planner.get(f"/plans/{pid}/export", params={**cells_view, "table": "secrets"})
     assert bad.status_code == 422 and "table &#39;secrets&#39; is not one of" in bad.text
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from serving.app import create_app
 from serving.core.auth import Role
 from tests.serving.api_keys import KEYS, headers_for
 from tests.serving.ui.conftest import csrf_of
+from tests.store_homes import home_from
 
 
 def test_sign_in_sets_a_strict_httponly_cookie_without_the_key(ui_app: TestClient) -> None:
@@ -127,10 +127,7 @@ def test_pages_a_role_may_not_use_are_not_offered_and_refused(
 def test_without_keys_the_workbench_is_open_and_forms_still_need_a_token(
     tmp_path: Path, sales_template: Path
 ) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(sales_template, home / "mlflow.db")
-    settings = Settings(home=home, auth_enabled=True)
+    settings = Settings(home=home_from(sales_template, tmp_path / "home"), auth_enabled=True)
     with TestClient(create_app(settings, ModelStore.from_settings(settings))) as client:
         assert client.get("/", follow_redirects=False).headers["location"] == "/forecasts"
         page = client.get("/forecasts")

@@ -12,15 +12,8 @@ import pytest
 
 from engine.core.settings import Settings
 from engine.registry.store import ModelStore
-from training.cli.app import main
+from tests.training.cli_runs import run_cli
 from training.forecasting.job import train_forecast
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    captured = capsys.readouterr()
-    return int(info.value.code or 0), captured.out, captured.err
 
 
 def bad_sales(tmp_path: Path, demo_paths: dict[str, Path], breaker: str) -> Path:
@@ -56,12 +49,10 @@ def test_bad_training_data_exits_2_with_one_line_and_no_registry_entry(
     field: str,
     tmp_path: Path,
     demo_paths: dict[str, Path],
-    settings: Settings,
+    cli_settings: Settings,
     store: ModelStore,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("training.cli.options.get_settings", lambda: settings)
     path = bad_sales(tmp_path, demo_paths, breaker)
     code, _, err = run_cli(["train", "forecast", "--data", str(path)], capsys)
     assert code == 2
@@ -88,31 +79,28 @@ def test_unknown_option_is_exit_2_one_line(capsys: pytest.CaptureFixture[str]) -
     assert len(err.strip().splitlines()) == 1
 
 
-def test_failure_while_logging_leaves_no_registered_version(
-    demo_paths: dict[str, Path], store: ModelStore, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("step", "failure"),
+    [("log_model", OSError("disk full")), ("set_champion", RuntimeError("alias service down"))],
+    ids=["failure_while_logging", "failure_after_registering"],
+)
+def test_a_failing_store_step_leaves_no_registered_version(
+    step: str,
+    failure: Exception,
+    demo_paths: dict[str, Path],
+    store: ModelStore,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def broken(*args: object, **kwargs: object) -> None:
-        raise OSError("disk full")
+        raise failure
 
-    monkeypatch.setattr(store, "log_model", broken)
-    with pytest.raises(OSError):
-        train_forecast(store, demo_paths["sales"])
-    assert store.versions("sales") == []
-    runs = store.client.search_runs([store.experiment_id("sales")])
-    assert [r.info.status for r in runs] == ["FAILED"]
-
-
-def test_failure_after_registering_removes_the_version(
-    demo_paths: dict[str, Path], store: ModelStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("alias service down")
-
-    monkeypatch.setattr(store, "set_champion", broken)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(store, step, broken)
+    with pytest.raises(type(failure)):
         train_forecast(store, demo_paths["sales"])
     assert store.versions("sales") == []
     assert store.champion_version("sales") is None
+    runs = store.client.search_runs([store.experiment_id("sales")])
+    assert [r.info.status for r in runs] == ["FAILED"]
 
 
 def test_real_console_command_reports_one_line(tmp_path: Path) -> None:

@@ -11,15 +11,8 @@ import pytest
 from engine.core.contracts import Findings
 from engine.core.settings import Settings
 from engine.registry.store import ModelStore
-from training.cli.app import main
+from tests.training.cli_runs import run_cli
 from training.forecasting.job import train_forecast
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out = capsys.readouterr()
-    return int(info.value.code or 0), out.out, out.err
 
 
 def write(frame: pd.DataFrame, path: Path) -> Path:
@@ -42,7 +35,7 @@ def test_item1_data_check_prints_the_date_format_and_reads_day_first(
     frame = pizza(52, last=2000.0)
     frame["date"] = pd.to_datetime(frame["date"]).dt.strftime("%d/%m/%Y")
     path = write(frame.rename(columns={"date": "Week", "units": "Qty"}), tmp_path / "s.csv")
-    code, out, _ = run(
+    code, out, _ = run_cli(
         ["data", "check", "--data", str(path), "--columns", "date=Week,units=Qty"], capsys
     )
     assert code == 0
@@ -55,17 +48,19 @@ def test_item1_ambiguous_dates_exit_2_until_the_format_is_stated(
     months = pd.date_range("2015-01-01", periods=24, freq="MS")
     frame = pd.DataFrame({"date": months.strftime("%d/%m/%Y"), "shop": "a", "units": 5.0})
     path = write(frame, tmp_path / "m.csv")
-    code, out, err = run(["data", "check", "--data", str(path)], capsys)
+    code, out, err = run_cli(["data", "check", "--data", str(path)], capsys)
     assert code == 2 and out == ""
     assert (
         err.startswith("error [date]: column 'date' has ambiguous dates") and err.count("\n") == 1
     )
-    code, out, _ = run(["data", "check", "--data", str(path), "--date-format", "%d/%m/%Y"], capsys)
+    code, out, _ = run_cli(
+        ["data", "check", "--data", str(path), "--date-format", "%d/%m/%Y"], capsys
+    )
     assert code == 0 and "frequency M, 2015-01-01 to 2016-12-01" in out
     forecast = ["forecast", "--data", str(path), "--horizon", "3", "--models", "baseline"]
-    code, _, err = run([*forecast, "--out", str(tmp_path / "f.csv")], capsys)
+    code, _, err = run_cli([*forecast, "--out", str(tmp_path / "f.csv")], capsys)
     assert code == 2 and "[date]" in err
-    code, _, _ = run(
+    code, _, _ = run_cli(
         [*forecast, "--out", str(tmp_path / "f.csv"), "--date-format", "%d/%m/%Y"], capsys
     )
     assert code == 0
@@ -83,7 +78,7 @@ def test_item2_data_check_names_partial_period_gaps_and_short_series(
     gappy = base.assign(shop="corner").drop(index=[10, 11])
     new = base.assign(shop="new", units=300.0).iloc[-3:]
     path = write(pd.concat([base, gappy, new]), tmp_path / "s.csv")
-    code, out, _ = run(["data", "check", "--data", str(path)], capsys)
+    code, out, _ = run_cli(["data", "check", "--data", str(path)], capsys)
     assert code == 0
     notes = [line for line in out.splitlines() if line.startswith("note")]
     assert [n.split("]")[0] for n in notes] == [
@@ -93,7 +88,9 @@ def test_item2_data_check_names_partial_period_gaps_and_short_series(
     ]
     assert "2016-02-22" in notes[0]
     assert "corner (2 of 60 missing)" in notes[1] and "new (3 periods)" in notes[2]
-    code, out, _ = run(["data", "check", "--data", str(path), "--last-period", "complete"], capsys)
+    code, out, _ = run_cli(
+        ["data", "check", "--data", str(path), "--last-period", "complete"], capsys
+    )
     assert "partial_last_period" not in out
 
 
@@ -105,11 +102,11 @@ def test_item2_forecast_drops_a_partial_last_week_and_covers_the_same_dates(
     partial = write(data, tmp_path / "partial.csv")
     complete = write(data.iloc[:-1], tmp_path / "complete.csv")
     args = ["forecast", "--models", "fast", "--horizon"]
-    code, out, _ = run(
+    code, out, _ = run_cli(
         [*args, "13", "--data", str(partial), "--out", str(tmp_path / "p.csv")], capsys
     )
     assert code == 0 and "note [partial_last_period]" in out
-    run([*args, "14", "--data", str(complete), "--out", str(tmp_path / "c.csv")], capsys)
+    run_cli([*args, "14", "--data", str(complete), "--out", str(tmp_path / "c.csv")], capsys)
     got, want = pd.read_csv(tmp_path / "p.csv"), pd.read_csv(tmp_path / "c.csv")
     pd.testing.assert_frame_equal(got, want)
     assert got["date"].iloc[0] == "2016-02-22" and got["date"].iloc[-1] == "2016-05-23"
@@ -139,14 +136,12 @@ def test_item2_training_job_reports_and_logs_findings(tmp_path: Path, store: Mod
 def test_item2_training_cli_result_line_carries_the_notes(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
+    cli_settings: Settings,
 ) -> None:
     """The last line is what a background training run's status shows."""
-    monkeypatch.setattr("training.cli.options.get_settings", lambda: settings)
     path = write(pizza(), tmp_path / "s.csv")
     args = ["train", "forecast", "--data", str(path), "--models", "baseline", "--windows", "1"]
-    code, out, _ = run(args, capsys)
+    code, out, _ = run_cli(args, capsys)
     assert code == 0
     last = out.strip().splitlines()[-1]
     assert last.startswith("sales forecast v1")
@@ -157,7 +152,7 @@ def test_item12_misspelt_mapping_is_named_on_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write(pizza().rename(columns={"date": "Week", "units": "Qty"}), tmp_path / "s.csv")
-    code, _, err = run(
+    code, _, err = run_cli(
         ["data", "check", "--data", str(path), "--columns", "date=Week,unit=Qty"], capsys
     )
     assert code == 2
@@ -173,10 +168,10 @@ def test_item13_text_key_columns_work_without_keys_and_are_announced(
 ) -> None:
     frame = pd.concat([pizza(20, 2000.0), pizza(20, 2000.0).assign(shop="b")])
     path = write(frame.rename(columns={"shop": key}), tmp_path / "s.csv")
-    code, out, _ = run(["data", "check", "--data", str(path)], capsys)
+    code, out, _ = run_cli(["data", "check", "--data", str(path)], capsys)
     assert code == 0
     assert f"2 series keyed by {key} (text column, a key by default)" in out
-    code, out, _ = run(
+    code, out, _ = run_cli(
         [
             "forecast",
             "--data",

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from engine.core.settings import get_settings
-from tests.training.cli.test_models_cli import run
+from tests.training.cli_runs import run_cli as run
 
 RUBRIC_TOML = """
 name = "CLI rubric"

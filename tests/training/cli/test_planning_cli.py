@@ -3,7 +3,6 @@ run in-process like main(), against the database under LODESTAR_HOME or on Postg
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,16 +10,15 @@ import pandas as pd
 import pytest
 
 from engine.core.settings import get_settings
-from tests.training.cli.test_models_cli import run
+from tests.store_homes import home_from
+from tests.training.cli_runs import run_cli
 
 
 @pytest.fixture
 def home(
     tmp_path: Path, sales_template: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
-    folder = tmp_path / "home"
-    folder.mkdir()
-    shutil.copy(sales_template, folder / "mlflow.db")
+    folder = home_from(sales_template, tmp_path / "home")
     monkeypatch.setenv("LODESTAR_HOME", str(folder))
     monkeypatch.setenv("LODESTAR_DATABASE_URL", database_url)
     monkeypatch.setenv("LODESTAR_USER", "ann")
@@ -32,14 +30,16 @@ def home(
 def test_plan_commands_end_to_end(
     home: Path, tmp_path: Path, demo_paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(
+    code, out, err = run_cli(
         ["plan", "create", "--quarters", "2027Q1..2027Q2", "--name", "FY27"], capsys
     )
     assert code == 0, err
     assert out.startswith("plan 1 'FY27': 2027Q1, 2027Q2 from sales champion v1")
-    code, out, _ = run(["plan", "show", "1", "--level", "region", "--quarters", "2027Q1"], capsys)
+    code, out, _ = run_cli(
+        ["plan", "show", "1", "--level", "region", "--quarters", "2027Q1"], capsys
+    )
     north = float(next(line for line in out.splitlines() if "North" in line).split()[2])
-    code, out, err = run(
+    code, out, err = run_cli(
         [
             "plan",
             "override",
@@ -60,71 +60,43 @@ def test_plan_commands_end_to_end(
     assert code == 0, err
     before, after = out.split(":", 1)[1].split("(")[0].split("->")
     assert float(after) == pytest.approx(north * 1.05, abs=0.02)
-    bad = run(
-        [
-            "plan",
-            "override",
-            "1",
-            "--cell",
-            "region",
-            "--quarter",
-            "2027Q1",
-            "--value",
-            "1",
-            "--reason",
-            "other",
-        ],
-        capsys,
-    )
+    set_q1_to_1 = ["plan", "override", "1", "--quarter", "2027Q1"]
+    set_q1_to_1 += ["--value", "1", "--reason", "other"]
+    bad = run_cli([*set_q1_to_1, "--cell", "region"], capsys)
     assert bad[0] == 2 and bad[2].startswith("error [cell]:") and len(bad[2].splitlines()) == 1
-    assert run(["plan", "submit", "1"], capsys)[0] == 0
-    own = run(["plan", "approve", "1"], capsys)
+    assert run_cli(["plan", "submit", "1"], capsys)[0] == 0
+    own = run_cli(["plan", "approve", "1"], capsys)
     assert own[0] == 2 and "someone else" in own[2]
-    assert run(["plan", "approve", "1", "--by", "bea"], capsys)[0] == 0
-    assert run(["plan", "lock", "1", "--by", "bea"], capsys)[0] == 0
-    locked = run(
-        [
-            "plan",
-            "override",
-            "1",
-            "--cell",
-            "total",
-            "--quarter",
-            "2027Q1",
-            "--value",
-            "1",
-            "--reason",
-            "other",
-        ],
-        capsys,
-    )
+    assert run_cli(["plan", "approve", "1", "--by", "bea"], capsys)[0] == 0
+    assert run_cli(["plan", "lock", "1", "--by", "bea"], capsys)[0] == 0
+    locked = run_cli([*set_q1_to_1, "--cell", "total"], capsys)
     assert locked[0] == 2 and "locked" in locked[2]
     out_file = tmp_path / "plan.csv"
-    assert run(["plan", "export", "1", "--out", str(out_file)], capsys)[0] == 0
+    assert run_cli(["plan", "export", "1", "--out", str(out_file)], capsys)[0] == 0
     cells = pd.read_csv(out_file)
     assert len(cells) == (1 + 2 + 4 + 4 + 1 + 16) * 2
     q1 = cells[cells["quarter"] == "2027Q1"]
     bottom = q1[q1["level"] == "region,store,product"]
     assert abs(bottom["value"].sum() - q1.loc[q1["level"] == "total", "value"].iloc[0]) < 1e-6
-    code, out, err = run(["actuals", "load", "--data", str(demo_paths["sales"])], capsys)
+    code, out, err = run_cli(["actuals", "load", "--data", str(demo_paths["sales"])], capsys)
     assert code == 0 and "for 16 series" in out, err
-    code, out, _ = run(["plan", "track", "1", "--level", "region"], capsys)
+    code, out, _ = run_cli(["plan", "track", "1", "--level", "region"], capsys)
     assert code == 0 and out.startswith("version baseline: 0 warning(s)") and "not started" in out
-    code, out, _ = run(["plan", "fva", "1"], capsys)
+    code, out, _ = run_cli(["plan", "fva", "1"], capsys)
     assert code == 0 and "quarters with actuals: none yet" in out
-    code, out, _ = run(["plan", "list"], capsys)
+    code, out, _ = run_cli(["plan", "list"], capsys)
     assert "baseline" in out and "locked" in out
-    code, out, _ = run(["audit", "--plan", "1"], capsys)
+    code, out, _ = run_cli(["audit", "--plan", "1"], capsys)
     lines = out.splitlines()
     assert code == 0 and any("plan.approve" in line and "bea" in line for line in lines)
     assert any("plan.override" in line and "ann" in line for line in lines)
 
 
 def test_champion_moves_are_audited(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["models", "promote", "sales", "2", "--dry-run"], capsys)[0] == 0
-    assert run(["models", "promote", "sales", "2", "--by", "dora"], capsys)[0] == 0
-    assert run(["models", "rollback", "sales"], capsys)[0] == 0
-    code, out, _ = run(["audit", "--family", "sales", "--out", str(home / "audit.csv")], capsys)
+    assert run_cli(["models", "promote", "sales", "2", "--dry-run"], capsys)[0] == 0
+    assert run_cli(["models", "promote", "sales", "2", "--by", "dora"], capsys)[0] == 0
+    assert run_cli(["models", "rollback", "sales"], capsys)[0] == 0
+    code, out, _ = run_cli(["audit", "--family", "sales", "--out", str(home / "audit.csv")], capsys)
     table = pd.read_csv(home / "audit.csv", dtype=str)
     assert list(table["action"]) == ["model.promote", "model.rollback"]
     assert list(table["actor"]) == ["dora", "ann"]

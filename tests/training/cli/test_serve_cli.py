@@ -44,3 +44,17 @@ def test_a_bad_key_entry_is_refused_before_serving(
     assert _exit_code(["serve", "--port", "1"]) == 2
     err = capsys.readouterr().err
     assert "unknown role 'boss'" in err and "secret-value" not in err
+
+
+def test_server_workers_get_a_minute_to_answer_liveness_pings() -> None:
+    """A worker busy loading a champion on a loaded host is not killed after uvicorn's 5 s."""
+    import inspect
+
+    import uvicorn
+
+    from training.cli.serve import WORKER_PATIENCE_SECONDS, uvicorn_options
+
+    config = uvicorn.Config("serving.app:create_app", **uvicorn_options("127.0.0.1", 8000, 2))
+    assert config.workers == 2 and config.factory
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        assert config.timeout_worker_healthcheck == WORKER_PATIENCE_SECONDS >= 30

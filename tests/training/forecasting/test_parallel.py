@@ -54,3 +54,16 @@ def test_threading_backend_matches_serial() -> None:
 def test_dask_without_scheduler_is_a_user_error() -> None:
     with pytest.raises(DataError):
         Runner(n_jobs=2, backend="dask").map(square, [(1,), (2,)])
+
+
+def test_chunk_count_bounds_series_per_task_and_feeds_every_worker() -> None:
+    """Tasks never hold more than TASK_SERIES series; there are at least two per worker."""
+    from engine.core.parallel import TASK_SERIES
+
+    assert Runner().chunk_count(10) == 2
+    assert Runner(n_jobs=2).chunk_count(10) == 4
+    assert Runner(backend="dask", scheduler="tcp://x").chunk_count(10) == 8
+    for n in (1_000, 30_000, 100_000):
+        pieces = chunks(n, Runner(n_jobs=2).chunk_count(n))
+        assert max(len(piece) for piece in pieces) <= TASK_SERIES
+        assert sum(len(piece) for piece in pieces) == n

@@ -34,3 +34,29 @@ def test_auto_reconciliation_never_trades_bottom_accuracy() -> None:
     assert _auto_method(scores, "store x brand") == "bottom_up"
     scores["mint_shrink"]["store x brand"] = 0.63
     assert _auto_method(scores, "store x brand") == "mint_shrink"
+
+
+def test_bias_ratios_need_a_second_window_to_be_checked() -> None:
+    forecast = np.full((1, 2, 4), 10.0)
+    steady = np.full((1, 2, 4), 20.0)
+    assert np.all(checked_bias_ratios(steady, forecast) == 1.0)
+
+
+def test_a_series_starting_after_the_first_cut_is_still_scored() -> None:
+    import pandas as pd
+
+    from engine.core.panel import Panel
+    from engine.core.parallel import Runner
+    from engine.forecasting.orchestrator import ForecastSettings, run_forecast
+
+    rng = np.random.default_rng(0)
+    n = 40
+    values = 100 + np.cumsum(rng.normal(0, 3, (2, n)), axis=1)
+    values[1, :30] = np.nan  # starts after the first of three 4-quarter windows' cut (28)
+    index = pd.DataFrame({"sku": ["old", "new"]})
+    dates = pd.date_range("2010-01-01", periods=n, freq="3MS")
+    panel = Panel(index, pd.DatetimeIndex(dates), values, "Q")
+    settings = ForecastSettings(selection="naive,theta", n_windows=3, window_horizon=4)
+    outcome = run_forecast(panel, settings, 0, Runner(n_jobs=1), keys=["sku"])
+    assert np.isfinite(outcome.choice["backtest_mase"]).all()
+    assert np.isfinite(outcome.choice[["mase.naive", "mase.theta"]].to_numpy()).all()

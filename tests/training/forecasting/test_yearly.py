@@ -14,16 +14,9 @@ from engine.core.settings import Settings
 from engine.forecasting.answers import forecast_rows
 from engine.registry.store import ModelStore
 from serving.app import create_app
-from training.cli.app import main
+from tests.training.cli_runs import run_cli
 from training.forecasting.job import train_forecast
 from training.pricing.job import train_pricing
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out = capsys.readouterr()
-    return int(info.value.code or 0), out.out, out.err
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +34,9 @@ def test_item14_m3_yearly_series_forecast_with_freq_y(
 ) -> None:
     out = tmp_path / "f.csv"
     args = ["forecast", "--data", str(m3_yearly), "--freq", "Y", "--keys", "series"]
-    code, _, err = run([*args, "--horizon", "6", "--models", "baseline", "--out", str(out)], capsys)
+    code, _, err = run_cli(
+        [*args, "--horizon", "6", "--models", "baseline", "--out", str(out)], capsys
+    )
     assert code == 0, err
     table = pd.read_csv(out)
     history = pd.read_csv(m3_yearly, parse_dates=["date"])
@@ -59,7 +54,7 @@ def test_item14_quarters_of_yearly_history_are_refused_on_the_command_line(
     m3_yearly: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["forecast", "--data", str(m3_yearly), "--keys", "series", "--horizon", "6"]
-    code, _, err = run([*args, "--by-quarter", "--out", str(tmp_path / "q.csv")], capsys)
+    code, _, err = run_cli([*args, "--by-quarter", "--out", str(tmp_path / "q.csv")], capsys)
     assert code == 2
     assert err.startswith("error [by_quarter]: quarters are not available for yearly history")
     assert not (tmp_path / "q.csv").exists()

@@ -17,7 +17,7 @@ from engine.core.settings import Settings
 from engine.demo import write_demo_data
 from engine.registry.store import ModelStore
 from models.leads import OUTPUT_COLUMNS, LeadConversionModel
-from training.cli.app import main
+from tests.training.cli_runs import run_cli
 from training.cli.leads import BOTH_COLUMNS
 from training.leads.job import train_leads
 
@@ -147,21 +147,12 @@ def test_bad_data_leaves_no_run(store: ModelStore, lead_files, tmp_path: Path) -
     assert store.versions("leads") == []
 
 
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    captured = capsys.readouterr()
-    return int(info.value.code or 0), captured.out, captured.err
-
-
 def test_cli_train_and_score(
-    settings: Settings,
+    cli_settings: Settings,
     lead_files,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("training.cli.options.get_settings", lambda: settings)
     renamed = pd.read_csv(lead_files["leads"]).rename(columns={"converted": "won"})
     data = tmp_path / "mine.csv"
     renamed.to_csv(data, index=False)

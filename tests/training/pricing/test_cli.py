@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -11,28 +10,8 @@ import pytest
 
 from engine.core.settings import Settings
 from engine.registry.store import ModelStore
-from training.cli.app import main
+from tests.training.cli_runs import run_cli
 from training.forecasting.job import train_forecast
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    captured = capsys.readouterr()
-    return int(info.value.code or 0), captured.out, captured.err
-
-
-@pytest.fixture
-def cli_settings(
-    tmp_path: Path, _store_template: Path, monkeypatch: pytest.MonkeyPatch
-) -> Settings:
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(_store_template, home / "mlflow.db")
-    settings = Settings(home=home)
-    monkeypatch.setattr("training.cli.options.get_settings", lambda: settings)
-    monkeypatch.setattr("training.cli.pricing.get_settings", lambda: settings)
-    return settings
 
 
 def test_train_then_answer_from_files(

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from engine.core.errors import DataError
-from engine.core.settings import Settings
 from engine.registry.store import ModelStore
 from models.pricing import ELASTICITY_COLUMNS, PricingSet
+from tests.store_homes import store_from
 from training.pricing.job import METRIC, current_prices, load_priced_sales, train_pricing
 
 
@@ -19,9 +18,7 @@ from training.pricing.job import METRIC, current_prices, load_priced_sales, trai
 def trained(
     tmp_path_factory: pytest.TempPathFactory, _store_template: Path, demo_paths: dict[str, Path]
 ) -> tuple[ModelStore, object]:
-    home = tmp_path_factory.mktemp("pricing-home")
-    shutil.copy(_store_template, home / "mlflow.db")
-    store = ModelStore.from_settings(Settings(home=home))
+    store = store_from(_store_template, tmp_path_factory.mktemp("pricing-home"))
     return store, train_pricing(store, demo_paths["sales"])
 
 
