@@ -223,6 +223,9 @@ def test_team_topology_trains_on_the_cluster_and_moves_both_api_workers(
             .get("champion")
         )
         target = "1" if champion == "2" else "2"
+        # both workers serve the champion the retrain left (it may have promoted v2 itself)
+        # before the move, so each of them visibly switches to the target
+        _wait_until(every_worker_answers(str(champion)), 60, processes.check_alive)
         asked = time.monotonic()
         promoted = httpx.post(
             f"{api_url}/v1/models/sales/promote",
