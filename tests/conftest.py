@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,8 @@ def shared_data_dir() -> Path:
     if not path.is_absolute():
         path = (Path(__file__).resolve().parent.parent / path).resolve()
     if not path.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs the real data folder {path} (set LODESTAR_DATA_DIR)")
         pytest.skip(f"real data folder {path} is absent (set LODESTAR_DATA_DIR)")
     return path
 

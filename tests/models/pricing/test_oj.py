@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ from models.pricing import PriceSensitivityModel
 def oj(shared_data_dir: Path) -> pd.DataFrame:
     path = shared_data_dir / "oj" / "oj_yx.csv.gz"
     if not path.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs {path}")
         pytest.skip(f"{path} is absent")
     raw = pd.read_csv(path)
     prices = raw[[f"price{k}" for k in range(1, 12)]].to_numpy()
