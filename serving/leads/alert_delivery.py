@@ -39,6 +39,13 @@ class AlertDelivery:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # one client for every delivery: it keeps connections and builds its TLS context once
+        # (a client per POST spent most of the worker's time loading certificates)
+        self._client = httpx.Client(
+            timeout=settings.lead_webhook_timeout_seconds,
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=SENDERS),
+        )
         if settings.lead_webhook_secret is None:
             log.warning("LODESTAR_LEAD_WEBHOOK_SECRET is not set: alert webhooks go out unsigned")
 
@@ -57,6 +64,7 @@ class AlertDelivery:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=self._settings.lead_webhook_timeout_seconds + 5)
+        self._client.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -118,13 +126,7 @@ class AlertDelivery:
             headers[SIGNATURE_HEADER] = signature(body, self._settings.lead_webhook_secret)
         started = time.perf_counter()
         try:
-            answer = httpx.post(
-                target,
-                content=body,
-                headers=headers,
-                timeout=self._settings.lead_webhook_timeout_seconds,
-                follow_redirects=False,
-            )
+            answer = self._client.post(target, content=body, headers=headers)
         except httpx.HTTPError as exc:
             return None, f"{type(exc).__name__}: {exc}"[:500], time.perf_counter() - started
         error = "" if answer.is_success else f"HTTP {answer.status_code}"
