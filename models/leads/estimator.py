@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import issparse
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.compose import ColumnTransformer
@@ -258,7 +259,7 @@ class LeadConversionModel(ClassifierMixin, BaseEstimator):
             self.calibrator_ = _CALIBRATORS[self.calibration_]().fit(oof, y_idx)
         self.pipeline_ = clone(base).fit(data, y_idx)
         if self.learner == "logistic":  # the background of its (linear) Shapley values
-            self.encoded_mean_ = np.asarray(self.pipeline_[0].transform(data)).mean(axis=0)
+            self.encoded_mean_ = self._encoded(data).mean(axis=0)
         return self
 
     def _out_of_fold(self, base: Pipeline, data: pd.DataFrame, y: np.ndarray) -> np.ndarray:
@@ -306,7 +307,7 @@ class LeadConversionModel(ClassifierMixin, BaseEstimator):
         `feature_names_in_`; each row adds up to the lead's `margin` minus the expected margin.
         """
         frame = self._prepare(as_frame(X))
-        Z = np.asarray(self.pipeline_[0].transform(frame), dtype=float)
+        Z = self._encoded(frame)
         owner = self._encoded_owner()
         if self.learner == "hgb":
             model = self.pipeline_[-1]
@@ -319,6 +320,11 @@ class LeadConversionModel(ClassifierMixin, BaseEstimator):
         phi = np.zeros((len(Z), self.n_features_in_))
         np.add.at(phi.T, owner, per_column.T)
         return base, phi
+
+    def _encoded(self, frame: pd.DataFrame) -> np.ndarray:
+        """Prepared rows through the fitted encoder, dense (one-hot output may come sparse)."""
+        Z = self.pipeline_[0].transform(frame)
+        return np.asarray(Z.toarray() if issparse(Z) else Z, dtype=float)
 
     def _encoded_owner(self) -> np.ndarray:
         """Per encoded column, the position in `feature_names_in_` of the feature it encodes."""

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.sparse import issparse
 
 from engine.core.contracts import parse_column_mapping, read_table, validate_leads
 from models.leads import LeadConversionModel, LeadScorer, TierThresholds
@@ -223,3 +224,21 @@ def test_item4_logistic_learner_splits_its_score_too(small_model) -> None:
     np.testing.assert_allclose(mean_phi, 0.0, atol=1e-9)
     split = score_points(model, frame.head(50))
     np.testing.assert_allclose(split.base + split.points.sum(axis=1), split.exact, atol=1e-9)
+
+
+def test_logistic_learner_fits_and_splits_when_the_encoding_is_sparse() -> None:
+    """Many categories make the one-hot output sparse (as on X Education): fit and split work."""
+    rng = np.random.default_rng(4)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "source": rng.choice([f"s{k:02d}" for k in range(40)], n),
+            "campaign": rng.choice([f"c{k:02d}" for k in range(30)], n),
+            "visits": rng.poisson(3, n).astype(float),
+        }
+    )
+    y = ((frame["visits"] > 3) | frame["source"].isin(["s01", "s02"])).astype(int)
+    model = LeadConversionModel(learner="logistic", cv=2).fit(frame, y)
+    assert issparse(model.pipeline_[0].transform(frame.head(5)))  # the case under test
+    base, phi = model.margin_contributions(frame.head(80))
+    np.testing.assert_allclose(base + phi.sum(axis=1), model.margin(frame.head(80)), atol=1e-10)
