@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.core.errors import LodestarError
-from engine.core.settings import Settings
+from engine.core.settings import Settings, read_settings
 from engine.database.runs import RunRecords, import_run_files
 from engine.database.scenarios import import_scenario_files
 from engine.database.setup import open_database
@@ -99,7 +99,7 @@ def _sales_cache(settings: Settings):  # noqa: ANN202 - a preparer
 def create_app(settings: Settings | None = None, store: ModelStore | None = None) -> FastAPI:
     """Build the app; with no arguments it reads LODESTAR_* settings (used by `lodestar serve`)."""
     if settings is None:
-        settings = Settings()
+        settings = read_settings()
         configure_json_logs(settings.log_level)
     store = store or ModelStore.from_settings(settings)
     keyring = KeyRing.from_settings(settings)

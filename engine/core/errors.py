@@ -78,3 +78,9 @@ class ForbiddenError(LodestarError):
     """The caller may not do this, whatever their role (e.g. approving their own submission)."""
 
     http_status = 403
+
+
+class SettingsError(LodestarError):
+    """A LODESTAR_* setting is missing, malformed or contradicts another: fix the deployment."""
+
+    http_status = 500

@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from engine.core.errors import SettingsError
 
 
 class Settings(BaseSettings):
@@ -100,6 +102,16 @@ class Settings(BaseSettings):
         default=5.0, gt=0, le=120, description="How long one delivery attempt waits for an answer."
     )
 
+    @model_validator(mode="after")
+    def _webhooks_are_signed(self) -> Settings:
+        """A webhook target needs the signing key: alerts never go out unsigned."""
+        if self.lead_webhook_url and not self.lead_webhook_secret:
+            raise ValueError(
+                "LODESTAR_LEAD_WEBHOOK_SECRET must be set when LODESTAR_LEAD_WEBHOOK_URL is "
+                "(alert webhooks are always signed)"
+            )
+        return self
+
     @property
     def tracking_uri(self) -> str:
         """MLFLOW_TRACKING_URI when set, else a SQLite store under home (created on first use)."""
@@ -134,4 +146,17 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Settings read once per process (tests build their own Settings instead)."""
-    return Settings()
+    return read_settings()
+
+
+def read_settings() -> Settings:
+    """LODESTAR_* settings from the environment; a bad one is a SettingsError naming it."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = first["msg"].removeprefix("Value error, ")
+        if not first["loc"]:  # a rule across settings: its message names them
+            raise SettingsError(message) from None
+        field = f"LODESTAR_{str(first['loc'][0]).upper()}"
+        raise SettingsError(message, field) from None

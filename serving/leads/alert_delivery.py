@@ -28,6 +28,7 @@ SENDERS = 4
 """Deliveries in flight at once."""
 IDLE_SECONDS = 1.0
 """Longest sleep between looks at the outbox (a wake-up cuts it short)."""
+NO_SECRET = "not sent: LODESTAR_LEAD_WEBHOOK_SECRET is not set (alert webhooks are always signed)"
 
 
 class AlertDelivery:
@@ -46,8 +47,6 @@ class AlertDelivery:
             follow_redirects=False,
             limits=httpx.Limits(max_connections=SENDERS),
         )
-        if settings.lead_webhook_secret is None:
-            log.warning("LODESTAR_LEAD_WEBHOOK_SECRET is not set: alert webhooks go out unsigned")
 
     def start(self) -> None:
         """Start the worker thread (a daemon: it never holds the process open)."""
@@ -116,14 +115,16 @@ class AlertDelivery:
 
     def _send(self, target: str, payload: dict, alert_id: int) -> tuple[int | None, str, float]:
         """One POST: (HTTP status or None, error text, seconds taken)."""
+        secret = self._settings.lead_webhook_secret
+        if not secret:  # a rep's webhook kept from a server that had the key: never send unsigned
+            return None, NO_SECRET, 0.0
         body = body_bytes(payload)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "lodestar-alerts/1",
             "X-Lodestar-Alert-Id": str(alert_id),
+            SIGNATURE_HEADER: signature(body, secret),
         }
-        if self._settings.lead_webhook_secret:
-            headers[SIGNATURE_HEADER] = signature(body, self._settings.lead_webhook_secret)
         started = time.perf_counter()
         try:
             answer = self._client.post(target, content=body, headers=headers)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from engine.core.errors import ForbiddenError, NoChampionError
+from engine.core.errors import ConflictError, ForbiddenError, NoChampionError
 from engine.database import lead_allocation
 from engine.database.lead_allocation import AllocationRequest
 from serving.core.auth import Caller, Team
@@ -38,9 +38,17 @@ def sales_only(caller: Caller, doing: str) -> None:
 
 
 @router.put("/reps/{name}", response_model=RepOut, responses=_ERRORS)
-def put_rep(name: RepName, body: RepIn, caller: Planner, db: DatabaseDep) -> Response:
+def put_rep(
+    name: RepName, body: RepIn, caller: Planner, db: DatabaseDep, settings: SettingsDep
+) -> Response:
     """Create or change a rep (audited)."""
     sales_only(caller, "changing reps")
+    if body.webhook_url and not settings.lead_webhook_secret:
+        raise ConflictError(
+            "this server has no LODESTAR_LEAD_WEBHOOK_SECRET to sign alert webhooks with; "
+            "set it, or leave webhook_url empty (alerts then wait in the inbox)",
+            "webhook_url",
+        )
     done = lead_allocation.put_rep(
         db,
         name,

@@ -119,3 +119,34 @@ def test_real_console_command_reports_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["error [sales]: the sales table is empty"]
     assert not (tmp_path / "home").exists() or not any((tmp_path / "home").rglob("*.joblib"))
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        (
+            {"LODESTAR_LEAD_WEBHOOK_MAX_ATTEMPTS": "0"},
+            "error [LODESTAR_LEAD_WEBHOOK_MAX_ATTEMPTS]: Input should be greater than or equal "
+            "to 1",
+        ),
+        (
+            {"LODESTAR_LEAD_WEBHOOK_URL": "http://127.0.0.1:9/hook"},
+            "error: LODESTAR_LEAD_WEBHOOK_SECRET must be set when LODESTAR_LEAD_WEBHOOK_URL is "
+            "(alert webhooks are always signed)",
+        ),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it(
+    setting: dict[str, str], said: str, tmp_path: Path
+) -> None:
+    """A LODESTAR_* variable out of range, or one needing another, stops the command cleanly."""
+    env = {**os.environ, "LODESTAR_HOME": str(tmp_path / "home"), **setting}
+    for command in (["models", "list"], ["serve", "--port", "9"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "training.cli", *command],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert (proc.returncode, proc.stderr.strip().splitlines()) == (2, [said]), command
