@@ -65,26 +65,36 @@ class Backtester:
             n: s for n, s in direct.items() if not self._cached(tag, n, s, windows, final_horizon)
         }
         tasks, owners = [], []
+        every_window = list(range(len(windows)))
         n_chunks = self.runner.chunk_count(panel.n_series)
         for name, spec in todo.items():
             if is_global(name):
-                tasks.append((spec, panel, windows, final_horizon, self.known_drivers))
-                owners.append((name, np.arange(panel.n_series)))
+                # fitted on every series at once: one task per window and one for the final
+                # fit, so that workers share a global model's work instead of one doing it all
+                rows = np.arange(panel.n_series)
+                for k in every_window:
+                    tasks.append((spec, panel, windows[k : k + 1], 0, self.known_drivers))
+                    owners.append((name, rows, [k]))
+                if final_horizon:
+                    tasks.append((spec, panel, [], final_horizon, self.known_drivers))
+                    owners.append((name, rows, []))
                 continue
-            for rows in chunks(panel.n_series, n_chunks):
-                idx = np.arange(rows.start, rows.stop)
+            for part in chunks(panel.n_series, n_chunks):
+                idx = np.arange(part.start, part.stop)
                 tasks.append((spec, panel.subset(idx), windows, final_horizon, self.known_drivers))
-                owners.append((name, idx))
+                owners.append((name, idx, every_window))
         results = self.runner.map(_fit_predict, tasks, desc=f"backtest {tag}")
         h = windows[0].horizon if windows else 0
         for name, spec in todo.items():
             bt = np.zeros((len(windows), panel.n_series, h))
             final = np.zeros((panel.n_series, final_horizon)) if final_horizon else None
-            for (owner, idx), (part_bt, part_final) in zip(owners, results, strict=True):
-                if owner == name:
-                    bt[:, idx] = part_bt
-                    if final is not None:
-                        final[idx] = part_final
+            for (owner, idx, done), (part_bt, part_final) in zip(owners, results, strict=True):
+                if owner != name:
+                    continue
+                if done:
+                    bt[np.ix_(np.asarray(done, dtype=np.intp), idx)] = part_bt
+                if final is not None and part_final is not None:
+                    final[idx] = part_final
             self.cache[self._key(tag, name, spec, windows)] = (bt, final)
         out = {}
         for n, s in direct.items():
