@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from engine.core.calendar import parse_quarter
+from engine.core.errors import DataError, NotFoundError
 from engine.forecasting.quarterly import QuarterlyCache, quarterly_forecast
 from models.forecasting.forecast_set import ForecastSet
 
@@ -94,3 +96,29 @@ def test_group_sums_are_exact_and_never_build_a_series_by_group_matrix() -> None
         tracemalloc.stop()
     assert summed.shape == (n, 3) and (summed == 1.0).all()
     assert peak < 64 * 1024**2, f"{peak / 1024**2:.0f} MiB"  # dense one-hot: 12,800 MiB
+
+
+def test_filtered_answers_from_the_cache_equal_the_reference_and_refuse_alike() -> None:
+    """The cache's prebuilt lookup answers a filter exactly as a one-off selection does."""
+    fs = forecast_set(3)
+    fs.info["stopped_early"] = [{"region": "S", "product": "B"}]
+    cache = QuarterlyCache.build(fs)
+    quarters = [parse_quarter("2027Q2")]
+    for filters, level, exclude in [
+        ({"region": ["S"]}, ["product"], False),
+        ({"region": ["S"]}, ["product"], True),
+        ({"product": ["A", "B"], "region": ["N"]}, [], False),
+        ({}, ["region"], True),
+    ]:
+        got = pd.DataFrame(cache.quarterly(quarters, filters, level, exclude))
+        want = quarterly_forecast(fs, quarters, filters, level, exclude_stopped=exclude)
+        pd.testing.assert_frame_equal(
+            got[want.columns].reset_index(drop=True), want.reset_index(drop=True), rtol=1e-6
+        )
+    assert len(cache.quarterly(quarters, {"region": ["S"]}, ["product"], True)) == 1
+    for bad, error in [({"region": ["W"]}, NotFoundError), ({"colour": ["red"]}, DataError)]:
+        with pytest.raises(error) as cached:
+            cache.quarterly(quarters, bad, [])
+        with pytest.raises(error) as reference:
+            quarterly_forecast(fs, quarters, bad, [])
+        assert cached.value.to_dict() == reference.value.to_dict()
