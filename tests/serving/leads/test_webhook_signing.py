@@ -17,6 +17,8 @@ RUBRIC = {
     "rules": [{"when": "form_fill >= 1", "points": 30}],
 }
 REP = {"territories": ["North"], "weekly_capacity": 5}
+LEAD = {"lead_id": "S1", "owner": "kim", "created_date": "2026-11-02"}
+FORM_FILL = dict(event_id="s1", lead_id="S1", activity="form_fill", occurred_at="2026-11-20T10:00Z")
 
 
 def test_a_rep_webhook_needs_the_signing_key(loop_app: LoopApp) -> None:
@@ -47,16 +49,9 @@ def test_a_server_without_the_key_never_sends_a_kept_rep_webhook(loop_app: LoopA
                 client.post(
                     f"/v1/leads/rubrics/{made['version']}/sign-off", json={}, headers=headers(team)
                 )
-            lead = {"lead_id": "S1", "owner": "kim", "created_date": "2026-11-02"}
-            client.post("/v1/leads/records", json={"leads": [lead]}, headers=headers("sales"))
-            event = {
-                "event_id": "s1",
-                "lead_id": "S1",
-                "activity": "form_fill",
-                "occurred_at": "2026-11-20T10:00:00Z",
-            }
+            client.post("/v1/leads/records", json={"leads": [LEAD]}, headers=headers("sales"))
             sent = client.post(
-                "/v1/leads/events", json={"events": [event]}, headers=headers("sales")
+                "/v1/leads/events", json={"events": [FORM_FILL]}, headers=headers("sales")
             ).json()
             alert_id = sent["alerts"][0]
             alert = _alert_when_done(client, alert_id)
