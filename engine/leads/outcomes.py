@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from engine.core.errors import DataError
-from engine.leads.events import identifier, non_negative, parse_day
+from engine.leads.events import batch_item, identifier, non_negative, parse_day
 from models.leads.tiers import TIERS
 
 OUTCOMES = ("won", "lost", "disqualified")
@@ -49,15 +49,7 @@ def parse_outcomes(
     out = []
     for i, item in enumerate(items):
         at = f"{where}.{i}"
-        if not isinstance(item, dict):
-            raise DataError("each outcome is {lead_id, outcome, date, deal_value, reason}", at)
-        unknown = sorted(set(item) - {"lead_id", "outcome", "date", "deal_value", "reason"})
-        if unknown:
-            raise DataError(
-                f"unknown outcome field '{unknown[0]}' (fields: lead_id, outcome, date, "
-                "deal_value, reason)",
-                f"{at}.{unknown[0]}",
-            )
+        batch_item(item, at, "outcome", ("lead_id", "outcome", "date", "deal_value", "reason"))
         lead_id = identifier(item.get("lead_id"), f"{at}.lead_id", "lead_id")
         outcome = item.get("outcome")
         if not isinstance(outcome, str) or outcome.strip().lower() not in OUTCOMES:
