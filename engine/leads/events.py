@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,21 +149,32 @@ def parse_events(items: list[dict[str, Any]], now: dt.datetime) -> list[LeadEven
     return out
 
 
+def file_records(frame: pd.DataFrame, cell: Callable[[str, Any], Any]) -> list[dict[str, Any]]:
+    """Rows of a file as record objects: empty cells dropped, every other one read by `cell`
+    (given its column name and value), so a file is checked like a posted batch."""
+    return [
+        {str(key): cell(str(key), value) for key, value in row.items() if not _empty(value)}
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+def _empty(value: Any) -> bool:
+    """An empty file cell: missing, or NaN."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a leads file as record objects: empty cells dropped, ids and dates as text."""
-    records = []
-    for row in frame.to_dict(orient="records"):
-        item: dict[str, Any] = {}
-        for key, value in row.items():
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                continue
-            if key in ("lead_id", "owner", "created_date", "last_activity"):
-                value = str(value)
-            elif hasattr(value, "item"):  # numpy scalars as Python numbers
-                value = value.item()
-            item[str(key)] = value
-        records.append(item)
-    return records
+    return file_records(frame, _lead_cell)
+
+
+def _lead_cell(column: str, value: Any) -> Any:
+    """A leads file cell: the lead's own fields as text, numpy scalars as Python numbers."""
+    if column in RESERVED:
+        return str(value)
+    if hasattr(value, "item"):
+        return value.item()
+    return value
 
 
 def lead_row(

@@ -1,4 +1,4 @@
-"""Posted batches of events and outcomes refuse a non-object and an unknown field alike."""
+"""Posted batches and file rows of events, leads and outcomes are read by one set of rules."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from engine.core.errors import DataError
-from engine.leads.events import parse_events
+from engine.leads.events import parse_events, table_records
 from engine.leads.outcomes import parse_outcomes
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
@@ -49,3 +51,20 @@ def test_a_bad_item_is_refused_naming_it(
     with pytest.raises(DataError) as refused:
         parse([item])
     assert (refused.value.message, refused.value.field) == (message, field)
+
+
+def test_a_leads_file_reads_as_records_without_its_empty_cells() -> None:
+    frame = pd.DataFrame(
+        {
+            "lead_id": [1, 2],
+            "owner": ["ann", None],
+            "n_form_fills": [1.0, np.nan],
+            "employees": np.array([10, 20], dtype=np.int64),
+        }
+    )
+    records = table_records(frame)
+    assert records == [
+        {"lead_id": "1", "owner": "ann", "n_form_fills": 1.0, "employees": 10},
+        {"lead_id": "2", "employees": 20},
+    ]
+    assert type(records[0]["employees"]) is int  # a Python number, not numpy's
