@@ -43,8 +43,8 @@ class SeriesTrouble:
     meaning: str
 
     def finding(self, labels: np.ndarray, flagged: np.ndarray, named: list[str]) -> Finding | None:
-        """ "<n> of <all> series <have>: <some of `named`>; <meaning>" about the `flagged` series
-        (positions in `labels`, one label per series); None when none is flagged."""
+        """The finding about the `flagged` series (positions in `labels`, one per series), saying
+        "<n> of <all> series <have>: <some of `named`>; <meaning>"; None when none is flagged."""
         if not flagged.size:
             return None
         return Finding(
