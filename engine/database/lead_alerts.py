@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from engine.core.errors import ConflictError, DataError, NotFoundError
+from engine.core.errors import DataError
 from engine.database import audit
 from engine.database.models import LeadAlert, LeadAlertAttempt, utc_now
+from engine.database.rows import get_row, require_status
 from engine.database.setup import Database
 from engine.leads.alerts import backoff_seconds
 from engine.leads.events import utc
@@ -116,9 +117,7 @@ def list_alerts(
 def get_alert(db: Database, alert_id: int) -> dict[str, Any]:
     """One alert with every delivery attempt."""
     with db.read() as session:
-        row = session.get(LeadAlert, alert_id)
-        if row is None:
-            raise NotFoundError(f"no alert {alert_id}", "alert_id")
+        row = get_row(session, LeadAlert, alert_id, f"alert {alert_id}", "alert_id")
         out = as_dict(row)
         tries = session.scalars(
             select(LeadAlertAttempt)
@@ -140,9 +139,7 @@ def get_alert(db: Database, alert_id: int) -> dict[str, Any]:
 def mark_read(db: Database, alert_id: int, actor: str) -> dict[str, Any]:
     """The owner has seen it (the first reader and time are kept)."""
     with db.write() as session:
-        row = session.get(LeadAlert, alert_id, with_for_update=True)
-        if row is None:
-            raise NotFoundError(f"no alert {alert_id}", "alert_id")
+        row = get_row(session, LeadAlert, alert_id, f"alert {alert_id}", "alert_id", lock=True)
         if row.read_at is None:
             row.read_at, row.read_by = utc_now(), actor
         session.flush()
@@ -152,15 +149,9 @@ def mark_read(db: Database, alert_id: int, actor: str) -> dict[str, Any]:
 def retry_dead(db: Database, alert_id: int, actor: str) -> dict[str, Any]:
     """Send a dead letter again (attempts start over); audited."""
     with db.write() as session:
-        row = session.get(LeadAlert, alert_id, with_for_update=True)
-        if row is None:
-            raise NotFoundError(f"no alert {alert_id}", "alert_id")
-        if row.status != "dead":
-            raise ConflictError(
-                f"alert {alert_id} is {row.status}: only a dead letter can be sent again",
-                "alert_id",
-                current={"status": row.status},
-            )
+        what = f"alert {alert_id}"
+        row = get_row(session, LeadAlert, alert_id, what, "alert_id", lock=True)
+        require_status(row, "dead", what, "only a dead letter can be sent again", "alert_id")
         row.status, row.attempts, row.next_attempt_at = "pending", 0, utc_now()
         row.leased_until = None
         audit.record(

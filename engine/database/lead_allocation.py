@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from engine.core.errors import ConflictError, DataError, NotFoundError
+from engine.core.errors import DataError
 from engine.database import audit
 from engine.database.models import (
     Lead,
@@ -23,6 +23,7 @@ from engine.database.models import (
     SalesRep,
     utc_now,
 )
+from engine.database.rows import get_row, require_status
 from engine.database.setup import Database
 from engine.leads.allocation import LeadSpec, RepSpec, allocate
 from engine.leads.events import utc
@@ -170,15 +171,9 @@ def propose(
 def accept(db: Database, allocation_id: int, actor: str, comment: str = "") -> dict[str, Any]:
     """A sales manager accepts: each still-open, still-unowned lead gets its rep (audited)."""
     with db.write() as session:
-        row = session.get(LeadAllocation, allocation_id, with_for_update=True)
-        if row is None:
-            raise NotFoundError(f"no allocation {allocation_id}", "allocation_id")
-        if row.status != "proposed":
-            raise ConflictError(
-                f"allocation {allocation_id} is {row.status}: only a proposal can be accepted",
-                "allocation_id",
-                current={"status": row.status},
-            )
+        what = f"allocation {allocation_id}"
+        row = get_row(session, LeadAllocation, allocation_id, what, "allocation_id", lock=True)
+        require_status(row, "proposed", what, "only a proposal can be accepted", "allocation_id")
         decided = set(session.scalars(select(LeadOutcome.lead_id)))
         now = utc_now()
         applied, skipped = 0, []
@@ -207,9 +202,9 @@ def accept(db: Database, allocation_id: int, actor: str, comment: str = "") -> d
 
 def get_allocation(db: Database, allocation_id: int) -> dict[str, Any]:
     with db.read() as session:
-        row = session.get(LeadAllocation, allocation_id)
-        if row is None:
-            raise NotFoundError(f"no allocation {allocation_id}", "allocation_id")
+        row = get_row(
+            session, LeadAllocation, allocation_id, f"allocation {allocation_id}", "allocation_id"
+        )
         return _as_dict(session, row)
 
 

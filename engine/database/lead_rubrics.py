@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from engine.core.errors import ConflictError, DataError, NotFoundError
 from engine.database import audit
 from engine.database.models import LeadRubric, LeadRubricSignoff, utc_now
+from engine.database.rows import get_row, require_status
 from engine.database.setup import Database
 from engine.leads.rubric import Rubric, rubric_changes, rubric_from_dict
 
@@ -81,16 +82,16 @@ def sign_off(
     if team not in TEAMS:
         raise DataError(f"team must be one of {', '.join(TEAMS)}, got '{team}'", "team")
     with db.write() as session:
-        row = session.get(LeadRubric, rubric_id, with_for_update=True)
-        if row is None:
-            raise NotFoundError(f"no rubric version {rubric_id}", "rubric_id")
-        if row.status != "draft":
-            raise ConflictError(
-                f"rubric v{rubric_id} is {row.status}: only a draft can be signed "
-                "(change it by creating a new version)",
-                "rubric_id",
-                current={"status": row.status},
-            )
+        row = get_row(
+            session, LeadRubric, rubric_id, f"rubric version {rubric_id}", "rubric_id", lock=True
+        )
+        require_status(
+            row,
+            "draft",
+            f"rubric v{rubric_id}",
+            "only a draft can be signed (change it by creating a new version)",
+            "rubric_id",
+        )
         signed = {s.team: s for s in row.signoffs}
         if team in signed:
             raise ConflictError(
@@ -140,9 +141,7 @@ def _activate(session: Session, row: LeadRubric, actor: str) -> None:
 
 def get_rubric(db: Database, rubric_id: int) -> dict[str, Any]:
     with db.read() as session:
-        row = session.get(LeadRubric, rubric_id)
-        if row is None:
-            raise NotFoundError(f"no rubric version {rubric_id}", "rubric_id")
+        row = get_row(session, LeadRubric, rubric_id, f"rubric version {rubric_id}", "rubric_id")
         return as_dict(row)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,8 @@ _ID = re.compile(r"^[^\x00-\x1f]{1,200}$")
 FUTURE_SLACK = dt.timedelta(minutes=5)
 """An event may be stamped this far after the server's clock (clocks drift), never more."""
 RESERVED = ("lead_id", "owner", "created_date", "last_activity")
+EVENT_FIELDS = ("event_id", "lead_id", "activity", "occurred_at")
+"""What every event holds (it may add `properties`)."""
 
 
 @dataclass(frozen=True)
@@ -116,17 +119,7 @@ def parse_events(items: list[dict[str, Any]], now: dt.datetime) -> list[LeadEven
     out = []
     for i, item in enumerate(items):
         where = f"events.{i}"
-        if not isinstance(item, dict):
-            raise DataError("each event is {event_id, lead_id, activity, occurred_at}", where)
-        unknown = sorted(
-            set(item) - {"event_id", "lead_id", "activity", "occurred_at", "properties"}
-        )
-        if unknown:
-            raise DataError(
-                f"unknown event field '{unknown[0]}' (fields: event_id, lead_id, activity, "
-                "occurred_at, properties)",
-                f"{where}.{unknown[0]}",
-            )
+        batch_item(item, where, "event", EVENT_FIELDS, optional=("properties",))
         event_id = identifier(item.get("event_id"), f"{where}.event_id", "event_id")
         lead_id = identifier(item.get("lead_id"), f"{where}.lead_id", "lead_id")
         activity = activity_name(item.get("activity"), f"{where}.activity")
@@ -156,21 +149,32 @@ def parse_events(items: list[dict[str, Any]], now: dt.datetime) -> list[LeadEven
     return out
 
 
+def file_records(frame: pd.DataFrame, cell: Callable[[str, Any], Any]) -> list[dict[str, Any]]:
+    """Rows of a file as record objects: empty cells dropped, every other one read by `cell`
+    (given its column name and value), so a file is checked like a posted batch."""
+    return [
+        {str(key): cell(str(key), value) for key, value in row.items() if not _empty(value)}
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+def _empty(value: Any) -> bool:
+    """An empty file cell: missing, or NaN."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a leads file as record objects: empty cells dropped, ids and dates as text."""
-    records = []
-    for row in frame.to_dict(orient="records"):
-        item: dict[str, Any] = {}
-        for key, value in row.items():
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                continue
-            if key in ("lead_id", "owner", "created_date", "last_activity"):
-                value = str(value)
-            elif hasattr(value, "item"):  # numpy scalars as Python numbers
-                value = value.item()
-            item[str(key)] = value
-        records.append(item)
-    return records
+    return file_records(frame, _lead_cell)
+
+
+def _lead_cell(column: str, value: Any) -> Any:
+    """A leads file cell: the lead's own fields as text, numpy scalars as Python numbers."""
+    if column in RESERVED:
+        return str(value)
+    if hasattr(value, "item"):
+        return value.item()
+    return value
 
 
 def lead_row(
@@ -187,6 +191,22 @@ def lead_row(
     if record.last_activity is not None:
         row["last_activity"] = record.last_activity.isoformat()
     return pd.DataFrame([row])
+
+
+def batch_item(
+    item: Any, where: str, noun: str, fields: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """One item of a posted batch: an object holding `fields` and maybe `optional` ones, and no
+    others (the first unknown field is named, `events.3.colour`)."""
+    if not isinstance(item, dict):
+        raise DataError(f"each {noun} is {{{', '.join(fields)}}}", where)
+    unknown = sorted(set(item) - {*fields, *optional})
+    if unknown:
+        raise DataError(
+            f"unknown {noun} field '{unknown[0]}' (fields: {', '.join((*fields, *optional))})",
+            f"{where}.{unknown[0]}",
+        )
+    return item
 
 
 def identifier(value: Any, where: str, name: str, limit: int = MAX_TEXT) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from engine.core.errors import DataError
-from engine.leads.events import identifier, non_negative, parse_day
+from engine.leads.events import batch_item, file_records, identifier, non_negative, parse_day
 from models.leads.tiers import TIERS
 
 OUTCOMES = ("won", "lost", "disqualified")
@@ -49,15 +49,7 @@ def parse_outcomes(
     out = []
     for i, item in enumerate(items):
         at = f"{where}.{i}"
-        if not isinstance(item, dict):
-            raise DataError("each outcome is {lead_id, outcome, date, deal_value, reason}", at)
-        unknown = sorted(set(item) - {"lead_id", "outcome", "date", "deal_value", "reason"})
-        if unknown:
-            raise DataError(
-                f"unknown outcome field '{unknown[0]}' (fields: lead_id, outcome, date, "
-                "deal_value, reason)",
-                f"{at}.{unknown[0]}",
-            )
+        batch_item(item, at, "outcome", ("lead_id", "outcome", "date", "deal_value", "reason"))
         lead_id = identifier(item.get("lead_id"), f"{at}.lead_id", "lead_id")
         outcome = item.get("outcome")
         if not isinstance(outcome, str) or outcome.strip().lower() not in OUTCOMES:
@@ -98,22 +90,19 @@ def outcome_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             f"unknown column '{unknown[0]}' (columns: lead_id, outcome, date, deal_value, reason)",
             str(unknown[0]),
         )
-    records = []
-    for row in frame.to_dict(orient="records"):
-        item: dict[str, Any] = {}
-        for key, value in row.items():
-            if value is None or (isinstance(value, float) and np.isnan(value)):
-                continue
-            if key == "deal_value" and isinstance(value, str):
-                with contextlib.suppress(ValueError):  # else refused by parse_outcomes, row named
-                    value = float(value)
-            elif key == "date" and isinstance(value, dt.date | pd.Timestamp):
-                value = value.date().isoformat() if isinstance(value, dt.datetime) else str(value)
-            elif key in ("lead_id", "date", "reason", "outcome"):
-                value = str(value)
-            item[str(key)] = value
-        records.append(item)
-    return records
+    return file_records(frame, _outcome_cell)
+
+
+def _outcome_cell(column: str, value: Any) -> Any:
+    """An outcomes file cell: a deal value as a number, a date as YYYY-MM-DD, other text as text."""
+    if column == "deal_value" and isinstance(value, str):
+        with contextlib.suppress(ValueError):  # else refused by parse_outcomes, row named
+            return float(value)
+    elif column == "date" and isinstance(value, dt.date | pd.Timestamp):
+        return value.date().isoformat() if isinstance(value, dt.datetime) else str(value)
+    elif column in ("lead_id", "date", "reason", "outcome"):
+        return str(value)
+    return value
 
 
 def marketing_stats(frame: pd.DataFrame, by: list[str], period: str = "quarter") -> dict[str, Any]:

@@ -10,6 +10,7 @@ level and promotions are off.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -33,6 +34,7 @@ DEFAULT_WINDOWS = {"D": (7, 28), "W": (4, 13), "M": (3, 12), "Q": (2, 4), "Y": (
 LEVEL_PERIODS = {"D": 28, "W": 26, "M": 12, "Q": 4, "Y": 3}
 
 
+@dataclass(eq=False, repr=False)
 class GlobalGBM(BaseEstimator):
     """LightGBM on all series at once; predict(horizon, future_exog) takes planned drivers.
 
@@ -40,31 +42,17 @@ class GlobalGBM(BaseEstimator):
     below 0.5 gives the lower point forecasts that a percentage error such as MAPE rewards.
     """
 
-    def __init__(
-        self,
-        lags: tuple[int, ...] | None = None,
-        n_estimators: int = 300,
-        learning_rate: float = 0.05,
-        num_leaves: int = 31,
-        min_child_samples: int = 20,
-        use_exog: bool = True,
-        use_keys: bool = True,
-        objective: str = "l2",
-        alpha: float = 0.5,
-        n_jobs: int = 1,
-        random_state: int = 0,
-    ) -> None:
-        self.lags = lags
-        self.n_estimators = n_estimators
-        self.learning_rate = learning_rate
-        self.num_leaves = num_leaves
-        self.min_child_samples = min_child_samples
-        self.use_exog = use_exog
-        self.use_keys = use_keys
-        self.objective = objective
-        self.alpha = alpha
-        self.n_jobs = n_jobs
-        self.random_state = random_state
+    lags: tuple[int, ...] | None = None
+    n_estimators: int = 300
+    learning_rate: float = 0.05
+    num_leaves: int = 31
+    min_child_samples: int = 20
+    use_exog: bool = True
+    use_keys: bool = True
+    objective: str = "l2"
+    alpha: float = 0.5
+    n_jobs: int = 1
+    random_state: int = 0
 
     def fit(self, panel: Panel) -> GlobalGBM:
         panel = align_ends(panel)  # every series forecast from its own last period

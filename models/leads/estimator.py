@@ -7,6 +7,8 @@ data: isotonic or sigmoid, whichever has the lower Brier score on held-out folds
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy.sparse import issparse
@@ -116,6 +118,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+@dataclass(eq=False, repr=False)
 class LeadConversionModel(ClassifierMixin, BaseEstimator):
     """P(convert) for leads: a Pipeline (imputation, encoding, learner) plus a calibrator.
 
@@ -124,35 +127,19 @@ class LeadConversionModel(ClassifierMixin, BaseEstimator):
     scores back to honest probabilities.
     """
 
-    def __init__(
-        self,
-        learner: str = "hgb",
-        calibration: str = "auto",
-        class_weight: str | None = "balanced",
-        learning_rate: float = 0.06,
-        max_iter: int = 300,
-        max_leaf_nodes: int = 15,
-        min_samples_leaf: int = 40,
-        l2_regularization: float = 1.0,
-        early_stopping: bool = True,
-        C: float = 0.5,
-        cv: int = 3,
-        max_categories: int = 60,
-        random_state: int = 0,
-    ) -> None:
-        self.learner = learner
-        self.calibration = calibration
-        self.class_weight = class_weight
-        self.learning_rate = learning_rate
-        self.max_iter = max_iter
-        self.max_leaf_nodes = max_leaf_nodes
-        self.min_samples_leaf = min_samples_leaf
-        self.l2_regularization = l2_regularization
-        self.early_stopping = early_stopping
-        self.C = C
-        self.cv = cv
-        self.max_categories = max_categories
-        self.random_state = random_state
+    learner: str = "hgb"
+    calibration: str = "auto"
+    class_weight: str | None = "balanced"
+    learning_rate: float = 0.06
+    max_iter: int = 300
+    max_leaf_nodes: int = 15
+    min_samples_leaf: int = 40
+    l2_regularization: float = 1.0
+    early_stopping: bool = True
+    C: float = 0.5
+    cv: int = 3
+    max_categories: int = 60
+    random_state: int = 0
 
     # -- building blocks -----------------------------------------------------------------
     def _pipeline(self, numeric: list[str], categorical: list[str]) -> Pipeline:

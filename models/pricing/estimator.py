@@ -49,6 +49,7 @@ class ProductFit:
     resid_sd: float
 
 
+@dataclass(eq=False, repr=False)
 class PriceSensitivityModel(BaseEstimator, RegressorMixin):
     """Own/cross/competitor price elasticities with clustered CIs, pooling and a DML check.
 
@@ -59,37 +60,20 @@ class PriceSensitivityModel(BaseEstimator, RegressorMixin):
     own elasticity is >= 0, the 95% CI is wider than `max_ci_width`, or n_obs < `min_obs`.
     """
 
-    def __init__(
-        self,
-        product: str = "product",
-        market_keys: list[str] | None = None,
-        controls: list[str] | None = None,
-        fourier_order: int = 3,
-        trend: bool = True,
-        include_prices: bool = True,
-        pooling: bool = True,
-        dml: bool = True,
-        dml_learner: RegressorMixin | None = None,
-        dml_folds: int = 3,
-        max_ci_width: float = 3.0,
-        confound_rtol: float = 0.25,
-        min_obs: int = 30,
-        random_state: int | None = 0,
-    ) -> None:
-        self.product = product
-        self.market_keys = market_keys
-        self.controls = controls
-        self.fourier_order = fourier_order
-        self.trend = trend
-        self.include_prices = include_prices
-        self.pooling = pooling
-        self.dml = dml
-        self.dml_learner = dml_learner
-        self.dml_folds = dml_folds
-        self.max_ci_width = max_ci_width
-        self.confound_rtol = confound_rtol
-        self.min_obs = min_obs
-        self.random_state = random_state
+    product: str = "product"
+    market_keys: list[str] | None = None
+    controls: list[str] | None = None
+    fourier_order: int = 3
+    trend: bool = True
+    include_prices: bool = True
+    pooling: bool = True
+    dml: bool = True
+    dml_learner: RegressorMixin | None = None
+    dml_folds: int = 3
+    max_ci_width: float = 3.0
+    confound_rtol: float = 0.25
+    min_obs: int = 30
+    random_state: int | None = 0
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(self, X: pd.DataFrame, y: object = None) -> PriceSensitivityModel:

@@ -35,6 +35,39 @@ SHORT_SERIES = 8
 
 
 @dataclass(frozen=True)
+class SeriesTrouble:
+    """A trouble some series of a history have, and what it means for their forecasts."""
+
+    kind: str
+    have: str
+    meaning: str
+
+    def finding(self, labels: np.ndarray, flagged: np.ndarray, named: list[str]) -> Finding | None:
+        """The finding about the `flagged` series (positions in `labels`, one per series), saying
+        "<n> of <all> series <have>: <some of `named`>; <meaning>"; None when none is flagged."""
+        if not flagged.size:
+            return None
+        return Finding(
+            self.kind,
+            f"{flagged.size} of {len(labels)} series {self.have}: {name_some(named)}; "
+            f"{self.meaning}",
+            tuple(labels[flagged]),
+        )
+
+
+GAPS = SeriesTrouble(
+    "gaps",
+    "have missing periods inside their history",
+    "missing periods are not read as zero sales (add rows with units 0 if they were)",
+)
+SHORT = SeriesTrouble(
+    "short_series",
+    f"have fewer than {SHORT_SERIES} periods of history",
+    "their forecasts rest on very little data",
+)
+
+
+@dataclass(frozen=True)
 class LastPeriod:
     """The verdict on the last period of the history."""
 
@@ -119,30 +152,12 @@ def completeness_findings(
     length = (spans["max"] - spans["min"] + 1).to_numpy()
     missing = length - spans["count"].to_numpy()
     gappy = np.flatnonzero(missing > 0)
-    if gappy.size:
-        named = [f"{labels[i]} ({missing[i]} of {length[i]} missing)" for i in gappy]
-        found = found.plus(
-            Finding(
-                "gaps",
-                f"{gappy.size} of {len(spans)} series have missing periods inside their history: "
-                f"{name_some(named)}; missing periods are not read as zero sales (add rows with "
-                "units 0 if they were)",
-                tuple(labels[gappy]),
-            )
-        )
+    named = [f"{labels[i]} ({missing[i]} of {length[i]} missing)" for i in gappy]
+    found = found.plus(GAPS.finding(labels, gappy, named))
     counts = spans["count"].to_numpy()
     short = np.flatnonzero(counts < SHORT_SERIES)
-    if short.size:
-        named = [f"{labels[i]} ({counts[i]} period{'s' if counts[i] != 1 else ''})" for i in short]
-        found = found.plus(
-            Finding(
-                "short_series",
-                f"{short.size} of {len(spans)} series have fewer than {SHORT_SERIES} periods of "
-                f"history: {name_some(named)}; their forecasts rest on very little data",
-                tuple(labels[short]),
-            )
-        )
-    return found
+    named = [f"{labels[i]} ({counts[i]} period{'s' if counts[i] != 1 else ''})" for i in short]
+    return found.plus(SHORT.finding(labels, short, named))
 
 
 def _partial_finding(last: LastPeriod, only_last: list[str]) -> Finding | None:

@@ -94,6 +94,15 @@ def test_item2_gaps_short_series_and_empty_periods_are_named() -> None:
     assert "gappy (4 of 40 missing)" in gaps.message and "pizza (1 of 40 missing)" in gaps.message
     short = findings.of_kind("short_series")
     assert short is not None and short.series == ("new",) and "new (3 periods)" in short.message
+    assert gaps.message == (
+        "2 of 3 series have missing periods inside their history: gappy (4 of 40 missing), "
+        "pizza (1 of 40 missing); missing periods are not read as zero sales (add rows with "
+        "units 0 if they were)"
+    )
+    assert short.message == (
+        "1 of 3 series have fewer than 8 periods of history: new (3 periods); their forecasts "
+        "rest on very little data"
+    )
     empty = findings.of_kind("missing_periods")
     assert empty is not None and "2015-03-02" in empty.message
     assert findings.of_kind("partial_last_period") is None
