@@ -3,7 +3,6 @@ under LODESTAR_HOME (or PostgreSQL), run in-process like main()."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,8 @@ import pandas as pd
 import pytest
 
 from engine.core.settings import get_settings
+from tests.store_homes import home_from
+from tests.training.cli_runs import cli_home
 from tests.training.cli_runs import run_cli as run
 
 RUBRIC_TOML = """
@@ -33,15 +34,7 @@ points = 12
 def home(
     tmp_path: Path, leads_template: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
-    folder = tmp_path / "home"
-    folder.mkdir()
-    shutil.copy(leads_template, folder / "mlflow.db")
-    monkeypatch.setenv("LODESTAR_HOME", str(folder))
-    monkeypatch.setenv("LODESTAR_DATABASE_URL", database_url)
-    monkeypatch.setenv("LODESTAR_USER", "ann")
-    get_settings.cache_clear()
-    yield folder
-    get_settings.cache_clear()
+    yield from cli_home(home_from(leads_template, tmp_path / "home"), database_url, monkeypatch)
 
 
 def test_rubric_sign_off_and_scores_with_both_views(

@@ -9,22 +9,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.core.settings import get_settings
 from tests.store_homes import home_from
-from tests.training.cli_runs import run_cli
+from tests.training.cli_runs import cli_home, run_cli
 
 
 @pytest.fixture
 def home(
     tmp_path: Path, sales_template: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
-    folder = home_from(sales_template, tmp_path / "home")
-    monkeypatch.setenv("LODESTAR_HOME", str(folder))
-    monkeypatch.setenv("LODESTAR_DATABASE_URL", database_url)
-    monkeypatch.setenv("LODESTAR_USER", "ann")
-    get_settings.cache_clear()
-    yield folder
-    get_settings.cache_clear()
+    yield from cli_home(home_from(sales_template, tmp_path / "home"), database_url, monkeypatch)
 
 
 def test_plan_commands_end_to_end(
