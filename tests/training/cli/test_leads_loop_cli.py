@@ -3,16 +3,14 @@ under LODESTAR_HOME (or PostgreSQL), run in-process like main()."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from engine.core.settings import get_settings
-from tests.store_homes import home_from
-from tests.training.cli_runs import cli_home
 from tests.training.cli_runs import run_cli as run
+from tests.training.conftest import CliHome
 
 RUBRIC_TOML = """
 name = "CLI rubric"
@@ -31,10 +29,8 @@ points = 12
 
 
 @pytest.fixture
-def home(
-    tmp_path: Path, leads_template: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    yield from cli_home(home_from(leads_template, tmp_path / "home"), database_url, monkeypatch)
+def home(cli_home: CliHome, leads_template: Path) -> Path:
+    return cli_home(leads_template)
 
 
 def test_rubric_sign_off_and_scores_with_both_views(
