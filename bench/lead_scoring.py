@@ -21,7 +21,7 @@ from engine.core.contracts import LeadTable, parse_column_mapping, read_table, v
 from engine.core.settings import Settings
 from engine.leads.features import leak_warnings
 from engine.leads.metrics import classification_report
-from engine.leads.rubric import Rubric, rubric_from_dict
+from engine.leads.rubric import Rubric, rubric_from_toml
 from engine.leads.suggest import ranking_report, suggest_rubric
 from models.leads import LeadConversionModel, LeadScorer, thresholds_from_precision
 from models.leads.reasons import score_of
@@ -89,33 +89,9 @@ def evaluate(name: str, table: LeadTable) -> tuple[list[dict], LeadScorer, LeadC
     return rows, LeadScorer(lodestar, tiers, {}), fitted["logistic baseline"][0]
 
 
-HAND_RUBRICS = {
-    "bank": {
-        "name": "hand rubric (bank)",
-        "tiers": {"warm": 10, "hot": 30, "sales-qualified": 50},
-        "rules": [
-            {"when": "poutcome = success", "points": 40},
-            {"when": "previous >= 1", "points": 10},
-            {"when": "contact = cellular", "points": 10},
-            {"when": "month = mar", "points": 20},
-            {"when": "month = oct", "points": 20},
-            {"when": "month = may", "points": -10},
-        ],
-    },
-    "xed": {
-        "name": "hand rubric (X Education)",
-        "tiers": {"warm": 15, "hot": 35, "sales-qualified": 55},
-        "rules": [
-            {"when": "Lead Origin = Lead Add Form", "points": 40},
-            {"when": "Total Time Spent on Website >= 600", "points": 25},
-            {"when": "TotalVisits >= 3", "points": 10},
-            {"when": "Lead Source = Reference", "points": 15},
-            {"when": "What is your current occupation = Working Professional", "points": 30},
-            {"when": "Do Not Email = Yes", "points": -15},
-        ],
-    },
-}
-"""Rubrics a marketer might write by hand from the data dictionaries, before seeing outcomes."""
+HAND_RUBRICS = Path(__file__).resolve().parent / "rubrics"
+"""Rubric files (bank.toml, xed.toml) a marketer might write by hand from the data
+dictionaries, before seeing outcomes."""
 
 
 def rubric_comparison(name: str, key: str, table: LeadTable) -> list[dict]:
@@ -126,7 +102,7 @@ def rubric_comparison(name: str, key: str, table: LeadTable) -> list[dict]:
     train, val = frame.loc[train_idx], frame.loc[val_idx]
     y_train, y_val = train["converted"].to_numpy(), val["converted"].to_numpy()
     suggested = suggest_rubric(train, y_train, table.features)
-    hand = rubric_from_dict(HAND_RUBRICS[key])
+    hand = rubric_from_toml((HAND_RUBRICS / f"{key}.toml").read_text(encoding="utf-8"))
     model = LeadConversionModel().fit(train[table.features], y_train)
     p_train = model.predict_proba(train[table.features])[:, 1]
     p_val = model.predict_proba(val[table.features])[:, 1]

@@ -18,6 +18,7 @@ from training.cli.options import (
     KeysOption,
     LastPeriodOption,
     echo_findings,
+    echo_notes,
     open_store,
     split_list,
 )
@@ -140,6 +141,5 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             report=echo_findings,
             exclude_stopped=exclude_stopped,
         )
-        for note in result.notes:
-            typer.echo(f"note: {note}")
+        echo_notes(result.notes)
         typer.echo(f"wrote {len(result.table)} rows to {out}")

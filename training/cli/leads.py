@@ -25,9 +25,11 @@ from engine.leads.tiering import ActiveRubric, fired_text
 from models.leads import OUTPUT_COLUMNS
 from training.cli.options import (
     ColumnsOption,
+    CommentOption,
     DataOption,
     DateFormatOption,
     ForceOption,
+    echo_notes,
     open_store,
     split_list,
 )
@@ -246,8 +248,7 @@ def register_rubric(rubric_app: typer.Typer) -> None:
             c = r["changes"]
             moves = ", ".join(f"{k}: {v}" for k, v in list(c["by_move"].items())[:6])
             typer.echo(f"adopting it moves {c['changed']} of {c['of']} leads ({moves})")
-        for note in r["notes"]:
-            typer.echo(f"note: {note}")
+        echo_notes(r["notes"])
         if report is not None:
             write_json(r, report)
         if save:
@@ -268,7 +269,7 @@ def register_rubric(rubric_app: typer.Typer) -> None:
     def sign(
         version: Annotated[int, typer.Argument(help="Rubric version.")],
         team: TeamOption,
-        comment: Annotated[str, typer.Option("--comment", help="Why.")] = "",
+        comment: CommentOption = "",
         by: ByOption = None,
     ) -> None:
         """Sign a draft for one team; with both teams signed it becomes active."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -43,9 +44,16 @@ LastPeriodOption = Annotated[
         "below the ones before is partial and left out), complete or partial.",
     ),
 ]
+CommentOption = Annotated[str, typer.Option("--comment", help="Why.")]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Make the new version champion even if it is not better.")
 ]
+
+
+def echo_notes(notes: Iterable[str]) -> None:
+    """Print each note of an answer on its own line ('note: ...')."""
+    for note in notes:
+        typer.echo(f"note: {note}")
 
 
 def echo_findings(findings: Findings) -> None:

@@ -24,7 +24,14 @@ from engine.database.actuals import load_actuals
 from engine.database.setup import Database, open_database
 from engine.forecasting.quarterly import QuarterlyCache
 from engine.planning.answers import plan_quarters
-from training.cli.options import ColumnsOption, DataOption, KeysOption, open_store, split_list
+from training.cli.options import (
+    ColumnsOption,
+    CommentOption,
+    DataOption,
+    KeysOption,
+    open_store,
+    split_list,
+)
 
 PlanArg = Annotated[int, typer.Argument(help="Plan id (see `lodestar plan list`).")]
 VersionOption = Annotated[str, typer.Option("--version", help="Version name.")]
@@ -35,7 +42,6 @@ ByOption = Annotated[
 OutOption = Annotated[Path | None, typer.Option("--out", help="Also write the table (.csv/.json).")]
 LevelOption = Annotated[str | None, typer.Option("--level", help="total, region, ...")]
 QuartersOption = Annotated[str | None, typer.Option("--quarters", help="2027Q1,2027Q2")]
-CommentOption = Annotated[str, typer.Option("--comment", help="Why.")]
 
 
 def actor(by: str | None) -> str:
@@ -224,7 +230,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
     @plan_app.command("reject")
     def reject(
         plan_id: PlanArg,
-        comment: Annotated[str, typer.Option("--comment", help="Why.")],
+        comment: CommentOption,
         version: VersionOption = "baseline",
         by: ByOption = None,
     ) -> None:

@@ -13,6 +13,8 @@ from engine.core.files import read_document, write_table
 from engine.core.settings import get_settings
 from engine.pricing import answers
 from engine.pricing.scenario import parse_recommendation, parse_scenario
+from models.forecasting.forecast_set import ForecastSet
+from models.pricing.payload import PricingSet
 from training.cli.options import (
     ColumnsOption,
     DataOption,
@@ -21,6 +23,7 @@ from training.cli.options import (
     ForceOption,
     KeysOption,
     LastPeriodOption,
+    echo_notes,
     open_store,
     split_list,
 )
@@ -37,6 +40,20 @@ def _write_and_show(table: pd.DataFrame, out: Path, shown: pd.DataFrame) -> None
     write_table(table, out)
     typer.echo(shown.to_string(index=False))
     typer.echo(f"written to {out}")
+
+
+def _champions(sales_required: bool) -> tuple[ForecastSet | None, PricingSet]:
+    """The sales and pricing champions; without a sales champion, None unless it is required
+    (recommendations then give relative volumes)."""
+    store = open_store()
+    try:
+        _, forecast_set = store.load_champion("sales")
+    except NoChampionError:
+        if sales_required:
+            raise
+        forecast_set = None
+    _, pricing_set = store.load_champion("pricing")
+    return forecast_set, pricing_set
 
 
 def register(app: typer.Typer, train_app: typer.Typer) -> None:
@@ -98,10 +115,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
     @pricing_app.command("what-if")
     def what_if(scenario: ScenarioOption, out: OutOption) -> None:
         """Units, revenue and margin of a scenario vs the baseline, per week and quarter."""
-        store = open_store()
         request = parse_scenario(read_document(scenario))
-        _, forecast_set = store.load_champion("sales")
-        _, pricing_set = store.load_champion("pricing")
+        forecast_set, pricing_set = _champions(sales_required=True)
         result = answers.what_if(
             forecast_set, pricing_set, request, get_settings().fiscal_year_start_month
         )
@@ -111,19 +126,13 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         cols += ["change_margin", "margin_pct"]
         shown = [c for c in cols if total[c].notna().any()]  # margin is absent without cost
         _write_and_show(table, out, total[shown].round(1))
-        for note in result.notes:
-            typer.echo(f"note: {note}")
+        echo_notes(result.notes)
 
     @pricing_app.command("recommend")
     def recommend(scenario: ScenarioOption, out: OutOption) -> None:
         """Recommended prices under the request's objective and constraints."""
-        store = open_store()
         request = parse_recommendation(read_document(scenario))
-        _, pricing_set = store.load_champion("pricing")
-        try:
-            _, forecast_set = store.load_champion("sales")
-        except NoChampionError:
-            forecast_set = None  # without a sales champion, volumes are relative
+        forecast_set, pricing_set = _champions(sales_required=False)
         table, joint = answers.recommendation_table(pricing_set, request, forecast_set)
         table = table.assign(joint=joint)
         cols = ["product", "current_price", "recommended_price", "change_pct", "binding"]

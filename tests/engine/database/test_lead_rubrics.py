@@ -18,15 +18,9 @@ from engine.database.lead_rubrics import (
 )
 from engine.database.setup import open_database
 from engine.leads.rubric import rubric_from_dict
+from tests.lead_rubrics import rubric_doc
 
-DOC = {
-    "name": "Spring",
-    "tiers": {"warm": 20, "hot": 40, "sales-qualified": 60},
-    "rules": [
-        {"when": "downloads >= 1", "points": 15},
-        {"when": "source = referral", "points": 10},
-    ],
-}
+DOC = rubric_doc("Spring", (20, 40, 60), {"downloads >= 1": 15, "source = referral": 10})
 
 
 def _actions(db) -> list[tuple[str, str, str | None]]:

@@ -11,20 +11,21 @@ import pytest
 
 from engine.core.errors import DataError
 from engine.leads.rubric import rubric_changes, rubric_from_dict
+from tests.lead_rubrics import rubric_doc
 
-DOC = {
-    "name": "Spring rubric",
-    "decay_per_week": 5,
-    "tiers": {"warm": 20, "hot": 40, "sales-qualified": 60},
-    "rules": [
-        {"when": "downloads >= 1", "points": 15},
-        {"when": "downloads >= 3", "points": 10},
-        {"when": "form_fill >= 1", "points": 25},
-        {"when": "source = referral", "points": 10},
-        {"when": "industry = education", "points": -10},
-        {"when": "pricing_page_visit >= 1", "points": 20},
-    ],
-}
+DOC = rubric_doc(
+    "Spring rubric",
+    (20, 40, 60),
+    {
+        "downloads >= 1": 15,
+        "downloads >= 3": 10,
+        "form_fill >= 1": 25,
+        "source = referral": 10,
+        "industry = education": -10,
+        "pricing_page_visit >= 1": 20,
+    },
+    decay_per_week=5,
+)
 
 
 def _leads(n: int = 300, seed: int = 0) -> pd.DataFrame:

@@ -3,26 +3,27 @@ probability with its reasons; the deployment setting says which one sets the tie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from fastapi.testclient import TestClient
 
+from tests.lead_rubrics import rubric_doc
 from tests.serving.leads.conftest import LoopApp
 from tests.serving.leads.loop_keys import headers
 
-RUBRIC = {
-    "name": "Test rubric",
-    "decay_per_week": 0,
-    "tiers": {"warm": 10, "hot": 25, "sales-qualified": 40},
-    "rules": [
-        {"when": "downloads >= 1", "points": 10},
-        {"when": "form_fills >= 1", "points": 20},
-        {"when": "source = referral", "points": 15},
-        {"when": "industry = education", "points": -5},
-    ],
-}
+RULES: list[tuple[str, Callable[[dict], bool], int]] = [
+    ("downloads >= 1", lambda row: (row["downloads"] or 0) >= 1, 10),
+    ("form_fills >= 1", lambda row: (row["form_fills"] or 0) >= 1, 20),
+    ("source = referral", lambda row: row["source"] == "referral", 15),
+    ("industry = education", lambda row: row["industry"] == "education", -5),
+]
+"""The rubric's rules: condition as written, the same condition checked by hand, points."""
+RUBRIC = rubric_doc(
+    "Test rubric", (10, 25, 40), {when: p for when, _, p in RULES}, decay_per_week=0
+)
 
 
 def _rows(leads_csv: Path, n: int) -> list[dict]:
@@ -32,15 +33,7 @@ def _rows(leads_csv: Path, n: int) -> list[dict]:
 
 def _by_hand(row: dict) -> tuple[int, list[str]]:
     """Points and fired rules of one lead, rule by rule."""
-    fired = []
-    if (row["downloads"] or 0) >= 1:
-        fired.append(("downloads >= 1", 10))
-    if (row["form_fills"] or 0) >= 1:
-        fired.append(("form_fills >= 1", 20))
-    if row["source"] == "referral":
-        fired.append(("source = referral", 15))
-    if row["industry"] == "education":
-        fired.append(("industry = education", -5))
+    fired = [(when, points) for when, holds, points in RULES if holds(row)]
     return sum(p for _, p in fired), [r for r, _ in fired]
 
 

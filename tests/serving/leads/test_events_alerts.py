@@ -9,24 +9,22 @@ import hmac
 import json
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.lead_rubrics import rubric_doc
 from tests.serving.leads.conftest import LoopApp
 from tests.serving.leads.loop_keys import headers
 from tests.serving.leads.receiver import Receiver, running_receiver
 
 SECRET = "whsec-test-0001"
-RUBRIC = {
-    "name": "Events rubric",
-    "tiers": {"warm": 10, "hot": 25, "sales-qualified": 45},
-    "rules": [
-        {"when": "form_fill >= 1", "points": 30},
-        {"when": "pricing_page_visit >= 1", "points": 20},
-        {"when": "source = referral", "points": 5},
-    ],
-}
+RUBRIC = rubric_doc(
+    "Events rubric",
+    (10, 25, 45),
+    {"form_fill >= 1": 30, "pricing_page_visit >= 1": 20, "source = referral": 5},
+)
 LEADS = [
     {"lead_id": "L1", "owner": "sam", "created_date": "2026-11-02", "source": "referral"},
     {"lead_id": "L2", "owner": "kim", "created_date": "2026-11-03", "source": "web"},
@@ -35,6 +33,13 @@ LEADS = [
 
 def _event(event_id: str, lead: str, activity: str, at: str = "2026-11-20T10:00:00Z") -> dict:
     return {"event_id": event_id, "lead_id": lead, "activity": activity, "occurred_at": at}
+
+
+def _alerting_app(
+    loop_app: LoopApp, receiver: Receiver, **settings: float
+) -> AbstractContextManager[TestClient]:
+    """The loop app sending its alerts to `receiver`, signed with SECRET; the rest as given."""
+    return loop_app(lead_webhook_url=receiver.url, lead_webhook_secret=SECRET, **settings)
 
 
 def _setup(client: TestClient) -> None:
@@ -68,11 +73,8 @@ def test_events_update_points_idempotently_and_a_flaky_receiver_gets_one_signed_
     receiver = Receiver(script=[500, 502, 503])  # fails three times, then succeeds
     with (
         running_receiver(receiver),
-        loop_app(
-            lead_webhook_url=receiver.url,
-            lead_webhook_secret=SECRET,
-            lead_webhook_backoff_seconds=0.1,
-            lead_webhook_max_attempts=6,
+        _alerting_app(
+            loop_app, receiver, lead_webhook_backoff_seconds=0.1, lead_webhook_max_attempts=6
         ) as client,
     ):
         _setup(client)
@@ -132,9 +134,9 @@ def test_a_receiver_that_never_answers_ends_in_dead_letters_without_slowing_even
     timeout = 2.0
     with (
         running_receiver(receiver),
-        loop_app(
-            lead_webhook_url=receiver.url,
-            lead_webhook_secret=SECRET,
+        _alerting_app(
+            loop_app,
+            receiver,
             lead_webhook_backoff_seconds=0.05,
             lead_webhook_max_attempts=2,
             lead_webhook_timeout_seconds=timeout,
@@ -165,13 +167,9 @@ def test_alerts_are_stored_and_a_restarted_server_delivers_what_was_pending(
     loop_app: LoopApp,
 ) -> None:
     receiver = Receiver(then=503)
-    settings = {
-        "lead_webhook_secret": SECRET,
-        "lead_webhook_backoff_seconds": 0.3,
-        "lead_webhook_max_attempts": 50,
-    }
+    settings = {"lead_webhook_backoff_seconds": 0.3, "lead_webhook_max_attempts": 50}
     with running_receiver(receiver):
-        with loop_app(lead_webhook_url=receiver.url, **settings) as client:
+        with _alerting_app(loop_app, receiver, **settings) as client:
             _setup(client)
             made = _events(
                 client, [_event("r1", "L2", "form_fill"), _event("r2", "L2", "pricing_page_visit")]
@@ -180,7 +178,7 @@ def test_alerts_are_stored_and_a_restarted_server_delivers_what_was_pending(
             _wait(lambda: _alert(client, alert_id)["attempts"] >= 1)
         assert receiver.delivered() == []
         receiver.then = 200  # the receiver is fixed while the server is down
-        with loop_app(lead_webhook_url=receiver.url, **settings) as client:
+        with _alerting_app(loop_app, receiver, **settings) as client:
             _wait(lambda: _alert(client, alert_id)["status"] == "delivered")
             inbox = client.get("/v1/leads/alerts?owner=kim&unread=true", headers=headers("sales"))
             read = client.post(f"/v1/leads/alerts/{alert_id}/read", headers=headers("sales"))

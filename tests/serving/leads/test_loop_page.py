@@ -3,18 +3,12 @@ same repository functions as /v1/leads (what the page does, the API shows)."""
 
 from __future__ import annotations
 
+from tests.lead_rubrics import rubric_doc
 from tests.serving.leads.conftest import LoopApp
 from tests.serving.leads.loop_keys import KEYS, headers
 from tests.serving.ui.conftest import csrf_of, signed_in_with
 
-RUBRIC = {
-    "name": "Page rubric",
-    "tiers": {"warm": 10, "hot": 25, "sales-qualified": 45},
-    "rules": [
-        {"when": "form_fill >= 1", "points": 30},
-        {"when": "demo_request >= 1", "points": 20},
-    ],
-}
+RUBRIC = rubric_doc("Page rubric", (10, 25, 45), {"form_fill >= 1": 30, "demo_request >= 1": 20})
 
 
 def _sign(page_client, version: int):  # noqa: ANN001, ANN202 - a TestClient and its answer

@@ -5,17 +5,11 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.lead_rubrics import rubric_doc
 from tests.serving.leads.conftest import LoopApp
 from tests.serving.leads.loop_keys import headers
 
-RUBRIC = {
-    "name": "Outcome rubric",
-    "tiers": {"warm": 10, "hot": 25, "sales-qualified": 45},
-    "rules": [
-        {"when": "form_fills >= 1", "points": 30},
-        {"when": "downloads >= 1", "points": 20},
-    ],
-}
+RUBRIC = rubric_doc("Outcome rubric", (10, 25, 45), {"form_fills >= 1": 30, "downloads >= 1": 20})
 LEADS = [
     # id, source, campaign, created, form_fills, downloads -> rubric points
     ("A", "referral", "spring", "2026-09-01", 1, 1),  # 50 sales-qualified

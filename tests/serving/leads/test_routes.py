@@ -10,36 +10,20 @@ import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from threadpoolctl import threadpool_limits
 
 from engine.core.settings import Settings
-from engine.demo import write_demo_data
 from engine.registry.store import ModelStore
-from models.leads import LeadConversionModel
 from serving.app import create_app
 from serving.leads.schemas import MAX_BATCH
 from tests.store_homes import home_from
-from training.leads.job import train_leads
 
 
 @pytest.fixture(scope="module")
-def leads_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("api-leads")
-    sizes = {"n_leads": 2000, "n_weeks": 10, "n_products": 1, "stores_per_region": 1}
-    return write_demo_data(folder, seed=21, n_regions=1, **sizes)["leads"]
-
-
-@pytest.fixture(scope="module")
-def client(
-    tmp_path_factory: pytest.TempPathFactory, _store_template: Path, leads_csv: Path
-) -> Iterator[TestClient]:
-    """An open app whose store holds a trained lead-conversion champion."""
-    home = home_from(_store_template, tmp_path_factory.mktemp("leads-home"))
+def client(tmp_path_factory: pytest.TempPathFactory, leads_template: Path) -> Iterator[TestClient]:
+    """An open app whose store holds the session's lead-conversion champion (v1)."""
+    home = home_from(leads_template, tmp_path_factory.mktemp("leads-home"))
     settings = Settings(home=home, auth_enabled=False, refresh_seconds=60)
-    store = ModelStore.from_settings(settings)
-    with threadpool_limits(1):
-        train_leads(store, leads_csv, estimator=LeadConversionModel(max_iter=60, cv=2))
-    with TestClient(create_app(settings, store)) as test_client:
+    with TestClient(create_app(settings, ModelStore.from_settings(settings))) as test_client:
         yield test_client
 
 
@@ -48,8 +32,8 @@ def _rows(leads_csv: Path, n: int) -> list[dict]:
     return frame.replace({np.nan: None}).to_dict(orient="records")
 
 
-def test_score_a_batch(client: TestClient, leads_csv: Path) -> None:
-    rows = _rows(leads_csv, 1500)
+def test_score_a_batch(client: TestClient, loop_leads_csv: Path) -> None:
+    rows = _rows(loop_leads_csv, 1500)
     answer = client.post("/v1/leads/score", json={"leads": rows})
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -63,8 +47,10 @@ def test_score_a_batch(client: TestClient, leads_csv: Path) -> None:
     assert set(body["tiers"]) == {"warm", "hot", "sales-qualified"}
 
 
-def test_bad_rows_get_errors_and_the_rest_are_scored(client: TestClient, leads_csv: Path) -> None:
-    rows = _rows(leads_csv, 5)
+def test_bad_rows_get_errors_and_the_rest_are_scored(
+    client: TestClient, loop_leads_csv: Path
+) -> None:
+    rows = _rows(loop_leads_csv, 5)
     rows[1]["site_visits"] = "many"
     rows[3]["downloads"] = -4
     del rows[4]["lead_id"]
@@ -93,8 +79,8 @@ def test_batch_size_is_bounded(client: TestClient) -> None:
     assert client.post("/v1/leads/score", json={"leads": too_many}).status_code == 422
 
 
-def test_pipeline_by_segment_and_quarter(client: TestClient, leads_csv: Path) -> None:
-    rows = _rows(leads_csv, 400)
+def test_pipeline_by_segment_and_quarter(client: TestClient, loop_leads_csv: Path) -> None:
+    rows = _rows(loop_leads_csv, 400)
     rows[0]["email_opens"] = "?"
     answer = client.post(
         "/v1/leads/pipeline", json={"leads": rows, "by": ["source"], "as_of": "2024-01-01"}
@@ -129,9 +115,9 @@ def test_no_champion_is_409(settings: Settings, store: ModelStore) -> None:
 
 
 def test_item4_scores_split_into_base_reasons_and_other_points(
-    client: TestClient, leads_csv: Path
+    client: TestClient, loop_leads_csv: Path
 ) -> None:
-    rows = _rows(leads_csv, 800)
+    rows = _rows(loop_leads_csv, 800)
     body = client.post("/v1/leads/score", json={"leads": rows}).json()
     tiers = body["tiers"]
     assert all(isinstance(v, int) for v in tiers.values())
@@ -146,8 +132,10 @@ def test_item4_scores_split_into_base_reasons_and_other_points(
         assert lead["tier"] == order[reached]
 
 
-def test_item5_pipeline_values_deals_in_their_quarters(client: TestClient, leads_csv: Path) -> None:
-    rows = _rows(leads_csv, 300)
+def test_item5_pipeline_values_deals_in_their_quarters(
+    client: TestClient, loop_leads_csv: Path
+) -> None:
+    rows = _rows(loop_leads_csv, 300)
     rng = np.random.default_rng(0)
     for row in rows:
         row["deal_value"] = float(rng.choice([42000.0, 1500.0, 0.0]))
@@ -174,8 +162,8 @@ def test_item5_pipeline_values_deals_in_their_quarters(client: TestClient, leads
     assert table["expected_value"].sum() > 0  # the issue: 0.0 with deal_value 42000
 
 
-def test_item5_non_finite_deal_value_is_refused_per_row(client: TestClient, leads_csv: Path):
-    rows = _rows(leads_csv, 3)
+def test_item5_non_finite_deal_value_is_refused_per_row(client: TestClient, loop_leads_csv: Path):
+    rows = _rows(loop_leads_csv, 3)
     for row in rows:
         row["deal_value"] = 1000.0
     text = json.dumps({"leads": rows, "as_of": "2026-01-01"})
@@ -191,9 +179,9 @@ def test_item5_non_finite_deal_value_is_refused_per_row(client: TestClient, lead
 
 
 def test_item18_a_batch_of_only_bad_leads_gets_row_errors(
-    client: TestClient, leads_csv: Path
+    client: TestClient, loop_leads_csv: Path
 ) -> None:
-    rows = _rows(leads_csv, 3)
+    rows = _rows(loop_leads_csv, 3)
     for row in rows:
         row["site_visits"] = "many"
     answer = client.post("/v1/leads/score", json={"leads": rows})

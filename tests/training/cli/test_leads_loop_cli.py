@@ -3,8 +3,6 @@ under LODESTAR_HOME (or PostgreSQL), run in-process like main()."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +10,7 @@ import pytest
 
 from engine.core.settings import get_settings
 from tests.training.cli_runs import run_cli as run
+from tests.training.conftest import CliHome
 
 RUBRIC_TOML = """
 name = "CLI rubric"
@@ -30,18 +29,8 @@ points = 12
 
 
 @pytest.fixture
-def home(
-    tmp_path: Path, leads_template: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    folder = tmp_path / "home"
-    folder.mkdir()
-    shutil.copy(leads_template, folder / "mlflow.db")
-    monkeypatch.setenv("LODESTAR_HOME", str(folder))
-    monkeypatch.setenv("LODESTAR_DATABASE_URL", database_url)
-    monkeypatch.setenv("LODESTAR_USER", "ann")
-    get_settings.cache_clear()
-    yield folder
-    get_settings.cache_clear()
+def home(cli_home: CliHome, leads_template: Path) -> Path:
+    return cli_home(leads_template)
 
 
 def test_rubric_sign_off_and_scores_with_both_views(

@@ -3,28 +3,18 @@ run in-process like main(), against the database under LODESTAR_HOME or on Postg
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from engine.core.settings import get_settings
-from tests.store_homes import home_from
 from tests.training.cli_runs import run_cli
+from tests.training.conftest import CliHome
 
 
 @pytest.fixture
-def home(
-    tmp_path: Path, sales_template: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    folder = home_from(sales_template, tmp_path / "home")
-    monkeypatch.setenv("LODESTAR_HOME", str(folder))
-    monkeypatch.setenv("LODESTAR_DATABASE_URL", database_url)
-    monkeypatch.setenv("LODESTAR_USER", "ann")
-    get_settings.cache_clear()
-    yield folder
-    get_settings.cache_clear()
+def home(cli_home: CliHome, sales_template: Path) -> Path:
+    return cli_home(sales_template)
 
 
 def test_plan_commands_end_to_end(
