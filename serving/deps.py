@@ -14,7 +14,7 @@ from serving.core.auth import Caller, KeyRing, Role
 from serving.core.champions import ChampionRegistry, LoadedModel
 from serving.ui.api_auth import session_caller
 
-__all__ = ["Role", "require_role", "champion_of", "Caller"]
+__all__ = ["Role", "require_role", "champion_of", "Caller", "Planner", "Pricer"]
 
 _api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="API key (or send it as a Bearer token)."
@@ -104,3 +104,7 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 SalesChampion = Annotated[LoadedModel, Depends(champion_of("sales"))]
 LeadsChampion = Annotated[LoadedModel, Depends(champion_of("leads"))]
 PricingChampion = Annotated[LoadedModel, Depends(champion_of("pricing"))]
+Planner = Annotated[Caller, Depends(require_role(Role.planner))]
+"""The calling key, when its role is planner or above."""
+Pricer = Annotated[Caller, Depends(require_role(Role.pricing))]
+"""The calling key, when its role is pricing or above."""

@@ -35,16 +35,18 @@ def mount_docs(app: FastAPI, docs_url: str = "/docs", redoc_url: str = "/redoc")
     openapi_url = app.openapi_url or "/openapi.json"
     redirect_url = f"{docs_url}/oauth2-redirect"
 
+    def page(request: Request, title: str) -> dict[str, str]:
+        """What both pages name: the schema and their title (URLs below the proxy's root)."""
+        return {"openapi_url": located(request, openapi_url), "title": f"{app.title} - {title}"}
+
     @app.get(docs_url, include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
         return get_swagger_ui_html(
-            openapi_url=f"{root}{openapi_url}",
-            title=f"{app.title} - API docs",
-            oauth2_redirect_url=f"{root}{redirect_url}",
-            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
-            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+            **page(request, "API docs"),
+            oauth2_redirect_url=located(request, redirect_url),
+            swagger_js_url=asset(request, "swagger-ui-bundle.js"),
+            swagger_css_url=asset(request, "swagger-ui.css"),
+            swagger_favicon_url=asset(request, "favicon.png"),
             swagger_ui_parameters=SWAGGER_PARAMETERS,
         )
 
@@ -54,11 +56,19 @@ def mount_docs(app: FastAPI, docs_url: str = "/docs", redoc_url: str = "/redoc")
 
     @app.get(redoc_url, include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
         return get_redoc_html(
-            openapi_url=f"{root}{openapi_url}",
-            title=f"{app.title} - API reference",
-            redoc_js_url=f"{root}{DOCS_ASSETS}/redoc.standalone.js",
-            redoc_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+            **page(request, "API reference"),
+            redoc_js_url=asset(request, "redoc.standalone.js"),
+            redoc_favicon_url=asset(request, "favicon.png"),
             with_google_fonts=False,
         )
+
+
+def located(request: Request, path: str) -> str:
+    """`path` below the root the app is served at (a proxy's prefix, else '')."""
+    return request.scope.get("root_path", "") + path
+
+
+def asset(request: Request, name: str) -> str:
+    """The URL of one Swagger UI or ReDoc file."""
+    return located(request, f"{DOCS_ASSETS}/{name}")

@@ -11,7 +11,7 @@ from engine.core.calendar import MAX_QUARTERS, parse_quarters
 from engine.forecasting.answers import forecast_columns, forecast_rows, parse_level, stopped_note
 from serving.core.csv_export import CSV_RESPONSE, tabular
 from serving.core.json_answer import json_answer
-from serving.core.schemas import ErrorBody
+from serving.core.schemas import error_responses
 from serving.deps import SalesChampion, SettingsDep
 from serving.forecasting.schemas import ForecastResponse, Granularity
 
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/forecasts", tags=["forecasts"])
 _RESERVED = {"quarters", "level", "granularity", "stopped"}
 QUARTERS_MAX_LENGTH = MAX_QUARTERS * 10
 """Characters of the quarters list: room for 40 quarters written as '2027-Q1, '."""
-_ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+_ERRORS = error_responses(404, 409, 422)
 
 
 def key_filters(request: Request) -> dict[str, list[str]]:

@@ -3,26 +3,20 @@ sends dead letters again once the receiver is fixed."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from engine.database import lead_alerts
-from serving.core.auth import Caller
 from serving.core.json_answer import json_answer
 from serving.core.routing import OffLoopRoute
-from serving.core.schemas import ErrorBody
-from serving.deps import DatabaseDep, Role, require_role
+from serving.core.schemas import error_responses
+from serving.deps import DatabaseDep, Planner
 from serving.leads.schemas import AlertList, AlertOut
 
 router = APIRouter(prefix="/leads/alerts", tags=["lead loop"], route_class=OffLoopRoute)
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody},
-    409: {"model": ErrorBody},
-    422: {"model": ErrorBody},
-}
-Planner = Annotated[Caller, Depends(require_role(Role.planner))]
+_ERRORS = error_responses(404, 409, 422)
 AlertId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Alert id.")]
 
 

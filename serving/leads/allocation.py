@@ -4,9 +4,9 @@ accepts it; only then do owners change. Every step is audited."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Path, Response
 
 from engine.core.errors import ConflictError, ForbiddenError, NoChampionError
 from engine.database import lead_allocation
@@ -14,19 +14,13 @@ from engine.database.lead_allocation import AllocationRequest
 from serving.core.auth import Caller, Team
 from serving.core.json_answer import json_answer
 from serving.core.routing import OffLoopRoute
-from serving.core.schemas import ErrorBody
-from serving.deps import ChampionsDep, DatabaseDep, Role, SettingsDep, require_role
+from serving.core.schemas import error_responses
+from serving.deps import ChampionsDep, DatabaseDep, Planner, Role, SettingsDep
 from serving.leads.schemas import AcceptIn, AllocationIn, AllocationOut, RepIn, RepList, RepOut
 
 router = APIRouter(prefix="/leads", tags=["lead loop"], route_class=OffLoopRoute)
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorBody},
-    404: {"model": ErrorBody},
-    409: {"model": ErrorBody},
-    422: {"model": ErrorBody},
-}
-Planner = Annotated[Caller, Depends(require_role(Role.planner))]
+_ERRORS = error_responses(403, 404, 409, 422)
 RepName = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,79}$")]
 AllocationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from engine.core.errors import NoChampionError
 from engine.core.settings import Settings
@@ -17,21 +17,15 @@ from engine.database.lead_events import ScoringContext
 from engine.database.models import utc_now
 from engine.leads.answers import model_score
 from engine.leads.events import parse_events, parse_records
-from serving.core.auth import Caller
 from serving.core.json_answer import json_answer
 from serving.core.routing import OffLoopRoute
-from serving.core.schemas import ErrorBody
-from serving.deps import ChampionsDep, DatabaseDep, Role, SettingsDep, require_role
+from serving.core.schemas import error_responses
+from serving.deps import ChampionsDep, DatabaseDep, Planner, SettingsDep
 from serving.leads.schemas import EventsIn, EventsOut, LeadRecordsIn, LeadRecordsOut, LeadView
 
 router = APIRouter(prefix="/leads", tags=["lead loop"], route_class=OffLoopRoute)
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody},
-    409: {"model": ErrorBody},
-    422: {"model": ErrorBody},
-}
-Planner = Annotated[Caller, Depends(require_role(Role.planner))]
+_ERRORS = error_responses(404, 409, 422)
 LeadId = Annotated[
     str,
     Path(

@@ -6,28 +6,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from engine.core.errors import ForbiddenError
 from engine.database import lead_outcomes, lead_retrain
 from engine.database.models import utc_now
 from engine.leads.answers import outcome_figures
 from engine.leads.outcomes import parse_outcomes
-from serving.core.auth import Caller, Team
+from serving.core.auth import Team
 from serving.core.json_answer import json_answer
 from serving.core.routing import OffLoopRoute
-from serving.core.schemas import ErrorBody
-from serving.deps import DatabaseDep, Role, require_role
+from serving.core.schemas import error_responses
+from serving.deps import DatabaseDep, Planner, Role
 from serving.leads.schemas import MarketingStats, OutcomeList, OutcomesIn, OutcomesOut
 
 router = APIRouter(prefix="/leads", tags=["lead loop"], route_class=OffLoopRoute)
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorBody},
-    404: {"model": ErrorBody},
-    422: {"model": ErrorBody},
-}
-Planner = Annotated[Caller, Depends(require_role(Role.planner))]
+_ERRORS = error_responses(403, 404, 422)
 
 
 @router.post("/outcomes", response_model=OutcomesOut, responses=_ERRORS)

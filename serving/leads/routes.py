@@ -12,7 +12,7 @@ from engine.leads.answers import pipeline_table, score_both
 from engine.leads.tiering import ActiveRubric, deciding_source
 from serving.core.json_answer import json_answer
 from serving.core.routing import OffLoopRoute
-from serving.core.schemas import ErrorBody
+from serving.core.schemas import error_responses
 from serving.deps import DatabaseDep, LeadsChampion, Role, SettingsDep, require_role
 from serving.leads.schemas import (
     PipelineRequest,
@@ -28,7 +28,7 @@ router = APIRouter(
     route_class=OffLoopRoute,
 )
 
-_ERRORS = {409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+_ERRORS = error_responses(409, 422)
 _SCORED = ["row", "lead_id", "probability", "score", "tier", "reasons"]
 _SCORED += [f"reason_{k}" for k in (1, 2, 3)] + ["base_score", "other_points"]
 _SCORED += ["model_tier", "points", "decay", "rubric_version", "rubric_tier", "rules_fired"]

@@ -6,9 +6,9 @@ Creating a version needs a team key (or a data scientist); reading needs any pla
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Path, Response
 
 from engine.core.errors import ForbiddenError
 from engine.database import lead_rubrics
@@ -16,19 +16,13 @@ from engine.leads.rubric import rubric_from_dict
 from serving.core.auth import Caller
 from serving.core.json_answer import json_answer
 from serving.core.routing import OffLoopRoute
-from serving.core.schemas import ErrorBody
-from serving.deps import DatabaseDep, Role, require_role
+from serving.core.schemas import error_responses
+from serving.deps import DatabaseDep, Planner, Role
 from serving.leads.schemas import RubricIn, RubricList, RubricVersion, SignOffIn
 
 router = APIRouter(prefix="/leads/rubrics", tags=["lead loop"], route_class=OffLoopRoute)
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorBody},
-    404: {"model": ErrorBody},
-    409: {"model": ErrorBody},
-    422: {"model": ErrorBody},
-}
-Planner = Annotated[Caller, Depends(require_role(Role.planner))]
+_ERRORS = error_responses(403, 404, 409, 422)
 VersionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Rubric version.")]
 
 

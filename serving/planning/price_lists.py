@@ -4,7 +4,7 @@ publish, export as CSV."""
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Path, Response
 
 from engine.core.errors import NoChampionError
 from engine.core.settings import Settings
@@ -12,24 +12,24 @@ from engine.database import price_lists
 from engine.database.setup import Database
 from engine.pricing.answers import recommendation_table, what_if
 from engine.pricing.scenario import PriceChange, Scenario
-from serving.core.auth import Caller
 from serving.core.champions import ChampionRegistry
 from serving.core.csv_export import csv_response
 from serving.core.routing import OffLoopRoute
-from serving.core.schemas import ErrorBody
-from serving.deps import ChampionsDep, DatabaseDep, PricingChampion, Role, SettingsDep, require_role
+from serving.core.schemas import error_responses
+from serving.deps import (
+    ChampionsDep,
+    DatabaseDep,
+    Planner,
+    Pricer,
+    PricingChampion,
+    Role,
+    SettingsDep,
+)
 from serving.planning.schemas import Decision, PriceListCreate, PriceListInfo, PriceLists
 from serving.planning.steps import Step, add_step_routes
 
 router = APIRouter(prefix="/price-lists", tags=["price lists"], route_class=OffLoopRoute)
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorBody},
-    404: {"model": ErrorBody},
-    409: {"model": ErrorBody},
-    422: {"model": ErrorBody},
-}
-Planner = Annotated[Caller, Depends(require_role(Role.planner))]
-Pricer = Annotated[Caller, Depends(require_role(Role.pricing))]
+_ERRORS = error_responses(403, 404, 409, 422)
 ListId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Price list id.")]
 _CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}}
 

@@ -6,21 +6,19 @@ import datetime as dt
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from engine.core.contracts import apply_column_mapping, validate_sales
 from engine.database import audit
 from engine.database.actuals import load_actuals
-from serving.core.auth import Caller
 from serving.core.routing import OffLoopRoute
-from serving.core.schemas import ErrorBody
-from serving.deps import DatabaseDep, Role, require_role
+from serving.core.schemas import error_responses
+from serving.deps import DatabaseDep, Planner
 from serving.planning.schemas import ActualsIn, ActualsOut, AuditOut
 
 actuals_router = APIRouter(prefix="/actuals", tags=["actuals"], route_class=OffLoopRoute)
 audit_router = APIRouter(prefix="/audit", tags=["audit"], route_class=OffLoopRoute)
-_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}, 422: {"model": ErrorBody}}
-Planner = Annotated[Caller, Depends(require_role(Role.planner))]
+_ERRORS = error_responses(404, 422)
 
 
 @actuals_router.post("", response_model=ActualsOut, status_code=201, responses=_ERRORS)

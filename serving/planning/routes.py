@@ -7,7 +7,7 @@ version is a 409 whose body carries the current state, a bad field a 422 naming 
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from engine.core.calendar import parse_quarters
 from engine.core.settings import Settings
@@ -19,18 +19,18 @@ from engine.database.setup import Database
 from engine.forecasting.quarterly import QuarterlyCache
 from engine.planning.answers import plan_quarters, quarter_labels
 from engine.pricing.scenario import parse_scenario
-from serving.core.auth import Caller
 from serving.core.champions import LoadedModel
 from serving.core.csv_export import CSV_RESPONSE, tabular
 from serving.core.routing import OffLoopRoute
-from serving.core.schemas import ErrorBody
+from serving.core.schemas import error_responses
 from serving.deps import (
     DatabaseDep,
+    Planner,
+    Pricer,
     PricingChampion,
     Role,
     SalesChampion,
     SettingsDep,
-    require_role,
 )
 from serving.forecasting.routes import key_filters
 from serving.planning.schemas import (
@@ -54,13 +54,7 @@ from serving.planning.steps import Step, add_step_routes
 
 router = APIRouter(prefix="/plans", tags=["plans"], route_class=OffLoopRoute)
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorBody},
-    404: {"model": ErrorBody},
-    409: {"model": ErrorBody},
-    422: {"model": ErrorBody},
-}
-Planner = Annotated[Caller, Depends(require_role(Role.planner))]
+_ERRORS = error_responses(403, 404, 409, 422)
 PlanId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Plan id.")]
 VersionName = Annotated[
     str,
@@ -276,7 +270,7 @@ def fva(plan_id: PlanId, caller: Planner, db: DatabaseDep) -> dict[str, Any]:
 def apply_pricing(
     plan_id: PlanId,
     body: ApplyScenarioIn,
-    caller: Annotated[Caller, Depends(require_role(Role.pricing))],
+    caller: Pricer,
     db: DatabaseDep,
     sales: SalesChampion,
     pricing: PricingChampion,

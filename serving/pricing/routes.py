@@ -27,7 +27,7 @@ from engine.pricing.scenario import RecommendationRequest, Scenario, parse_scena
 from models.pricing import ELASTICITY_COLUMNS
 from serving.core.json_answer import json_answer
 from serving.core.routing import OffLoopRoute
-from serving.core.schemas import ErrorBody
+from serving.core.schemas import error_responses
 from serving.deps import (
     ChampionsDep,
     PricingChampion,
@@ -51,7 +51,7 @@ from serving.pricing.schemas import (
 
 router = APIRouter(prefix="/pricing", tags=["pricing"], route_class=OffLoopRoute)
 
-_ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+_ERRORS = error_responses(404, 409, 422)
 _PRICING: dict[str, Any] = {
     "responses": _ERRORS,
     "dependencies": [Depends(require_role(Role.pricing))],

@@ -17,7 +17,7 @@ from engine.database.setup import Database
 from engine.registry import lifecycle
 from serving.core.champions import ChampionRegistry
 from serving.core.routing import OffLoopRoute
-from serving.core.schemas import ErrorBody
+from serving.core.schemas import ErrorBody, error_responses
 from serving.deps import ChampionsDep, DatabaseDep, StoreDep
 from serving.registry.schemas import (
     AliasMoveResponse,
@@ -33,9 +33,7 @@ Family = Annotated[
     Literal["sales", "leads", "pricing"], Path(description="Model family.", examples=["sales"])
 ]
 _ERRORS = {
-    404: {"model": ErrorBody},
-    409: {"model": ErrorBody},
-    422: {"model": ErrorBody},
+    **error_responses(404, 409, 422),
     503: {"model": ErrorBody, "description": "The model store cannot be read or written."},
 }
 

@@ -7,12 +7,12 @@ GET /v1/forecasts, so the page, its CSV/XLSX export and the API agree to the las
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from engine.core.calendar import parse_quarters, quarter_label, quarter_of
@@ -21,11 +21,15 @@ from engine.core.intervals import BAND_COLUMNS
 from engine.core.series import select_series
 from engine.forecasting.answers import forecast_rows
 from engine.forecasting.quarterly import QuarterlyCache
-from serving.core.auth import Role
 from serving.core.champions import LoadedModel
 from serving.ui import charts
 from serving.ui.exports import export_response
-from serving.ui.pages import Viewer, error_body, refused, render, require, viewer
+from serving.ui.pages import (
+    PlannerViewer,
+    error_body,
+    refused,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_QUARTERS = 4
@@ -151,9 +155,8 @@ def _forecast_answer(request: Request, view: ForecastView, champion: LoadedModel
 
 
 @router.get("/forecasts")
-def forecasts_page(request: Request, found: Annotated[Viewer, Depends(viewer)]) -> Response:
+def forecasts_page(request: Request, found: PlannerViewer) -> Response:
     """Quarter table at a level with drill-down links, a fan chart of the selection, exports."""
-    require(found, Role.planner)
     fiscal = request.app.state.settings.fiscal_year_start_month
     context: dict[str, Any] = {"view": None, "error": None}
     try:
@@ -182,11 +185,10 @@ def forecasts_page(request: Request, found: Annotated[Viewer, Depends(viewer)]) 
 @router.get("/forecasts/export")
 def forecasts_export(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: PlannerViewer,
     format: str = "csv",  # noqa: A002
 ) -> Response:
     """The rows on screen (the API's columns) as CSV or XLSX."""
-    require(found, Role.planner)
     fiscal = request.app.state.settings.fiscal_year_start_month
     try:
         champion = request.app.state.champions.get("sales")

@@ -59,24 +59,30 @@ def signed_money(value: Any, digits: int = 0) -> str:
     return ("+" if number > 0 else "\u2212") + money(abs(number), digits)
 
 
+def _percent(value: Any) -> float | None:
+    """A fraction as a number of percent (None when it is no number)."""
+    number = _number(value)
+    return None if number is None else number * 100
+
+
+def _with_unit(text: str, unit: str) -> str:
+    """A formatted figure with its unit after it; MISSING stays bare."""
+    return text if text == MISSING else text + unit
+
+
 def pct(value: Any, digits: int = 1) -> str:
     """A fraction as a percentage: 0.123 -> '12.3%'."""
-    number = _number(value)
-    return MISSING if number is None else f"{number * 100:,.{digits}f}%"
+    return _with_unit(num(_percent(value), digits), "%")
 
 
 def pct_points(value: Any, digits: int = 1) -> str:
     """A number already in percent: -5 -> '−5.0%'."""
-    number = _number(value)
-    if number is None:
-        return MISSING
-    return signed(number, digits) + "%"
+    return _with_unit(signed(value, digits), "%")
 
 
 def points(value: Any, digits: int = 1) -> str:
     """A change of a fraction in percentage points: 0.021 -> '+2.1 pts'."""
-    number = _number(value)
-    return MISSING if number is None else signed(number * 100, digits) + " pts"
+    return _with_unit(signed(_percent(value), digits), " pts")
 
 
 def when(value: Any) -> str:

@@ -11,10 +11,10 @@ import datetime as dt
 import json
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
@@ -22,11 +22,16 @@ from engine.core.contracts.readers import read_table
 from engine.core.errors import DataError, LodestarError
 from engine.core.files import atomic_path, write_json
 from engine.leads.answers import pipeline_table, score_table
-from serving.core.auth import Role
 from serving.leads.schemas import MAX_BATCH
 from serving.ui import charts
 from serving.ui.exports import export_response
-from serving.ui.pages import Viewer, checked_form, error_body, refused, render, require, viewer
+from serving.ui.pages import (
+    PlannerViewer,
+    checked_form,
+    error_body,
+    refused,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -152,13 +157,12 @@ def _lead_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 @router.get("/leads")
 def leads_page(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: PlannerViewer,
     tier: str = "",
     source: str = "",
     owner: str = "",
 ) -> Response:
     """Leads sorted by score with tier badges and reasons; filters by tier, source and owner."""
-    require(found, Role.planner)
     book = lead_book(request)
     context: dict[str, Any] = {
         "tier": tier,
@@ -193,14 +197,13 @@ def leads_page(
 @router.get("/leads/export")
 def leads_export(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: PlannerViewer,
     format: str = "csv",  # noqa: A002
     tier: str = "",
     source: str = "",
     owner: str = "",
 ) -> Response:
     """The filtered lead list (every matching lead, by score) as CSV or XLSX."""
-    require(found, Role.planner)
     try:
         champion = request.app.state.champions.get("leads")
         answer = lead_book(request).scored(champion)
@@ -215,9 +218,8 @@ def leads_export(
 
 
 @router.post("/leads/upload")
-async def leads_upload(request: Request, found: Annotated[Viewer, Depends(viewer)]) -> Response:
+async def leads_upload(request: Request, found: PlannerViewer) -> Response:
     """Replace the lead list with an uploaded CSV, then show it scored."""
-    require(found, Role.planner)
     form = await checked_form(request, found)
     upload = form.get("file")
     try:
@@ -245,12 +247,11 @@ async def leads_upload(request: Request, found: Annotated[Viewer, Depends(viewer
 @router.get("/leads/pipeline")
 def pipeline_page(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: PlannerViewer,
     by: str = "source",
     as_of: str = "",
 ) -> Response:
     """Expected conversions and pipeline value per quarter and segment, with intervals."""
-    require(found, Role.planner)
     book = lead_book(request)
     context: dict[str, Any] = {"by": by, "as_of": as_of, "meta": book.meta()}
     try:

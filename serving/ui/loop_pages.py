@@ -7,10 +7,10 @@ mark read, send a dead letter again), so the page and the API never disagree.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
@@ -18,16 +18,14 @@ from engine.core.errors import LodestarError
 from engine.database import lead_alerts, lead_outcomes, lead_rubrics
 from engine.database.setup import Database
 from engine.leads.answers import outcome_figures
-from serving.core.auth import Role
 from serving.deps import DatabaseDep
 from serving.ui.pages import (
     PageForbidden,
+    PlannerViewer,
     Viewer,
     checked_form,
     error_body,
     render,
-    require,
-    viewer,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -70,22 +68,20 @@ def _back(notice: str) -> Response:
 @router.get("/leads/loop")
 def lead_loop_page(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: PlannerViewer,
     db: DatabaseDep,
     notice: str | None = None,
     by: str = "source",
 ) -> Response:
     """The lead loop at a glance."""
-    require(found, Role.planner)
     return loop_page(request, found, db, notice, None, by[:80])
 
 
 @router.post("/leads/loop/rubrics/{version}/sign-off")
 async def sign_rubric(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], db: DatabaseDep, version: int
+    request: Request, found: PlannerViewer, db: DatabaseDep, version: int
 ) -> Response:
     """Sign a rubric version for the viewer's team (as POST /v1/leads/rubrics/{v}/sign-off)."""
-    require(found, Role.planner)
     team = found.caller.team
     if not team:
         raise PageForbidden(
@@ -110,13 +106,12 @@ async def sign_rubric(
 @router.post("/leads/loop/alerts/{alert_id}/{action}")
 async def alert_action(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: PlannerViewer,
     db: DatabaseDep,
     alert_id: int,
     action: str,
 ) -> Response:
     """Mark an alert read, or send a dead letter again."""
-    require(found, Role.planner)
     if action not in ALERT_ACTIONS:
         raise PageForbidden(found, found.role, f"'{action}' is not something an alert can do")
     await checked_form(request, found)

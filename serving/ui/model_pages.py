@@ -7,10 +7,10 @@ with the server's champion loader, exactly as POST /v1/models/{family}/promote d
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
@@ -18,8 +18,14 @@ from engine.core.errors import DataError, LodestarError, NotFoundError
 from engine.core.families import FAMILIES
 from engine.core.families import family as family_of
 from engine.registry import lifecycle
-from serving.core.auth import Role
-from serving.ui.pages import Viewer, checked_form, error_body, refused, render, require, viewer
+from serving.ui.pages import (
+    ScientistViewer,
+    Viewer,
+    checked_form,
+    error_body,
+    refused,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,10 +74,9 @@ def families_view(request: Request) -> list[dict[str, Any]]:
 
 @router.get("/models")
 async def models_page(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], notice: str | None = None
+    request: Request, found: ScientistViewer, notice: str | None = None
 ) -> Response:
     """Champions, challengers, champion history and the alias-move buttons."""
-    require(found, Role.data_scientist)
     families = await run_in_threadpool(families_view, request)
     return render(
         request, found, "models.html", families=families, notice=notice, mlflow=mlflow_ui(request)
@@ -80,10 +85,9 @@ async def models_page(
 
 @router.get("/models/{family}/versions/{version}")
 async def version_page(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], family: str, version: str
+    request: Request, found: ScientistViewer, family: str, version: str
 ) -> Response:
     """One version: its metrics (decisive one first) and the run's charts from MLflow."""
-    require(found, Role.data_scientist)
     store = request.app.state.store
     context: dict[str, Any] = {"family": family, "version": version, "mlflow": mlflow_ui(request)}
     try:
@@ -105,13 +109,12 @@ async def version_page(
 @router.get("/models/{family}/versions/{version}/charts/{path:path}")
 async def version_chart(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: ScientistViewer,
     family: str,
     version: str,
     path: str,
 ) -> Response:
     """A chart PNG from the version's MLflow run (only the run's own charts are served)."""
-    require(found, Role.data_scientist)
     store = request.app.state.store
     try:
         info = await run_in_threadpool(store.version_info, family, version)
@@ -148,11 +151,8 @@ async def _refused_move(request: Request, found: Viewer, exc: LodestarError) -> 
 
 
 @router.post("/models/{family}/preview")
-async def move_preview(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], family: str
-) -> Response:
+async def move_preview(request: Request, found: ScientistViewer, family: str) -> Response:
     """The dry run: champion against the target, the decisive metric first; nothing moves."""
-    require(found, Role.data_scientist)
     form = await checked_form(request, found)
     action = str(form.get("action") or "promote")
     version = str(form.get("version") or "") or None
@@ -175,11 +175,8 @@ async def move_preview(
 
 
 @router.post("/models/{family}/move")
-async def move_confirm(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], family: str
-) -> Response:
+async def move_confirm(request: Request, found: ScientistViewer, family: str) -> Response:
     """Move the champion alias after the user saw the comparison; this server swaps at once."""
-    require(found, Role.data_scientist)
     form = await checked_form(request, found)
     action = str(form.get("action") or "promote")
     try:
@@ -199,9 +196,8 @@ def _demo_file(request: Request, family: str) -> str:
 
 
 @router.get("/models/training")
-async def training_page(request: Request, found: Annotated[Viewer, Depends(viewer)]) -> Response:
+async def training_page(request: Request, found: ScientistViewer) -> Response:
     """Start a training run; recent runs and their status."""
-    require(found, Role.data_scientist)
     runs = [r.to_dict() for r in request.app.state.training_runs.all()][:20]
     defaults = {f: _demo_file(request, f) for f in FAMILIES}
     return render(
@@ -216,9 +212,8 @@ async def training_page(request: Request, found: Annotated[Viewer, Depends(viewe
 
 
 @router.post("/models/training")
-async def training_start(request: Request, found: Annotated[Viewer, Depends(viewer)]) -> Response:
+async def training_start(request: Request, found: ScientistViewer) -> Response:
     """Queue `lodestar train` for a family (as POST /v1/training/runs does), then follow it."""
-    require(found, Role.data_scientist)
     form = await checked_form(request, found)
     family = str(form.get("family") or "")
     try:
@@ -246,11 +241,8 @@ async def training_start(request: Request, found: Annotated[Viewer, Depends(view
 
 
 @router.get("/models/training/{run_id}")
-async def training_run_page(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], run_id: str
-) -> Response:
+async def training_run_page(request: Request, found: ScientistViewer, run_id: str) -> Response:
     """One run, followed live: the page polls GET /v1/training/runs/{id} with the session."""
-    require(found, Role.data_scientist)
     try:
         run = request.app.state.training_runs.get(run_id).to_dict()
         return render(request, found, "training_run.html", run=run)

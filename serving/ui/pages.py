@@ -1,6 +1,7 @@
 """What every Workbench page shares: who is looking, the templates, CSRF checks, inline errors.
 
-`viewer` (a dependency) answers who is signed in; a page that needs a role raises
+`viewer` (a dependency) answers who is signed in; `PlannerViewer` (and its siblings for the
+other roles) the same for a page that needs a role. A viewer without the role gets
 `PageForbidden`, a visitor without a session `SignInRequired` (both turned into pages by the
 handlers `mount_ui` installs). `render` fills the base template with the menu for the role.
 Engine refusals (`LodestarError`) are caught by the page modules and shown inline through
@@ -10,11 +11,12 @@ Engine refusals (`LodestarError`) are caught by the page modules and shown inlin
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -115,6 +117,20 @@ def require(found: Viewer, role: Role) -> Viewer:
     if not found.may(role):
         raise PageForbidden(found, role)
     return found
+
+
+def viewer_with(role: Role) -> Callable[[Viewer], Awaitable[Viewer]]:
+    """Dependency: the signed-in viewer, when their role includes `role` (else PageForbidden)."""
+
+    async def dependency(found: Annotated[Viewer, Depends(viewer)]) -> Viewer:
+        return require(found, role)
+
+    return dependency
+
+
+PlannerViewer = Annotated[Viewer, Depends(viewer_with(Role.planner))]
+PricingViewer = Annotated[Viewer, Depends(viewer_with(Role.pricing))]
+ScientistViewer = Annotated[Viewer, Depends(viewer_with(Role.data_scientist))]
 
 
 def path_id(text: str, what: str, field: str) -> int:

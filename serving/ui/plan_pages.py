@@ -9,10 +9,10 @@ every rule (roles are checked here too, and the API keeps enforcing them).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
@@ -35,13 +35,12 @@ from serving.ui import charts
 from serving.ui.exports import export_response
 from serving.ui.forecast_pages import covered_quarters, history_rows
 from serving.ui.pages import (
+    PlannerViewer,
     Viewer,
     checked_form,
     error_body,
     path_id,
     render,
-    require,
-    viewer,
 )
 from serving.ui.plan_view import (
     PlanView,
@@ -244,11 +243,8 @@ def _page(request: Request, found: Viewer, context: dict[str, Any], status: int 
 
 
 @router.get("/plans")
-def plans_page(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], db: DatabaseDep
-) -> Response:
+def plans_page(request: Request, found: PlannerViewer, db: DatabaseDep) -> Response:
     """Every plan with its versions, and the form that makes a new one from the champion."""
-    require(found, Role.planner)
     return plans_list(request, found, db, {})
 
 
@@ -277,11 +273,8 @@ def plans_list(
 
 
 @router.post("/plans")
-async def plan_create(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], db: DatabaseDep
-) -> Response:
+async def plan_create(request: Request, found: PlannerViewer, db: DatabaseDep) -> Response:
     """A plan from the sales champion for a range of quarters (as POST /v1/plans)."""
-    require(found, Role.planner)
     form = await checked_form(request, found)
     settings = request.app.state.settings
     try:
@@ -307,13 +300,12 @@ async def plan_create(
 @router.get("/plans/{plan_id}")
 def plan_page(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: PlannerViewer,
     db: DatabaseDep,
     plan_id: str,
     notice: str | None = None,
 ) -> Response:
     """A plan version's quarters at a level, drill-down, chart, compare, tracking and FVA."""
-    require(found, Role.planner)
     context = plan_context(request, db, found, plan_id, request.query_params)
     return _page(request, found, {**context, "notice": notice})
 
@@ -360,14 +352,13 @@ def back_params(form: dict[str, Any], **extra: str) -> QueryParams:
 @router.post("/plans/{plan_id}/versions/{version}/overrides")
 async def plan_override(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: PlannerViewer,
     db: DatabaseDep,
     plan_id: str,
     version: str,
 ) -> Response:
     """Override one cell (as POST /v1/plans/{id}/versions/{v}/overrides); a refusal, such as a
     stale revision or a locked version, is shown in the cell's form with the current value."""
-    require(found, Role.planner)
     form = await checked_form(request, found)
     settings = request.app.state.settings
     try:
@@ -402,14 +393,13 @@ async def plan_override(
 @router.post("/plans/{plan_id}/versions/{version}/{action}")
 async def plan_decide(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: PlannerViewer,
     db: DatabaseDep,
     plan_id: str,
     version: str,
     action: str,
 ) -> Response:
     """Submit, approve, reject or lock a version (as the API's routes of the same names)."""
-    require(found, Role.planner)
     require_step(found, VERSION_STEPS, action, "a version")
     form = await checked_form(request, found)
     try:
@@ -436,10 +426,9 @@ async def plan_decide(
 
 @router.post("/plans/{plan_id}/versions")
 async def plan_copy(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], db: DatabaseDep, plan_id: str
+    request: Request, found: PlannerViewer, db: DatabaseDep, plan_id: str
 ) -> Response:
     """A new draft version copied from another (as POST /v1/plans/{id}/versions)."""
-    require(found, Role.planner)
     form = await checked_form(request, found)
     try:
         pid = plan_number(plan_id)
@@ -481,14 +470,13 @@ def export_rows(data: PlanData, table: str) -> tuple[list[dict[str, Any]], list[
 @router.get("/plans/{plan_id}/export")
 def plan_export(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: PlannerViewer,
     db: DatabaseDep,
     plan_id: str,
     format: str = "csv",  # noqa: A002
     table: str = "cells",
 ) -> Response:
     """One table of the page as it is on screen (same view), as CSV or XLSX, formula-safe."""
-    require(found, Role.planner)
     try:
         if table not in TABLES:
             raise DataError(f"table '{table}' is not one of {', '.join(TABLES)}", "table")

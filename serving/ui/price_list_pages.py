@@ -8,10 +8,10 @@ the API shows. Buttons are offered by role; the engine decides (nobody approves 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
@@ -32,13 +32,13 @@ from serving.planning.price_lists import (
 from serving.planning.schemas import ManualPrice, PriceListCreate
 from serving.ui.exports import export_response
 from serving.ui.pages import (
+    PlannerViewer,
+    PricingViewer,
     Viewer,
     checked_form,
     error_body,
     path_id,
     render,
-    require,
-    viewer,
 )
 from serving.ui.steps import offered, posted_decision, require_step
 
@@ -91,11 +91,8 @@ def list_page(
 
 
 @router.get("/pricing/price-lists")
-def price_lists_page(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], db: DatabaseDep
-) -> Response:
+def price_lists_page(request: Request, found: PlannerViewer, db: DatabaseDep) -> Response:
     """Price lists and where each stands."""
-    require(found, Role.planner)
     return list_page(request, found, db)
 
 
@@ -143,11 +140,8 @@ async def _draft(
 
 
 @router.post("/pricing/price-lists")
-async def draft_by_hand(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], db: DatabaseDep
-) -> Response:
+async def draft_by_hand(request: Request, found: PricingViewer, db: DatabaseDep) -> Response:
     """A draft list from hand-set prices (their effects from the what-if engine)."""
-    require(found, Role.pricing)
     form = await checked_form(request, found)
     try:
         body = PriceListCreate(
@@ -161,10 +155,9 @@ async def draft_by_hand(
 
 @router.post("/pricing/price-lists/from-recommendations")
 async def draft_from_recommendations(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], db: DatabaseDep
+    request: Request, found: PricingViewer, db: DatabaseDep
 ) -> Response:
     """A draft list from the recommendation request just shown on the recommendations page."""
-    require(found, Role.pricing)
     form = await checked_form(request, found)
     try:
         try:
@@ -228,26 +221,24 @@ def detail_page(
 @router.get("/pricing/price-lists/{list_id}")
 def price_list_page(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: PlannerViewer,
     db: DatabaseDep,
     list_id: str,
     notice: str | None = None,
 ) -> Response:
     """One price list."""
-    require(found, Role.planner)
     return detail_page(request, found, db, list_id, notice)
 
 
 @router.post("/pricing/price-lists/{list_id}/{action}")
 async def price_list_step(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: PlannerViewer,
     db: DatabaseDep,
     list_id: str,
     action: str,
 ) -> Response:
     """Submit, approve, reject or publish (as POST /v1/price-lists/{id}/{action})."""
-    require(found, Role.planner)
     require_step(found, PRICE_LIST_STEPS, action, "a price list")
     form = await checked_form(request, found)
     try:
@@ -266,13 +257,12 @@ async def price_list_step(
 @router.get("/pricing/price-lists/{list_id}/export")
 def price_list_export(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: PlannerViewer,
     db: DatabaseDep,
     list_id: str,
     format: str = "csv",  # noqa: A002
 ) -> Response:
     """An approved or published list as CSV or XLSX (the API's export rows, formula-safe)."""
-    require(found, Role.planner)
     try:
         number = list_number(list_id)
         rows = price_lists.export_rows(db, number)

@@ -6,9 +6,9 @@ pricing API, so a scenario's page equals POST /v1/pricing/scenarios for the same
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
@@ -26,13 +26,19 @@ from engine.pricing.answers import (
 )
 from engine.pricing.scenario import RecommendationRequest, Scenario, parse_scenario
 from models.pricing import ELASTICITY_COLUMNS
-from serving.core.auth import Role
 from serving.pricing.routes import json_records as records
 from serving.pricing.routes import saved_scenarios
 from serving.ui import charts
 from serving.ui.exports import export_response
 from serving.ui.forecast_pages import covered_quarters
-from serving.ui.pages import Viewer, checked_form, error_body, render, require, viewer
+from serving.ui.pages import (
+    PlannerViewer,
+    PricingViewer,
+    Viewer,
+    checked_form,
+    error_body,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,12 +80,11 @@ def _champions(request: Request) -> tuple[Any, Any]:
 @router.get("/pricing/elasticities")
 def elasticities_page(
     request: Request,
-    found: Annotated[Viewer, Depends(viewer)],
+    found: PlannerViewer,
     product: str | None = None,
     kind: str | None = None,
 ) -> Response:
     """Own, cross and competitor elasticities with 95% CIs; implausible ones marked."""
-    require(found, Role.planner)
     context: dict[str, Any] = {"product": product or "", "kind": kind or ""}
     try:
         pricing = request.app.state.champions.get("pricing")
@@ -297,11 +302,8 @@ def _builder(request: Request, found: Viewer, form: dict[str, Any], **context: A
 
 
 @router.get("/pricing/scenarios")
-def scenario_builder(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], load: str | None = None
-) -> Response:
+def scenario_builder(request: Request, found: PricingViewer, load: str | None = None) -> Response:
     """The empty builder, or a saved scenario (`load=name`) run and shown in it."""
-    require(found, Role.pricing)
     if not load:
         return _builder(request, found, {"change0_kind": "percent"})
     try:
@@ -317,9 +319,8 @@ def scenario_builder(
 
 
 @router.post("/pricing/scenarios")
-async def scenario_run(request: Request, found: Annotated[Viewer, Depends(viewer)]) -> Response:
+async def scenario_run(request: Request, found: PricingViewer) -> Response:
     """Run the builder's scenario and show units, revenue and margin against the baseline."""
-    require(found, Role.pricing)
     form = await checked_form(request, found)
     fiscal = request.app.state.settings.fiscal_year_start_month
     try:
@@ -341,9 +342,8 @@ def _posted_scenario(form: dict[str, Any]) -> Scenario:
 
 
 @router.post("/pricing/scenarios/save")
-async def scenario_save(request: Request, found: Annotated[Viewer, Depends(viewer)]) -> Response:
+async def scenario_save(request: Request, found: PricingViewer) -> Response:
     """Keep the scenario just run under a name, then show the saved list."""
-    require(found, Role.pricing)
     form = await checked_form(request, found)
     try:
         scenario = _posted_scenario(form)
@@ -355,9 +355,8 @@ async def scenario_save(request: Request, found: Annotated[Viewer, Depends(viewe
 
 
 @router.post("/pricing/scenarios/export")
-async def scenario_export(request: Request, found: Annotated[Viewer, Depends(viewer)]) -> Response:
+async def scenario_export(request: Request, found: PricingViewer) -> Response:
     """The scenario's quarterly table (what the page shows) as CSV or XLSX."""
-    require(found, Role.pricing)
     form = await checked_form(request, found)
     try:
         scenario = _posted_scenario(form)
@@ -381,11 +380,8 @@ async def _saved_page(request: Request, found: Viewer, **context: Any) -> Respon
 
 
 @router.get("/pricing/saved")
-async def saved_list(
-    request: Request, found: Annotated[Viewer, Depends(viewer)], saved: str | None = None
-) -> Response:
+async def saved_list(request: Request, found: PricingViewer, saved: str | None = None) -> Response:
     """Every saved scenario, to open, compare or delete."""
-    require(found, Role.pricing)
     return await _saved_page(request, found, just_saved=saved)
 
 
@@ -399,9 +395,8 @@ def comparison_table(rows: list[dict[str, Any]], names: list[str]) -> list[dict[
 
 
 @router.post("/pricing/saved/compare")
-async def saved_compare(request: Request, found: Annotated[Viewer, Depends(viewer)]) -> Response:
+async def saved_compare(request: Request, found: PricingViewer) -> Response:
     """Run the chosen saved scenarios side by side (whole-range totals per product)."""
-    require(found, Role.pricing)
     form = await checked_form(request, found)
     names = _as_list(form.get("names"))
     try:
@@ -423,9 +418,8 @@ async def saved_compare(request: Request, found: Annotated[Viewer, Depends(viewe
 
 
 @router.post("/pricing/saved/delete")
-async def saved_delete(request: Request, found: Annotated[Viewer, Depends(viewer)]) -> Response:
+async def saved_delete(request: Request, found: PricingViewer) -> Response:
     """Forget one saved scenario."""
-    require(found, Role.pricing)
     form = await checked_form(request, found)
     try:
         _store(request).delete(str(form.get("name") or ""))
@@ -485,18 +479,14 @@ def _recommendations(
 
 
 @router.get("/pricing/recommendations")
-def recommendations_page(request: Request, found: Annotated[Viewer, Depends(viewer)]) -> Response:
+def recommendations_page(request: Request, found: PricingViewer) -> Response:
     """The constraint form."""
-    require(found, Role.pricing)
     return _recommendations(request, found, {"objective": "margin", "weeks": 13})
 
 
 @router.post("/pricing/recommendations")
-async def recommendations_run(
-    request: Request, found: Annotated[Viewer, Depends(viewer)]
-) -> Response:
+async def recommendations_run(request: Request, found: PricingViewer) -> Response:
     """Recommended prices under the constraints, with the binding constraint per product."""
-    require(found, Role.pricing)
     form = await checked_form(request, found)
     try:
         body = RecommendationRequest.model_validate(recommendation_from_form(form))
