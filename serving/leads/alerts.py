@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from engine.database import lead_alerts
 from serving.core.json_answer import json_answer
+from serving.core.params import row_id
 from serving.core.routing import OffLoopRoute
 from serving.core.schemas import error_responses
 from serving.deps import DatabaseDep, Planner
@@ -17,7 +18,7 @@ from serving.leads.schemas import AlertList, AlertOut
 router = APIRouter(prefix="/leads/alerts", tags=["lead loop"], route_class=OffLoopRoute)
 
 _ERRORS = error_responses(404, 409, 422)
-AlertId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Alert id.")]
+AlertId = Annotated[int, row_id("Alert id.")]
 
 
 @router.get("", response_model=AlertList, responses=_ERRORS)

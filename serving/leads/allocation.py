@@ -13,6 +13,7 @@ from engine.database import lead_allocation
 from engine.database.lead_allocation import AllocationRequest
 from serving.core.auth import Caller, Team
 from serving.core.json_answer import json_answer
+from serving.core.params import row_id
 from serving.core.routing import OffLoopRoute
 from serving.core.schemas import error_responses
 from serving.deps import ChampionsDep, DatabaseDep, Planner, Role, SettingsDep
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/leads", tags=["lead loop"], route_class=OffLoopRoute
 
 _ERRORS = error_responses(403, 404, 409, 422)
 RepName = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,79}$")]
-AllocationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+AllocationId = Annotated[int, row_id("Allocation id.")]
 
 
 def sales_only(caller: Caller, doing: str) -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 
 from engine.core.errors import ForbiddenError
 from engine.database import lead_rubrics
 from engine.leads.rubric import rubric_from_dict
 from serving.core.auth import Caller
 from serving.core.json_answer import json_answer
+from serving.core.params import row_id
 from serving.core.routing import OffLoopRoute
 from serving.core.schemas import error_responses
 from serving.deps import DatabaseDep, Planner, Role
@@ -23,7 +24,7 @@ from serving.leads.schemas import RubricIn, RubricList, RubricVersion, SignOffIn
 router = APIRouter(prefix="/leads/rubrics", tags=["lead loop"], route_class=OffLoopRoute)
 
 _ERRORS = error_responses(403, 404, 409, 422)
-VersionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Rubric version.")]
+VersionId = Annotated[int, row_id("Rubric version.")]
 
 
 def team_of(caller: Caller, doing: str) -> str:

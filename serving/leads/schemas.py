@@ -31,14 +31,16 @@ _EXAMPLE_LEADS = [
 ]
 
 
+def rows_field(most: int, description: str, example: list[dict[str, Any]]) -> Any:
+    """A request's batch of JSON rows: one at least, `most` at the most (bigger go by file)."""
+    return Field(min_length=1, max_length=most, description=description, examples=[example])
+
+
 class ScoreRequest(BaseModel):
     """Leads as rows of the columns the model was trained on; missing cells are imputed."""
 
-    leads: list[dict[str, Any]] = Field(
-        min_length=1,
-        max_length=MAX_BATCH,
-        description="One object per lead: lead_id (optional) and feature columns.",
-        examples=[_EXAMPLE_LEADS],
+    leads: list[dict[str, Any]] = rows_field(
+        MAX_BATCH, "One object per lead: lead_id (optional) and feature columns.", _EXAMPLE_LEADS
     )
 
 
@@ -236,20 +238,17 @@ MAX_EVENTS = 1000
 class LeadRecordsIn(BaseModel):
     """Leads for the loop to follow: created or replaced whole (their events' counts stay)."""
 
-    leads: list[dict[str, Any]] = Field(
-        min_length=1,
-        max_length=MAX_EVENTS,
-        description="lead_id, owner (the rep alerted), created_date, attributes and counts.",
-        examples=[
-            [
-                {
-                    "lead_id": "L1",
-                    "owner": "sam",
-                    "created_date": "2026-11-02",
-                    "source": "referral",
-                    "downloads": 1,
-                }
-            ]
+    leads: list[dict[str, Any]] = rows_field(
+        MAX_EVENTS,
+        "lead_id, owner (the rep alerted), created_date, attributes and counts.",
+        [
+            {
+                "lead_id": "L1",
+                "owner": "sam",
+                "created_date": "2026-11-02",
+                "source": "referral",
+                "downloads": 1,
+            }
         ],
     )
 
@@ -282,20 +281,17 @@ class LeadView(BaseModel):
 class EventsIn(BaseModel):
     """Activity events; an event id already stored is the same event and changes nothing."""
 
-    events: list[dict[str, Any]] = Field(
-        min_length=1,
-        max_length=MAX_EVENTS,
-        description="event_id, lead_id, activity (e.g. form_fill), occurred_at (ISO with a "
-        "time zone), properties (optional).",
-        examples=[
-            [
-                {
-                    "event_id": "evt-0001",
-                    "lead_id": "L1",
-                    "activity": "pricing_page_visit",
-                    "occurred_at": "2026-11-26T09:15:00Z",
-                }
-            ]
+    events: list[dict[str, Any]] = rows_field(
+        MAX_EVENTS,
+        "event_id, lead_id, activity (e.g. form_fill), occurred_at (ISO with a time zone), "
+        "properties (optional).",
+        [
+            {
+                "event_id": "evt-0001",
+                "lead_id": "L1",
+                "activity": "pricing_page_visit",
+                "occurred_at": "2026-11-26T09:15:00Z",
+            }
         ],
     )
 
@@ -333,21 +329,18 @@ class AlertList(BaseModel):
 class OutcomesIn(BaseModel):
     """Outcomes sales records: won, lost or disqualified, with date, deal value and reason."""
 
-    outcomes: list[dict[str, Any]] = Field(
-        min_length=1,
-        max_length=MAX_BATCH,
-        description="lead_id, outcome (won/lost/disqualified), date (YYYY-MM-DD), deal_value "
-        "(required when won), reason.",
-        examples=[
-            [
-                {
-                    "lead_id": "L1",
-                    "outcome": "won",
-                    "date": "2026-11-24",
-                    "deal_value": 42000,
-                    "reason": "budget approved",
-                }
-            ]
+    outcomes: list[dict[str, Any]] = rows_field(
+        MAX_BATCH,
+        "lead_id, outcome (won/lost/disqualified), date (YYYY-MM-DD), deal_value (required when "
+        "won), reason.",
+        [
+            {
+                "lead_id": "L1",
+                "outcome": "won",
+                "date": "2026-11-24",
+                "deal_value": 42000,
+                "reason": "budget approved",
+            }
         ],
     )
 

@@ -4,7 +4,7 @@ publish, export as CSV."""
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 
 from engine.core.errors import NoChampionError
 from engine.core.settings import Settings
@@ -12,25 +12,19 @@ from engine.database import price_lists
 from engine.database.setup import Database
 from engine.pricing.answers import recommendation_table, what_if
 from engine.pricing.scenario import PriceChange, Scenario
+from serving.core.auth import Role
 from serving.core.champions import ChampionRegistry
 from serving.core.csv_export import csv_response
+from serving.core.params import row_id
 from serving.core.routing import OffLoopRoute
 from serving.core.schemas import error_responses
-from serving.deps import (
-    ChampionsDep,
-    DatabaseDep,
-    Planner,
-    Pricer,
-    PricingChampion,
-    Role,
-    SettingsDep,
-)
+from serving.deps import ChampionsDep, DatabaseDep, Planner, Pricer, PricingChampion, SettingsDep
 from serving.planning.schemas import Decision, PriceListCreate, PriceListInfo, PriceLists
 from serving.planning.steps import Step, add_step_routes
 
 router = APIRouter(prefix="/price-lists", tags=["price lists"], route_class=OffLoopRoute)
 _ERRORS = error_responses(403, 404, 409, 422)
-ListId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Price list id.")]
+ListId = Annotated[int, row_id("Price list id.")]
 _CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}}
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from engine.core.contracts import apply_column_mapping, validate_sales
 from engine.database import audit
 from engine.database.actuals import load_actuals
+from serving.core.params import row_id_filter
 from serving.core.routing import OffLoopRoute
 from serving.core.schemas import error_responses
 from serving.deps import DatabaseDep, Planner
@@ -40,9 +41,9 @@ def get_audit(
         str | None,
         Query(max_length=60, description="e.g. plan.override, or 'plan.' for every plan action."),
     ] = None,
-    plan_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    plan_id: Annotated[int | None, row_id_filter("Events about this plan.")] = None,
     version: Annotated[str | None, Query(max_length=80)] = None,
-    price_list_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    price_list_id: Annotated[int | None, row_id_filter("Events about this price list.")] = None,
     family: Annotated[str | None, Query(max_length=20)] = None,
     since: Annotated[dt.datetime | None, Query(description="ISO time, inclusive.")] = None,
     until: Annotated[dt.datetime | None, Query(description="ISO time, inclusive.")] = None,

@@ -19,8 +19,10 @@ from engine.database.setup import Database
 from engine.forecasting.quarterly import QuarterlyCache
 from engine.planning.answers import plan_quarters, quarter_labels
 from engine.pricing.scenario import parse_scenario
+from serving.core.auth import Role
 from serving.core.champions import LoadedModel
 from serving.core.csv_export import CSV_RESPONSE, tabular
+from serving.core.params import row_id
 from serving.core.routing import OffLoopRoute
 from serving.core.schemas import error_responses
 from serving.deps import (
@@ -28,7 +30,6 @@ from serving.deps import (
     Planner,
     Pricer,
     PricingChampion,
-    Role,
     SalesChampion,
     SettingsDep,
 )
@@ -55,7 +56,7 @@ from serving.planning.steps import Step, add_step_routes
 router = APIRouter(prefix="/plans", tags=["plans"], route_class=OffLoopRoute)
 
 _ERRORS = error_responses(403, 404, 409, 422)
-PlanId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Plan id.")]
+PlanId = Annotated[int, row_id("Plan id.")]
 VersionName = Annotated[
     str,
     Path(

@@ -68,12 +68,24 @@ class PlanList(BaseModel):
     plans: list[PlanInfo]
 
 
-class Cell(BaseModel):
-    """One number of a version, with the statistical forecast and its bands beside it."""
+class CellPlace(BaseModel):
+    """Where a cell sits: its level, its keys at that level and its quarter."""
 
     level: str
     keys: CellKeys
     quarter: str
+
+
+class VersionAnswer(BaseModel):
+    """An answer about one version of a plan."""
+
+    plan_id: int
+    version: VersionInfo
+
+
+class Cell(CellPlace):
+    """One number of a version, with the statistical forecast and its bands beside it."""
+
     value: float
     baseline: float
     lo_80: float
@@ -86,9 +98,7 @@ class Cell(BaseModel):
     margin: float | None = None
 
 
-class VersionCells(BaseModel):
-    plan_id: int
-    version: VersionInfo
+class VersionCells(VersionAnswer):
     cells: list[Cell]
 
 
@@ -156,10 +166,7 @@ class Decision(Strict):
     revision: int | None = Field(default=None, ge=1, description="The version's revision read.")
 
 
-class CompareCell(BaseModel):
-    level: str
-    keys: CellKeys
-    quarter: str
+class CompareCell(CellPlace):
     a: float
     b: float
     difference: float
@@ -173,12 +180,9 @@ class Comparison(BaseModel):
     cells: list[CompareCell]
 
 
-class TrackingCell(BaseModel):
+class TrackingCell(CellPlace):
     """Actual vs plan vs forecast for one cell, with the run rate projected to quarter end."""
 
-    level: str
-    keys: CellKeys
-    quarter: str
     plan: float
     forecast: float
     plan_lo_80: float
@@ -195,9 +199,7 @@ class TrackingCell(BaseModel):
     series_total: int
 
 
-class Tracking(BaseModel):
-    plan_id: int
-    version: VersionInfo
+class Tracking(VersionAnswer):
     warnings: int
     cells: list[TrackingCell]
 
@@ -223,9 +225,7 @@ class FvaReason(BaseModel):
     cells_improved: int
 
 
-class Fva(BaseModel):
-    plan_id: int
-    version: VersionInfo
+class Fva(VersionAnswer):
     quarters_with_actuals: list[str]
     levels: list[FvaLevel]
     reasons: list[FvaReason]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Query
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
@@ -21,6 +22,8 @@ from serving.core.csv_export import csv_response
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
+ExportFormat = Annotated[str, Query(alias="format")]
+"""An export route's `?format=` (csv or xlsx; anything else is refused by `export_response`)."""
 
 
 def safe_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from engine.forecasting.answers import forecast_rows
 from engine.forecasting.quarterly import QuarterlyCache
 from serving.core.champions import LoadedModel
 from serving.ui import charts
-from serving.ui.exports import export_response
+from serving.ui.exports import ExportFormat, export_response
 from serving.ui.pages import (
     PlannerViewer,
     error_body,
@@ -184,9 +184,7 @@ def forecasts_page(request: Request, found: PlannerViewer) -> Response:
 
 @router.get("/forecasts/export")
 def forecasts_export(
-    request: Request,
-    found: PlannerViewer,
-    format: str = "csv",  # noqa: A002
+    request: Request, found: PlannerViewer, file_format: ExportFormat = "csv"
 ) -> Response:
     """The rows on screen (the API's columns) as CSV or XLSX."""
     fiscal = request.app.state.settings.fiscal_year_start_month
@@ -198,6 +196,6 @@ def forecasts_export(
             rows = [*rows, *({**r, view.level: "TOTAL"} for r in total)]
         columns = [*view.level_keys, "quarter", *BAND_COLUMNS]
         name = f"forecast_v{champion.version}_{view.level}"
-        return export_response(rows, columns, name, format)
+        return export_response(rows, columns, name, file_format)
     except LodestarError as exc:
         return refused(request, found, "forecasts.html", exc, view=None)

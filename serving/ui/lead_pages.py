@@ -11,10 +11,10 @@ import datetime as dt
 import json
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
@@ -24,7 +24,7 @@ from engine.core.files import atomic_path, write_json
 from engine.leads.answers import pipeline_table, score_table
 from serving.leads.schemas import MAX_BATCH
 from serving.ui import charts
-from serving.ui.exports import export_response
+from serving.ui.exports import ExportFormat, export_response
 from serving.ui.pages import (
     PlannerViewer,
     checked_form,
@@ -154,31 +154,27 @@ def _lead_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def lead_filter(tier: str = "", source: str = "", owner: str = "") -> dict[str, str]:
+    """Dependency: the lead list's filters from the query, column -> value ('' for any)."""
+    return {"tier": tier, "source": source, "owner": owner}
+
+
+LeadFilter = Annotated[dict[str, str], Depends(lead_filter)]
+
+
 @router.get("/leads")
-def leads_page(
-    request: Request,
-    found: PlannerViewer,
-    tier: str = "",
-    source: str = "",
-    owner: str = "",
-) -> Response:
+def leads_page(request: Request, found: PlannerViewer, wanted: LeadFilter) -> Response:
     """Leads sorted by score with tier badges and reasons; filters by tier, source and owner."""
     book = lead_book(request)
-    context: dict[str, Any] = {
-        "tier": tier,
-        "source": source,
-        "owner": owner,
-        "tiers": TIERS,
-        "meta": book.meta(),
-    }
+    context: dict[str, Any] = {**wanted, "tiers": TIERS, "meta": book.meta()}
     try:
         champion = request.app.state.champions.get("leads")
         context["version"] = champion.version
         answer = book.scored(champion)
         if answer is not None:
             scored, errors = answer
-            others = _filtered(scored, {"source": source, "owner": owner})
-            chosen = _filtered(others, {"tier": tier})
+            others = _filtered(scored, {**wanted, "tier": ""})
+            chosen = _filtered(others, {"tier": wanted["tier"]})
             context.update(
                 sources=_choices(scored, "source"),
                 owners=_choices(scored, "owner"),
@@ -196,12 +192,7 @@ def leads_page(
 
 @router.get("/leads/export")
 def leads_export(
-    request: Request,
-    found: PlannerViewer,
-    format: str = "csv",  # noqa: A002
-    tier: str = "",
-    source: str = "",
-    owner: str = "",
+    request: Request, found: PlannerViewer, wanted: LeadFilter, file_format: ExportFormat = "csv"
 ) -> Response:
     """The filtered lead list (every matching lead, by score) as CSV or XLSX."""
     try:
@@ -209,10 +200,10 @@ def leads_export(
         answer = lead_book(request).scored(champion)
         if answer is None:
             raise DataError("no leads uploaded yet", "file")
-        chosen = _filtered(answer[0], {"tier": tier, "source": source, "owner": owner})
+        chosen = _filtered(answer[0], wanted)
         columns = [c for c in LEAD_COLUMNS if c in chosen.columns]
         rows = chosen[columns].to_dict(orient="records")
-        return export_response(rows, columns, f"leads_v{champion.version}", format)
+        return export_response(rows, columns, f"leads_v{champion.version}", file_format)
     except LodestarError as exc:
         return refused(request, found, "leads.html", exc, tiers=TIERS)
 
@@ -237,19 +228,14 @@ async def leads_upload(request: Request, found: PlannerViewer) -> Response:
             exc,
             tiers=TIERS,
             meta=book.meta(),
-            tier="",
-            source="",
-            owner="",
+            **lead_filter(),
         )
     return RedirectResponse("/leads", status_code=303)
 
 
 @router.get("/leads/pipeline")
 def pipeline_page(
-    request: Request,
-    found: PlannerViewer,
-    by: str = "source",
-    as_of: str = "",
+    request: Request, found: PlannerViewer, by: str = "source", as_of: str = ""
 ) -> Response:
     """Expected conversions and pipeline value per quarter and segment, with intervals."""
     book = lead_book(request)

@@ -105,11 +105,7 @@ async def sign_rubric(
 
 @router.post("/leads/loop/alerts/{alert_id}/{action}")
 async def alert_action(
-    request: Request,
-    found: PlannerViewer,
-    db: DatabaseDep,
-    alert_id: int,
-    action: str,
+    request: Request, found: PlannerViewer, db: DatabaseDep, alert_id: int, action: str
 ) -> Response:
     """Mark an alert read, or send a dead letter again."""
     if action not in ALERT_ACTIONS:

@@ -108,11 +108,7 @@ async def version_page(
 
 @router.get("/models/{family}/versions/{version}/charts/{path:path}")
 async def version_chart(
-    request: Request,
-    found: ScientistViewer,
-    family: str,
-    version: str,
-    path: str,
+    request: Request, found: ScientistViewer, family: str, version: str, path: str
 ) -> Response:
     """A chart PNG from the version's MLflow run (only the run's own charts are served)."""
     store = request.app.state.store

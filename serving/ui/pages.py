@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from engine.core.errors import LodestarError, NotFoundError
 from engine.pricing.scenario import validation_to_data_error
 from serving.core.auth import Caller, KeyRing, Role
+from serving.core.params import ROW_ID_MAX
 from serving.ui.format import FILTERS
 from serving.ui.nav import menu
 from serving.ui.sessions import (
@@ -136,7 +137,7 @@ ScientistViewer = Annotated[Viewer, Depends(viewer_with(Role.data_scientist))]
 def path_id(text: str, what: str, field: str) -> int:
     """A row id from a page's path (a positive 32-bit integer, as the API's path takes it);
     anything else is 'no <what> <text>' (404 naming `field`)."""
-    if not text.isdigit() or not 1 <= int(text) <= 2**31 - 1:
+    if not text.isdigit() or not 1 <= int(text) <= ROW_ID_MAX:
         raise NotFoundError(f"no {what} {text}", field)
     return int(text)
 

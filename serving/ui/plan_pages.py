@@ -32,7 +32,7 @@ from serving.deps import DatabaseDep
 from serving.planning.routes import VERSION_STEPS, VersionAt, cache_for, take_version_step
 from serving.planning.schemas import OverrideIn, PlanCreate, VersionCopy
 from serving.ui import charts
-from serving.ui.exports import export_response
+from serving.ui.exports import ExportFormat, export_response
 from serving.ui.forecast_pages import covered_quarters, history_rows
 from serving.ui.pages import (
     PlannerViewer,
@@ -51,7 +51,7 @@ from serving.ui.plan_view import (
     read_view,
     weekly_plan,
 )
-from serving.ui.steps import offered, posted_decision, require_step
+from serving.ui.steps import offered, posted_decision, step_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -299,11 +299,7 @@ async def plan_create(request: Request, found: PlannerViewer, db: DatabaseDep) -
 
 @router.get("/plans/{plan_id}")
 def plan_page(
-    request: Request,
-    found: PlannerViewer,
-    db: DatabaseDep,
-    plan_id: str,
-    notice: str | None = None,
+    request: Request, found: PlannerViewer, db: DatabaseDep, plan_id: str, notice: str | None = None
 ) -> Response:
     """A plan version's quarters at a level, drill-down, chart, compare, tracking and FVA."""
     context = plan_context(request, db, found, plan_id, request.query_params)
@@ -351,11 +347,7 @@ def back_params(form: dict[str, Any], **extra: str) -> QueryParams:
 
 @router.post("/plans/{plan_id}/versions/{version}/overrides")
 async def plan_override(
-    request: Request,
-    found: PlannerViewer,
-    db: DatabaseDep,
-    plan_id: str,
-    version: str,
+    request: Request, found: PlannerViewer, db: DatabaseDep, plan_id: str, version: str
 ) -> Response:
     """Override one cell (as POST /v1/plans/{id}/versions/{v}/overrides); a refusal, such as a
     stale revision or a locked version, is shown in the cell's form with the current value."""
@@ -392,16 +384,10 @@ async def plan_override(
 
 @router.post("/plans/{plan_id}/versions/{version}/{action}")
 async def plan_decide(
-    request: Request,
-    found: PlannerViewer,
-    db: DatabaseDep,
-    plan_id: str,
-    version: str,
-    action: str,
+    request: Request, found: PlannerViewer, db: DatabaseDep, plan_id: str, version: str, action: str
 ) -> Response:
     """Submit, approve, reject or lock a version (as the API's routes of the same names)."""
-    require_step(found, VERSION_STEPS, action, "a version")
-    form = await checked_form(request, found)
+    form = await step_form(request, found, VERSION_STEPS, action, "a version")
     try:
         pid = plan_number(plan_id)
         done = await run_in_threadpool(
@@ -473,7 +459,7 @@ def plan_export(
     found: PlannerViewer,
     db: DatabaseDep,
     plan_id: str,
-    format: str = "csv",  # noqa: A002
+    file_format: ExportFormat = "csv",
     table: str = "cells",
 ) -> Response:
     """One table of the page as it is on screen (same view), as CSV or XLSX, formula-safe."""
@@ -486,7 +472,7 @@ def plan_export(
             raise DataError("choose a version to compare with first", "compare")
         rows, columns = export_rows(data, table)
         name = f"plan{data.view.plan_id}_{data.view.version}_{data.view.level}_{table}"
-        return export_response(rows, columns, name, format)
+        return export_response(rows, columns, name, file_format)
     except LodestarError as exc:
         context = plan_context(request, db, found, plan_id, request.query_params)
         context["error"] = error_body(exc)

@@ -30,7 +30,7 @@ from serving.planning.price_lists import (
     take_price_list_step,
 )
 from serving.planning.schemas import ManualPrice, PriceListCreate
-from serving.ui.exports import export_response
+from serving.ui.exports import ExportFormat, export_response
 from serving.ui.pages import (
     PlannerViewer,
     PricingViewer,
@@ -40,7 +40,7 @@ from serving.ui.pages import (
     path_id,
     render,
 )
-from serving.ui.steps import offered, posted_decision, require_step
+from serving.ui.steps import offered, posted_decision, step_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -220,11 +220,7 @@ def detail_page(
 
 @router.get("/pricing/price-lists/{list_id}")
 def price_list_page(
-    request: Request,
-    found: PlannerViewer,
-    db: DatabaseDep,
-    list_id: str,
-    notice: str | None = None,
+    request: Request, found: PlannerViewer, db: DatabaseDep, list_id: str, notice: str | None = None
 ) -> Response:
     """One price list."""
     return detail_page(request, found, db, list_id, notice)
@@ -232,15 +228,10 @@ def price_list_page(
 
 @router.post("/pricing/price-lists/{list_id}/{action}")
 async def price_list_step(
-    request: Request,
-    found: PlannerViewer,
-    db: DatabaseDep,
-    list_id: str,
-    action: str,
+    request: Request, found: PlannerViewer, db: DatabaseDep, list_id: str, action: str
 ) -> Response:
     """Submit, approve, reject or publish (as POST /v1/price-lists/{id}/{action})."""
-    require_step(found, PRICE_LIST_STEPS, action, "a price list")
-    form = await checked_form(request, found)
+    form = await step_form(request, found, PRICE_LIST_STEPS, action, "a price list")
     try:
         at = ListAt(list_number(list_id))
         decision = posted_decision(form)
@@ -260,12 +251,12 @@ def price_list_export(
     found: PlannerViewer,
     db: DatabaseDep,
     list_id: str,
-    format: str = "csv",  # noqa: A002
+    file_format: ExportFormat = "csv",
 ) -> Response:
     """An approved or published list as CSV or XLSX (the API's export rows, formula-safe)."""
     try:
         number = list_number(list_id)
         rows = price_lists.export_rows(db, number)
-        return export_response(rows, EXPORT_COLUMNS, f"price_list_{number}", format)
+        return export_response(rows, EXPORT_COLUMNS, f"price_list_{number}", file_format)
     except LodestarError as exc:
         return detail_page(request, found, db, list_id, None, error_body(exc))

@@ -79,10 +79,7 @@ def _champions(request: Request) -> tuple[Any, Any]:
 
 @router.get("/pricing/elasticities")
 def elasticities_page(
-    request: Request,
-    found: PlannerViewer,
-    product: str | None = None,
-    kind: str | None = None,
+    request: Request, found: PlannerViewer, product: str | None = None, kind: str | None = None
 ) -> Response:
     """Own, cross and competitor elasticities with 95% CIs; implausible ones marked."""
     context: dict[str, Any] = {"product": product or "", "kind": kind or ""}

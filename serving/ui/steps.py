@@ -1,4 +1,4 @@
-"""Workflow steps on the Workbench pages: the role check and the posted decision, as the /v1
+"""Workflow steps on the Workbench pages: the role check, the posted form and decision, as the /v1
 step routes take them (the engine decides whether the step is allowed from the state)."""
 
 from __future__ import annotations
@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fastapi import Request
+
 from serving.planning.schemas import Decision
 from serving.planning.steps import Step
-from serving.ui.pages import PageForbidden, Viewer
+from serving.ui.pages import PageForbidden, Viewer, checked_form
 
 
 def require_step(found: Viewer, steps: Mapping[str, Step], action: str, thing: str) -> None:
@@ -19,6 +21,14 @@ def require_step(found: Viewer, steps: Mapping[str, Step], action: str, thing: s
     if not found.may(step.role):
         message = f"to {action} {thing} needs the {step.role.value} role"
         raise PageForbidden(found, step.role, message)
+
+
+async def step_form(
+    request: Request, found: Viewer, steps: Mapping[str, Step], action: str, thing: str
+) -> dict[str, Any]:
+    """The posted form of a step, once the viewer may take it and its CSRF token checks out."""
+    require_step(found, steps, action, thing)
+    return await checked_form(request, found)
 
 
 def posted_decision(form: Mapping[str, Any]) -> Decision:
