@@ -15,12 +15,12 @@ from serving.core.schemas import error_responses
 from serving.deps import SalesChampion, SettingsDep
 from serving.forecasting.schemas import ForecastResponse, Granularity
 
-router = APIRouter(prefix="/forecasts", tags=["forecasts"])
+_ERRORS = error_responses(404, 409, 422)
+router = APIRouter(prefix="/forecasts", tags=["forecasts"], responses=_ERRORS)
 
 _RESERVED = {"quarters", "level", "granularity", "stopped"}
 QUARTERS_MAX_LENGTH = MAX_QUARTERS * 10
 """Characters of the quarters list: room for 40 quarters written as '2027-Q1, '."""
-_ERRORS = error_responses(404, 409, 422)
 
 
 def key_filters(request: Request) -> dict[str, list[str]]:
@@ -35,10 +35,7 @@ def key_filters(request: Request) -> dict[str, list[str]]:
 
 
 @router.get(
-    "",
-    response_model=ForecastResponse,
-    response_model_exclude_none=True,
-    responses={**_ERRORS, **CSV_RESPONSE},
+    "", response_model=ForecastResponse, response_model_exclude_none=True, responses=CSV_RESPONSE
 )
 def get_forecasts(
     request: Request,

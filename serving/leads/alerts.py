@@ -15,13 +15,15 @@ from serving.core.schemas import error_responses
 from serving.deps import DatabaseDep, Planner
 from serving.leads.schemas import AlertList, AlertOut
 
-router = APIRouter(prefix="/leads/alerts", tags=["lead loop"], route_class=OffLoopRoute)
-
 _ERRORS = error_responses(404, 409, 422)
+router = APIRouter(
+    prefix="/leads/alerts", tags=["lead loop"], route_class=OffLoopRoute, responses=_ERRORS
+)
+
 AlertId = Annotated[int, row_id("Alert id.")]
 
 
-@router.get("", response_model=AlertList, responses=_ERRORS)
+@router.get("", response_model=AlertList)
 def inbox(
     caller: Planner,
     db: DatabaseDep,
@@ -38,19 +40,19 @@ def inbox(
     return json_answer(AlertList(alerts=[AlertOut(**a) for a in found]))
 
 
-@router.get("/{alert_id}", response_model=AlertOut, responses=_ERRORS)
+@router.get("/{alert_id}", response_model=AlertOut)
 def get_alert(alert_id: AlertId, caller: Planner, db: DatabaseDep) -> Response:
     """One alert with its delivery attempts."""
     return json_answer(AlertOut(**lead_alerts.get_alert(db, alert_id)))
 
 
-@router.post("/{alert_id}/read", response_model=AlertOut, responses=_ERRORS)
+@router.post("/{alert_id}/read", response_model=AlertOut)
 def mark_read(alert_id: AlertId, caller: Planner, db: DatabaseDep) -> Response:
     """Mark an alert read (the first reader is kept)."""
     return json_answer(AlertOut(**lead_alerts.mark_read(db, alert_id, caller.actor)))
 
 
-@router.post("/{alert_id}/retry", response_model=AlertOut, responses=_ERRORS)
+@router.post("/{alert_id}/retry", response_model=AlertOut)
 def retry(alert_id: AlertId, request: Request, caller: Planner, db: DatabaseDep) -> Response:
     """Send a dead letter again (its attempts start over); audited."""
     done = lead_alerts.retry_dead(db, alert_id, caller.actor)

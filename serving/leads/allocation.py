@@ -19,9 +19,9 @@ from serving.core.schemas import error_responses
 from serving.deps import ChampionsDep, DatabaseDep, Planner, Role, SettingsDep
 from serving.leads.schemas import AcceptIn, AllocationIn, AllocationOut, RepIn, RepList, RepOut
 
-router = APIRouter(prefix="/leads", tags=["lead loop"], route_class=OffLoopRoute)
-
 _ERRORS = error_responses(403, 404, 409, 422)
+router = APIRouter(prefix="/leads", tags=["lead loop"], route_class=OffLoopRoute, responses=_ERRORS)
+
 RepName = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,79}$")]
 AllocationId = Annotated[int, row_id("Allocation id.")]
 
@@ -32,7 +32,7 @@ def sales_only(caller: Caller, doing: str) -> None:
         raise ForbiddenError(f"{doing} needs a key of team sales", "team")
 
 
-@router.put("/reps/{name}", response_model=RepOut, responses=_ERRORS)
+@router.put("/reps/{name}", response_model=RepOut)
 def put_rep(
     name: RepName, body: RepIn, caller: Planner, db: DatabaseDep, settings: SettingsDep
 ) -> Response:
@@ -57,13 +57,13 @@ def put_rep(
     return json_answer(RepOut(**done))
 
 
-@router.get("/reps", response_model=RepList, responses=_ERRORS)
+@router.get("/reps", response_model=RepList)
 def get_reps(caller: Planner, db: DatabaseDep) -> Response:
     """Every rep."""
     return json_answer(RepList(reps=[RepOut(**r) for r in lead_allocation.list_reps(db)]))
 
 
-@router.post("/allocations", response_model=AllocationOut, status_code=201, responses=_ERRORS)
+@router.post("/allocations", response_model=AllocationOut, status_code=201)
 def propose(
     body: AllocationIn,
     caller: Planner,
@@ -82,13 +82,13 @@ def propose(
     return json_answer(AllocationOut(**made), status_code=201)
 
 
-@router.get("/allocations/{allocation_id}", response_model=AllocationOut, responses=_ERRORS)
+@router.get("/allocations/{allocation_id}", response_model=AllocationOut)
 def get_allocation(allocation_id: AllocationId, caller: Planner, db: DatabaseDep) -> Response:
     """A proposal or accepted allocation with its items and summary."""
     return json_answer(AllocationOut(**lead_allocation.get_allocation(db, allocation_id)))
 
 
-@router.post("/allocations/{allocation_id}/accept", response_model=AllocationOut, responses=_ERRORS)
+@router.post("/allocations/{allocation_id}/accept", response_model=AllocationOut)
 def accept(
     allocation_id: AllocationId, body: AcceptIn, caller: Planner, db: DatabaseDep
 ) -> Response:

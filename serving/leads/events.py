@@ -23,9 +23,9 @@ from serving.core.schemas import error_responses
 from serving.deps import ChampionsDep, DatabaseDep, Planner, SettingsDep
 from serving.leads.schemas import EventsIn, EventsOut, LeadRecordsIn, LeadRecordsOut, LeadView
 
-router = APIRouter(prefix="/leads", tags=["lead loop"], route_class=OffLoopRoute)
-
 _ERRORS = error_responses(404, 409, 422)
+router = APIRouter(prefix="/leads", tags=["lead loop"], route_class=OffLoopRoute, responses=_ERRORS)
+
 LeadId = Annotated[
     str,
     Path(
@@ -53,7 +53,7 @@ def scoring_context(settings: Settings, champions: Any) -> ScoringContext:
     )
 
 
-@router.post("/records", response_model=LeadRecordsOut, responses=_ERRORS)
+@router.post("/records", response_model=LeadRecordsOut)
 def put_records(
     body: LeadRecordsIn,
     caller: Planner,
@@ -67,13 +67,13 @@ def put_records(
     return json_answer(LeadRecordsOut(**done))
 
 
-@router.get("/records/{lead_id}", response_model=LeadView, responses=_ERRORS)
+@router.get("/records/{lead_id}", response_model=LeadView)
 def get_record(lead_id: LeadId, caller: Planner, db: DatabaseDep) -> Response:
     """A lead now: points and rules fired, probability, tier and its latest events."""
     return json_answer(LeadView(**lead_events.get_lead(db, lead_id)))
 
 
-@router.post("/events", response_model=EventsOut, responses=_ERRORS)
+@router.post("/events", response_model=EventsOut)
 def post_events(
     body: EventsIn,
     request: Request,

@@ -20,12 +20,11 @@ from serving.core.schemas import error_responses
 from serving.deps import DatabaseDep, Planner, Role
 from serving.leads.schemas import MarketingStats, OutcomeList, OutcomesIn, OutcomesOut
 
-router = APIRouter(prefix="/leads", tags=["lead loop"], route_class=OffLoopRoute)
-
 _ERRORS = error_responses(403, 404, 422)
+router = APIRouter(prefix="/leads", tags=["lead loop"], route_class=OffLoopRoute, responses=_ERRORS)
 
 
-@router.post("/outcomes", response_model=OutcomesOut, responses=_ERRORS)
+@router.post("/outcomes", response_model=OutcomesOut)
 def post_outcomes(body: OutcomesIn, caller: Planner, db: DatabaseDep) -> Response:
     """Record outcomes (a key of team sales, or a data scientist); all of the batch or none."""
     if caller.team != Team.sales and not caller.role.allows(Role.data_scientist):
@@ -37,7 +36,7 @@ def post_outcomes(body: OutcomesIn, caller: Planner, db: DatabaseDep) -> Respons
     )
 
 
-@router.get("/outcomes", response_model=OutcomeList, responses=_ERRORS)
+@router.get("/outcomes", response_model=OutcomeList)
 def get_outcomes(
     caller: Planner,
     db: DatabaseDep,
@@ -47,7 +46,7 @@ def get_outcomes(
     return json_answer(OutcomeList(outcomes=lead_outcomes.list_outcomes(db, limit)))
 
 
-@router.get("/stats", response_model=MarketingStats, responses=_ERRORS)
+@router.get("/stats", response_model=MarketingStats)
 def stats(
     caller: Planner,
     db: DatabaseDep,
@@ -63,7 +62,7 @@ def stats(
     return json_answer(MarketingStats(**figures))
 
 
-@router.get("/retraining", responses=_ERRORS)
+@router.get("/retraining")
 def retraining(caller: Planner, db: DatabaseDep) -> dict[str, Any]:
     """The retraining schedule's checks, newest first (started, skipped or failed, and why)."""
     return {"checks": lead_retrain.list_checks(db)}

@@ -21,14 +21,15 @@ from serving.leads.schemas import (
     ScoreResponseBoth,
 )
 
+_ERRORS = error_responses(409, 422)
 router = APIRouter(
     prefix="/leads",
     tags=["leads"],
     dependencies=[Depends(require_role(Role.planner))],
     route_class=OffLoopRoute,
+    responses=_ERRORS,
 )
 
-_ERRORS = error_responses(409, 422)
 _SCORED = ["row", "lead_id", "probability", "score", "tier", "reasons"]
 _SCORED += [f"reason_{k}" for k in (1, 2, 3)] + ["base_score", "other_points"]
 _SCORED += ["model_tier", "points", "decay", "rubric_version", "rubric_tier", "rules_fired"]
@@ -41,7 +42,7 @@ def signed_rubric(db: Database) -> ActiveRubric | None:
     return ActiveRubric(*found) if found is not None else None
 
 
-@router.post("/score", response_model=ScoreResponseBoth, responses=_ERRORS)
+@router.post("/score", response_model=ScoreResponseBoth)
 def score_leads(
     body: ScoreRequest, champion: LeadsChampion, settings: SettingsDep, db: DatabaseDep
 ) -> Response:
@@ -63,7 +64,7 @@ def score_leads(
     return json_answer(answer)
 
 
-@router.post("/pipeline", response_model=PipelineResponse, responses=_ERRORS)
+@router.post("/pipeline", response_model=PipelineResponse)
 def lead_pipeline(
     body: PipelineRequest, champion: LeadsChampion, settings: SettingsDep
 ) -> Response:

@@ -21,9 +21,11 @@ from serving.core.schemas import error_responses
 from serving.deps import DatabaseDep, Planner, Role
 from serving.leads.schemas import RubricIn, RubricList, RubricVersion, SignOffIn
 
-router = APIRouter(prefix="/leads/rubrics", tags=["lead loop"], route_class=OffLoopRoute)
-
 _ERRORS = error_responses(403, 404, 409, 422)
+router = APIRouter(
+    prefix="/leads/rubrics", tags=["lead loop"], route_class=OffLoopRoute, responses=_ERRORS
+)
+
 VersionId = Annotated[int, row_id("Rubric version.")]
 
 
@@ -36,7 +38,7 @@ def team_of(caller: Caller, doing: str) -> str:
     return caller.team
 
 
-@router.get("", response_model=RubricList, responses=_ERRORS)
+@router.get("", response_model=RubricList)
 def list_rubrics(caller: Planner, db: DatabaseDep) -> Response:
     """Every rubric version, newest first, and which one is active."""
     found = lead_rubrics.active_rubric(db)
@@ -48,7 +50,7 @@ def list_rubrics(caller: Planner, db: DatabaseDep) -> Response:
     )
 
 
-@router.post("", response_model=RubricVersion, status_code=201, responses=_ERRORS)
+@router.post("", response_model=RubricVersion, status_code=201)
 def create_rubric(body: RubricIn, caller: Planner, db: DatabaseDep) -> Response:
     """Store a new draft version; it needs a marketing and a sales sign-off to become active."""
     team = caller.team
@@ -61,13 +63,13 @@ def create_rubric(body: RubricIn, caller: Planner, db: DatabaseDep) -> Response:
     return json_answer(RubricVersion(**made), status_code=201)
 
 
-@router.get("/{version}", response_model=RubricVersion, responses=_ERRORS)
+@router.get("/{version}", response_model=RubricVersion)
 def get_rubric(version: VersionId, caller: Planner, db: DatabaseDep) -> Response:
     """One version: document, status, who made it and who signed."""
     return json_answer(RubricVersion(**lead_rubrics.get_rubric(db, version)))
 
 
-@router.post("/{version}/sign-off", response_model=RubricVersion, responses=_ERRORS)
+@router.post("/{version}/sign-off", response_model=RubricVersion)
 def sign_off(version: VersionId, body: SignOffIn, caller: Planner, db: DatabaseDep) -> Response:
     """Sign a draft for the caller's team; with both teams signed it becomes the active one."""
     team = team_of(caller, "signing a rubric off")

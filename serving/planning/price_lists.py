@@ -22,8 +22,10 @@ from serving.deps import ChampionsDep, DatabaseDep, Planner, Pricer, PricingCham
 from serving.planning.schemas import Decision, PriceListCreate, PriceListInfo, PriceLists
 from serving.planning.steps import Step, add_step_routes
 
-router = APIRouter(prefix="/price-lists", tags=["price lists"], route_class=OffLoopRoute)
 _ERRORS = error_responses(403, 404, 409, 422)
+router = APIRouter(
+    prefix="/price-lists", tags=["price lists"], route_class=OffLoopRoute, responses=_ERRORS
+)
 ListId = Annotated[int, row_id("Price list id.")]
 _CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}}
 
@@ -55,7 +57,7 @@ def draft_items(
     return price_lists.items_from_what_if(result.summary, prices), "manual", sales.version
 
 
-@router.post("", response_model=PriceListInfo, status_code=201, responses=_ERRORS)
+@router.post("", response_model=PriceListInfo, status_code=201)
 def create(
     body: PriceListCreate,
     caller: Pricer,
@@ -72,13 +74,13 @@ def create(
     )
 
 
-@router.get("", response_model=PriceLists, responses=_ERRORS)
+@router.get("", response_model=PriceLists)
 def list_all(caller: Planner, db: DatabaseDep) -> dict[str, Any]:
     """Every price list and its state."""
     return {"price_lists": price_lists.list_price_lists(db)}
 
 
-@router.get("/{price_list_id}", response_model=PriceListInfo, responses=_ERRORS)
+@router.get("/{price_list_id}", response_model=PriceListInfo)
 def show(price_list_id: ListId, caller: Planner, db: DatabaseDep) -> dict[str, Any]:
     """One price list with its prices and expected effects."""
     return price_lists.show_price_list(db, price_list_id)
@@ -117,11 +119,10 @@ add_step_routes(
     ListAt,
     take_price_list_step,
     PriceListInfo,
-    _ERRORS,
 )
 
 
-@router.get("/{price_list_id}/export", responses={**_ERRORS, **_CSV})
+@router.get("/{price_list_id}/export", responses=_CSV)
 def export(price_list_id: ListId, caller: Planner, db: DatabaseDep) -> Response:
     """CSV of an approved list: current and new price, expected changes, binding constraint."""
     rows = price_lists.export_rows(db, price_list_id)

@@ -7,7 +7,7 @@ version is a 409 whose body carries the current state, a bad field a 422 naming 
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from engine.core.calendar import parse_quarters
 from engine.core.settings import Settings
@@ -53,9 +53,9 @@ from serving.planning.schemas import (
 )
 from serving.planning.steps import Step, add_step_routes
 
-router = APIRouter(prefix="/plans", tags=["plans"], route_class=OffLoopRoute)
-
 _ERRORS = error_responses(403, 404, 409, 422)
+router = APIRouter(prefix="/plans", tags=["plans"], route_class=OffLoopRoute, responses=_ERRORS)
+
 PlanId = Annotated[int, row_id("Plan id.")]
 VersionName = Annotated[
     str,
@@ -83,6 +83,24 @@ def quarter_filter(text: str | None, settings: Settings) -> list[str] | None:
     return quarter_labels(parse_quarters(text, settings.fiscal_year_start_month))
 
 
+@dataclass
+class CellScope:
+    """Which cells a read keeps: one level and some quarters (None: every one)."""
+
+    level: str | None
+    quarters: list[str] | None
+
+
+def cell_scope(
+    settings: SettingsDep, level: LevelQuery = None, quarters: QuartersQuery = None
+) -> CellScope:
+    """Dependency: the `level` and `quarters` query parameters, the quarters as labels."""
+    return CellScope(level, quarter_filter(quarters, settings))
+
+
+Scope = Annotated[CellScope, Depends(cell_scope)]
+
+
 def cache_for(champion: LoadedModel, settings: Settings) -> QuarterlyCache:
     """The champion's quarterly cache on this server's fiscal calendar."""
     cache = champion.cache
@@ -91,7 +109,7 @@ def cache_for(champion: LoadedModel, settings: Settings) -> QuarterlyCache:
     return cache
 
 
-@router.post("", response_model=PlanInfo, status_code=201, responses=_ERRORS)
+@router.post("", response_model=PlanInfo, status_code=201)
 def create_plan(
     body: PlanCreate, caller: Planner, db: DatabaseDep, sales: SalesChampion, settings: SettingsDep
 ) -> dict[str, Any]:
@@ -102,25 +120,25 @@ def create_plan(
     )
 
 
-@router.get("", response_model=PlanList, responses=_ERRORS)
+@router.get("", response_model=PlanList)
 def list_plans(caller: Planner, db: DatabaseDep) -> dict[str, Any]:
     """Every plan with its versions."""
     return {"plans": plans.list_plans(db)}
 
 
-@router.get("/{plan_id}", response_model=PlanInfo, responses=_ERRORS)
+@router.get("/{plan_id}", response_model=PlanInfo)
 def get_plan(plan_id: PlanId, caller: Planner, db: DatabaseDep) -> dict[str, Any]:
     """One plan: quarters, levels, champion version, versions and their states."""
     return plans.show_plan(db, plan_id)
 
 
-@router.get("/{plan_id}/versions", response_model=list[VersionInfo], responses=_ERRORS)
+@router.get("/{plan_id}/versions", response_model=list[VersionInfo])
 def list_versions(plan_id: PlanId, caller: Planner, db: DatabaseDep) -> list[dict[str, Any]]:
     """A plan's versions and where each stands."""
     return plans.show_plan(db, plan_id)["versions"]
 
 
-@router.post("/{plan_id}/versions", response_model=VersionInfo, status_code=201, responses=_ERRORS)
+@router.post("/{plan_id}/versions", response_model=VersionInfo, status_code=201)
 def copy_version(
     plan_id: PlanId, body: VersionCopy, caller: Planner, db: DatabaseDep
 ) -> dict[str, Any]:
@@ -128,28 +146,20 @@ def copy_version(
     return plans.copy_version(db, plan_id, body.copy_from, body.name, caller.actor)
 
 
-@router.get(
-    "/{plan_id}/versions/{version}",
-    response_model=VersionCells,
-    responses={**_ERRORS, **CSV_RESPONSE},
-)
+@router.get("/{plan_id}/versions/{version}", response_model=VersionCells, responses=CSV_RESPONSE)
 def get_cells(
     request: Request,
     plan_id: PlanId,
     version: VersionName,
     caller: Planner,
     db: DatabaseDep,
-    settings: SettingsDep,
-    level: LevelQuery = None,
-    quarters: QuartersQuery = None,
+    scope: Scope,
 ) -> Any:
     """A version's cells; filter by level, quarters and keys (e.g. `region=North`).
 
     A key filter keeps the cells lying wholly inside it. `Accept: text/csv` for CSV.
     """
-    answer = plans.read_cells(
-        db, plan_id, version, level, quarter_filter(quarters, settings), filters(request)
-    )
+    answer = plans.read_cells(db, plan_id, version, scope.level, scope.quarters, filters(request))
     rows = [{**c["keys"], **{k: v for k, v in c.items() if k != "keys"}} for c in answer["cells"]]
     return tabular(request, rows, VersionCells(**answer), f"plan{plan_id}_{version}.csv")
 
@@ -158,27 +168,21 @@ def filters(request: Request) -> dict[str, list[str]]:
     return {k: v for k, v in key_filters(request).items() if k not in _RESERVED}
 
 
-@router.get("/{plan_id}/compare", response_model=Comparison, responses=_ERRORS)
+@router.get("/{plan_id}/compare", response_model=Comparison)
 def compare(
     plan_id: PlanId,
     caller: Planner,
     db: DatabaseDep,
-    settings: SettingsDep,
+    scope: Scope,
     a: Annotated[str, Query(max_length=80, description="First version.")] = "baseline",
     b: Annotated[str, Query(max_length=80, description="Second version.")] = "baseline",
-    level: LevelQuery = None,
-    quarters: QuartersQuery = None,
     changed_only: Annotated[bool, Query(description="Only cells that differ.")] = False,
 ) -> dict[str, Any]:
     """Two versions cell by cell: a, b, b - a and the percent change."""
-    return plans.compare_versions(
-        db, plan_id, a, b, level, quarter_filter(quarters, settings), changed_only
-    )
+    return plans.compare_versions(db, plan_id, a, b, scope.level, scope.quarters, changed_only)
 
 
-@router.post(
-    "/{plan_id}/versions/{version}/overrides", response_model=OverrideOut, responses=_ERRORS
-)
+@router.post("/{plan_id}/versions/{version}/overrides", response_model=OverrideOut)
 def override(
     plan_id: PlanId,
     version: VersionName,
@@ -194,7 +198,7 @@ def override(
     )
 
 
-@router.post("/{plan_id}/versions/{version}/pins", response_model=PinsOut, responses=_ERRORS)
+@router.post("/{plan_id}/versions/{version}/pins", response_model=PinsOut)
 def pins(
     plan_id: PlanId, version: VersionName, body: PinsIn, caller: Planner, db: DatabaseDep
 ) -> dict[str, Any]:
@@ -241,33 +245,30 @@ add_step_routes(
     VersionAt,
     take_version_step,
     VersionInfo,
-    _ERRORS,
 )
 
 
-@router.get("/{plan_id}/tracking", response_model=Tracking, responses=_ERRORS)
+@router.get("/{plan_id}/tracking", response_model=Tracking)
 def tracking(
     plan_id: PlanId,
     caller: Planner,
     db: DatabaseDep,
-    settings: SettingsDep,
+    scope: Scope,
     version: Annotated[
         str | None, Query(max_length=80, description="Default: the approved version.")
     ] = None,
-    level: LevelQuery = None,
-    quarters: QuartersQuery = None,
 ) -> dict[str, Any]:
     """Actual vs plan vs forecast, the run rate projected to quarter end, early warnings."""
-    return reviews.tracking(db, plan_id, version, level, quarter_filter(quarters, settings))
+    return reviews.tracking(db, plan_id, version, scope.level, scope.quarters)
 
 
-@router.get("/{plan_id}/fva", response_model=Fva, responses=_ERRORS)
+@router.get("/{plan_id}/fva", response_model=Fva)
 def fva(plan_id: PlanId, caller: Planner, db: DatabaseDep) -> dict[str, Any]:
     """Forecast value added: naive vs statistical vs approved plan, per level and reason."""
     return reviews.forecast_value_added(db, plan_id)
 
 
-@router.post("/{plan_id}/scenarios", response_model=VersionInfo, status_code=201, responses=_ERRORS)
+@router.post("/{plan_id}/scenarios", response_model=VersionInfo, status_code=201)
 def apply_pricing(
     plan_id: PlanId,
     body: ApplyScenarioIn,

@@ -31,7 +31,6 @@ def add_step_routes(
     target: type,
     take: Callable[[Database, Any, str, str, Decision], dict[str, Any]],
     response_model: type,
-    responses: dict[int | str, dict[str, Any]],
 ) -> None:
     """POST `path`/<action> for each step, open to the step's role and above: `target` (a
     class of the path's parameters) names the row, `take(db, target, action, actor, decision)`
@@ -44,7 +43,6 @@ def add_step_routes(
             name=action,
             description=step.summary,
             response_model=response_model,
-            responses=responses,
         )
 
 
