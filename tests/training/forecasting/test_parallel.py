@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from dask import distributed
 
 from engine.core.contracts import validate_sales
 from engine.core.errors import DataError
@@ -29,7 +30,6 @@ def test_chunks_cover_every_series_once() -> None:
 
 
 def test_dask_local_cluster_matches_serial(panel) -> None:
-    distributed = pytest.importorskip("dask.distributed")
     settings = ForecastSettings(selection="naive,seasonal_naive,theta", n_windows=2, n_paths=50)
     serial = run_forecast(panel, settings, 8, Runner())
     with distributed.LocalCluster(
