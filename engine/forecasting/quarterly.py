@@ -280,8 +280,8 @@ class QuarterlyCache:
     levels: dict[tuple[str, ...], LevelTable] = field(default_factory=dict)
     weekly: pd.DataFrame | None = None
     grid_actual: np.ndarray | None = None  # series x forecast dates: actuals before the start
-    lookup: SeriesLookup | None = None  # filters -> rows, built once
-    stopped: np.ndarray | None = None  # rows of the series that stopped early
+    lookup: SeriesLookup = field(init=False)  # filters -> rows, built once
+    stopped: np.ndarray = field(init=False)  # rows of the series that stopped early
 
     @classmethod
     def build(cls, source: Any, fiscal_start_month: int = 1) -> QuarterlyCache:
@@ -345,8 +345,7 @@ class QuarterlyCache:
     ) -> list[dict[str, Any]]:
         """Rows (level keys, quarter, mean, lo/hi 80/95, actual so far) = `quarterly_forecast`'s."""
         check_level(self.source, level)
-        stopped = self.stopped if self.stopped is not None else stopped_rows(self.source)
-        every = not filters and not (exclude_stopped and stopped.size)
+        every = not filters and not (exclude_stopped and self.stopped.size)
         rows = None if every else self.rows(filters, exclude_stopped)
         cols = self.quarter_columns(quarters)
         if rows is None and tuple(level) in self.levels:
