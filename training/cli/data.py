@@ -16,15 +16,8 @@ from engine.core.contracts import (
 )
 from engine.core.contracts.dates import describe_format
 from engine.demo import write_demo_data
-from training.cli.options import (
-    ColumnsOption,
-    DataOption,
-    DateFormatOption,
-    KeysOption,
-    LastPeriodOption,
-    echo_findings,
-    split_list,
-)
+from training.cli.depends import resolve_dependencies
+from training.cli.options import SalesFileOptions, echo_findings
 
 
 class TableKind(StrEnum):
@@ -47,29 +40,26 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             typer.echo(f"{name}: {path}")
 
     @data_app.command("check")
+    @resolve_dependencies
     def check(
-        data: DataOption,
+        source: SalesFileOptions,
         kind: Annotated[TableKind, typer.Option("--kind", help="Which contract.")] = (
             TableKind.sales
         ),
-        columns: ColumnsOption = None,
-        keys: KeysOption = None,
-        date_format: DateFormatOption = None,
-        last_period: LastPeriodOption = "auto",
     ) -> None:
         """Validate a file against the sales or leads contract and summarise what it holds.
 
         The summary names the date format used and the series keys (and why they are keys);
         a line per finding follows: a partial last period, gaps, very short series.
         """
-        spec = parse_column_spec(columns, date_format)
-        frame = read_table(data, spec.mapping)
+        spec = parse_column_spec(source.columns, source.date_format)
+        frame = read_table(source.path, spec.mapping)
         if kind is TableKind.sales:
             history = validate_sales(
                 frame,
-                keys=split_list(keys),
+                keys=source.keys,
                 date_format=spec.date_formats.for_column("date"),
-                last_period=last_period,
+                last_period=source.last_period,
             )
             f = history.frame
             n_series = f[history.series_keys].drop_duplicates().shape[0]

@@ -10,6 +10,7 @@ import pandas as pd
 import typer
 
 from engine.core.calendar import quarter_label, quarter_of
+from engine.core.parallel import Runner
 from engine.core.settings import get_settings
 from engine.demo import write_demo_data
 from engine.forecasting.quarterly import quarterly_forecast
@@ -24,7 +25,7 @@ DemoStep = Callable[[ModelStore, dict[str, Path]], TrainResult]
 
 
 def _train_sales(store: ModelStore, paths: dict[str, Path]) -> TrainResult:
-    return train_forecast(store, paths["sales"], n_jobs=2)
+    return train_forecast(store, paths["sales"], runner=Runner(n_jobs=2))
 
 
 def _train_leads(store: ModelStore, paths: dict[str, Path]) -> TrainResult:

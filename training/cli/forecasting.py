@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -9,18 +10,14 @@ import typer
 
 from engine.core.parallel import Runner
 from models.forecasting.catalog import selection_help
+from training.cli.depends import Depends, resolve_dependencies
 from training.cli.options import (
-    ColumnsOption,
-    DataOption,
-    DateFormatOption,
     FindingsPrinter,
     ForceOption,
-    KeysOption,
-    LastPeriodOption,
+    SalesFileOptions,
     echo_findings,
     echo_notes,
     open_store,
-    split_list,
 )
 from training.forecasting.job import train_forecast
 
@@ -34,14 +31,36 @@ SchedulerOption = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class Fitting:
+    """Which candidate models to fit and where: --models --n-jobs --backend --scheduler."""
+
+    selection: str
+    runner: Runner
+
+
+def fitting(
+    models: ModelsOption = "standard",
+    n_jobs: JobsOption = 1,
+    backend: BackendOption = "loky",
+    scheduler: SchedulerOption = None,
+) -> Fitting:
+    """The fitting options of the commands that fit forecasters, as one value."""
+    return Fitting(
+        models, Runner(n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=True)
+    )
+
+
+FittingOptions = Annotated[Fitting, Depends(fitting)]
+
+
 def register(app: typer.Typer, train_app: typer.Typer) -> None:
     @train_app.command("forecast")
+    @resolve_dependencies
     def train(
-        data: DataOption,
-        columns: ColumnsOption = None,
-        keys: KeysOption = None,
+        source: SalesFileOptions,
+        fit: FittingOptions,
         force: ForceOption = False,
-        models: ModelsOption = "standard",
         reconciliation: Annotated[
             str, typer.Option("--reconciliation", help="auto, bottom_up or mint_shrink.")
         ] = "auto",
@@ -49,30 +68,22 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         horizon_quarters: Annotated[
             int, typer.Option("--horizon-quarters", help="Quarters to forecast.")
         ] = 5,
-        n_jobs: JobsOption = 1,
-        backend: BackendOption = "loky",
-        scheduler: SchedulerOption = None,
-        date_format: DateFormatOption = None,
-        last_period: LastPeriodOption = "auto",
     ) -> None:
         """Fit the sales forecaster, log it to MLflow, register it, promote it if better."""
         notes = FindingsPrinter()
         result = train_forecast(
             open_store(),
-            data,
-            columns,
-            split_list(keys),
+            source.path,
+            source.columns,
+            source.keys,
             horizon_quarters=horizon_quarters,
             force=force,
-            selection=models,
+            selection=fit.selection,
             reconciliation=reconciliation,
             n_windows=windows,
-            n_jobs=n_jobs,
-            backend=backend,
-            scheduler=scheduler,
-            progress=True,
-            date_format=date_format,
-            last_period=last_period,
+            runner=fit.runner,
+            date_format=source.date_format,
+            last_period=source.last_period,
             report=notes,
         )
         line = (
@@ -83,12 +94,12 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         notes.result(line)
 
     @app.command("forecast")
+    @resolve_dependencies
     def forecast(
-        data: DataOption,
+        source: SalesFileOptions,
         horizon: Annotated[int, typer.Option("--horizon", help="Periods to forecast.")],
         out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
-        columns: ColumnsOption = None,
-        keys: KeysOption = None,
+        fit: FittingOptions,
         freq: Annotated[
             str | None, typer.Option("--freq", help="D, W, M, Q or Y (default: inferred).")
         ] = None,
@@ -111,12 +122,6 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
                 "their own last period).",
             ),
         ] = False,
-        models: ModelsOption = "standard",
-        n_jobs: JobsOption = 1,
-        backend: BackendOption = "loky",
-        scheduler: SchedulerOption = None,
-        date_format: DateFormatOption = None,
-        last_period: LastPeriodOption = "auto",
     ) -> None:
         """Forecast any sales history to a CSV: keys, date (or quarter), mean, 80/95% bands.
 
@@ -126,18 +131,18 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         from training.forecasting.batch import batch_forecast
 
         result = batch_forecast(
-            data,
+            source.path,
             horizon,
             out,
-            columns,
-            split_list(keys),
+            source.columns,
+            source.keys,
             freq,
             by_quarter,
-            models,
-            Runner(n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=True),
+            fit.selection,
+            fit.runner,
             fiscal_start_month,
-            date_format=date_format,
-            last_period=last_period,
+            date_format=source.date_format,
+            last_period=source.last_period,
             report=echo_findings,
             exclude_stopped=exclude_stopped,
         )

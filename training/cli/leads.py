@@ -23,12 +23,12 @@ from engine.leads.outcomes import outcome_records, parse_outcomes
 from engine.leads.rubric import rubric_from_dict, rubric_from_toml
 from engine.leads.tiering import ActiveRubric, fired_text
 from models.leads import OUTPUT_COLUMNS
+from training.cli.depends import resolve_dependencies
 from training.cli.options import (
-    ColumnsOption,
     CommentOption,
     DataOption,
-    DateFormatOption,
     ForceOption,
+    LeadFileOptions,
     echo_notes,
     open_store,
     split_list,
@@ -49,10 +49,6 @@ ExcludeOption = Annotated[
         "--exclude", help="Columns recorded after the outcome, never used (e.g. duration)."
     ),
 ]
-EventsOption = Annotated[
-    Path | None,
-    typer.Option("--events", help="Activity log (lead_id, timestamp, activity) to count from."),
-]
 
 
 def register(app: typer.Typer, train_app: typer.Typer) -> None:
@@ -69,11 +65,10 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
     register_schedule(schedule_app)
 
     @train_app.command("leads")
+    @resolve_dependencies
     def train(
-        data: DataOption,
-        columns: ColumnsOption = None,
+        source: LeadFileOptions,
         exclude: ExcludeOption = None,
-        events: EventsOption = None,
         tiers: Annotated[
             str | None,
             typer.Option(
@@ -88,19 +83,18 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             typer.Option("--window-days", help="With --events: count only this many days."),
         ] = None,
         force: ForceOption = False,
-        date_format: DateFormatOption = None,
     ) -> None:
         """Fit the lead-conversion model, log it to MLflow, register it, promote it if better."""
         result = train_leads(
             open_store(),
-            data,
-            columns,
+            source.path,
+            source.columns,
             split_list(exclude),
-            events,
+            source.events,
             force=force,
             tiers=tiers,
             window_days=window_days,
-            date_format=date_format,
+            date_format=source.date_format,
         )
         m = result.metrics
         typer.echo(
@@ -123,31 +117,31 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         typer.echo(result.outcome)
 
     @score_app.command("leads")
+    @resolve_dependencies
     def score(
-        data: DataOption,
+        source: LeadFileOptions,
         out: Annotated[Path, typer.Option("--out", help="CSV to write the scores to.")],
         model: Annotated[
             str | None, typer.Option("--model", help="Model version (default: the champion).")
         ] = None,
-        columns: ColumnsOption = None,
-        events: EventsOption = None,
         as_of: Annotated[
             str | None,
             typer.Option("--as-of", help="With --events: scoring date (default: now)."),
         ] = None,
-        date_format: DateFormatOption = None,
     ) -> None:
         """Write lead_id, probability, score, tier and reason_1..3 for every lead in the file."""
-        spec = parse_column_spec(columns, date_format)
-        frame = read_table(data, spec.mapping)
+        spec = parse_column_spec(source.columns, source.date_format)
+        frame = read_table(source.path, spec.mapping)
         store = open_store()
         if model is None:
             version, scorer = store.load_champion("leads")
         else:
             version, scorer = model, store.load_version("leads", model)
-        if events is not None:
+        if source.events is not None:
             moment = pd.Timestamp(as_of) if as_of else pd.Timestamp.now().floor("s")
-            log = validate_events(read_table(events), spec.date_formats.for_column("timestamp"))
+            log = validate_events(
+                read_table(source.events), spec.date_formats.for_column("timestamp")
+            )
             frame = with_event_counts(frame, log, moment)
         found = lead_rubrics.active_rubric(database())
         active = ActiveRubric(*found) if found is not None else None
@@ -207,12 +201,11 @@ def register_rubric(rubric_app: typer.Typer) -> None:
         )
 
     @rubric_app.command("suggest")
+    @resolve_dependencies
     def suggest(
-        data: DataOption,
+        source: LeadFileOptions,
         out: Annotated[Path, typer.Option("--out", help="TOML file for the suggestion.")],
-        columns: ColumnsOption = None,
         exclude: ExcludeOption = None,
-        events: EventsOption = None,
         report: Annotated[
             Path | None, typer.Option("--report", help="JSON file for the full comparison.")
         ] = None,
@@ -221,11 +214,17 @@ def register_rubric(rubric_app: typer.Typer) -> None:
         ] = False,
         team: Annotated[str, typer.Option("--team", help="Proposing team (with --save).")] = "",
         by: ByOption = None,
-        date_format: DateFormatOption = None,
     ) -> None:
         """Suggest a rubric from leads with outcomes; compare it on the validation split with
         the active rubric and the model (ROC-AUC, precision and leads per tier)."""
-        table = load_leads(data, columns, split_list(exclude), events, None, date_format)
+        table = load_leads(
+            source.path,
+            source.columns,
+            split_list(exclude),
+            source.events,
+            None,
+            source.date_format,
+        )
         found = lead_rubrics.active_rubric(database())
         active = ActiveRubric(*found) if found is not None else None
         suggestion = suggest_from_table(table, open_store(), active)
@@ -258,7 +257,7 @@ def register_rubric(rubric_app: typer.Typer) -> None:
                 actor(by),
                 check_team(team) if team else "",
                 "suggested",
-                note=f"suggested from {data.name}",
+                note=f"suggested from {source.path.name}",
             )
             typer.echo(
                 f"stored as draft rubric v{made['version']}; nothing changes until both "

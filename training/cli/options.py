@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ import typer
 from engine.core.contracts import Findings
 from engine.core.settings import get_settings
 from engine.registry.store import ModelStore
+from training.cli.depends import Depends
 
 DataOption = Annotated[Path, typer.Option("--data", help="History file (CSV or Parquet).")]
 ColumnsOption = Annotated[
@@ -44,10 +46,64 @@ LastPeriodOption = Annotated[
         "below the ones before is partial and left out), complete or partial.",
     ),
 ]
+EventsOption = Annotated[
+    Path | None,
+    typer.Option("--events", help="Activity log (lead_id, timestamp, activity) to count from."),
+]
 CommentOption = Annotated[str, typer.Option("--comment", help="Why.")]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Make the new version champion even if it is not better.")
 ]
+
+
+@dataclass(frozen=True)
+class SalesFile:
+    """A sales history file and how to read it: --data --columns --keys --date-format
+    --last-period."""
+
+    path: Path
+    columns: str | None
+    keys: list[str] | None
+    date_format: str | None
+    last_period: str
+
+
+def sales_file(
+    data: DataOption,
+    columns: ColumnsOption = None,
+    keys: KeysOption = None,
+    date_format: DateFormatOption = None,
+    last_period: LastPeriodOption = "auto",
+) -> SalesFile:
+    """The options every command that reads sales history takes, as one value."""
+    return SalesFile(data, columns, split_list(keys), date_format, last_period)
+
+
+SalesFileOptions = Annotated[SalesFile, Depends(sales_file)]
+
+
+@dataclass(frozen=True)
+class LeadFile:
+    """A leads file, its activity log and how to read them: --data --columns --events
+    --date-format."""
+
+    path: Path
+    columns: str | None
+    events: Path | None
+    date_format: str | None
+
+
+def lead_file(
+    data: DataOption,
+    columns: ColumnsOption = None,
+    events: EventsOption = None,
+    date_format: DateFormatOption = None,
+) -> LeadFile:
+    """The options every command that reads leads takes, as one value."""
+    return LeadFile(data, columns, events, date_format)
+
+
+LeadFileOptions = Annotated[LeadFile, Depends(lead_file)]
 
 
 def echo_notes(notes: Iterable[str]) -> None:

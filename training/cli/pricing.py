@@ -15,14 +15,11 @@ from engine.pricing import answers
 from engine.pricing.scenario import parse_recommendation, parse_scenario
 from models.forecasting.forecast_set import ForecastSet
 from models.pricing.payload import PricingSet
+from training.cli.depends import resolve_dependencies
 from training.cli.options import (
-    ColumnsOption,
-    DataOption,
-    DateFormatOption,
     FindingsPrinter,
     ForceOption,
-    KeysOption,
-    LastPeriodOption,
+    SalesFileOptions,
     echo_notes,
     open_store,
     split_list,
@@ -63,29 +60,26 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
     app.add_typer(pricing_app, name="pricing")
 
     @train_app.command("pricing")
+    @resolve_dependencies
     def train(
-        data: DataOption,
-        columns: ColumnsOption = None,
-        keys: KeysOption = None,
+        source: SalesFileOptions,
         controls: Annotated[
             str | None,
             typer.Option("--controls", help="Numeric control columns, comma separated."),
         ] = None,
         force: ForceOption = False,
-        date_format: DateFormatOption = None,
-        last_period: LastPeriodOption = "auto",
     ) -> None:
         """Fit price elasticities, log them to MLflow, register, promote if better."""
         notes = FindingsPrinter()
         result = train_pricing(
             open_store(),
-            data,
-            columns,
-            split_list(keys),
+            source.path,
+            source.columns,
+            source.keys,
             split_list(controls),
             force=force,
-            date_format=date_format,
-            last_period=last_period,
+            date_format=source.date_format,
+            last_period=source.last_period,
             report=notes,
         )
         line = (

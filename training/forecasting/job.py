@@ -57,10 +57,7 @@ def train_forecast(
     selection: str = "standard",
     reconciliation: str = "auto",
     n_windows: int = 3,
-    n_jobs: int = 1,
-    backend: str = "loky",
-    scheduler: str | None = None,
-    progress: bool = False,
+    runner: Runner | None = None,
     seed: int = 0,
     date_format: str | None = None,
     last_period: str = "auto",
@@ -78,7 +75,7 @@ def train_forecast(
     settings = ForecastSettings(
         selection=selection, n_windows=n_windows, reconciliation=reconciliation, seed=seed
     )
-    runner = Runner(n_jobs=n_jobs, backend=backend, scheduler=scheduler, progress=progress)
+    runner = runner if runner is not None else Runner()
     backtester = Backtester(runner)
     last = panel.dates[-1] + period_offset(panel.freq) * history.periods_dropped
     requested = periods_for_quarters(last, panel.freq, horizon_quarters)
