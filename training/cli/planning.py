@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from engine.core.contracts import parse_column_mapping, read_table, validate_sales
+from engine.core.contracts import read_sales
 from engine.core.errors import DataError
 from engine.core.files import write_table
 from engine.core.settings import get_settings
@@ -28,7 +28,9 @@ from training.cli.options import (
     ColumnsOption,
     CommentOption,
     DataOption,
+    DateFormatOption,
     KeysOption,
+    echo_findings,
     open_store,
     split_list,
 )
@@ -283,10 +285,16 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         data: DataOption,
         columns: ColumnsOption = None,
         keys: KeysOption = None,
+        date_format: DateFormatOption = None,
         by: ByOption = None,
     ) -> None:
-        """Load actual sales (checked like training data); a date loaded again is replaced."""
-        history = validate_sales(read_table(data, parse_column_mapping(columns)), split_list(keys))
+        """Load actual sales (checked like training data); a date loaded again is replaced.
+
+        Every period is loaded, a partial last one too (it is actual to date); the data's
+        findings are printed first.
+        """
+        history = read_sales(data, columns, split_list(keys), date_format=date_format)
+        echo_findings(history.findings)
         done = load_actuals(database(), history, actor(by), str(data))
         typer.echo(
             f"loaded {done['rows']} rows for {done['series']} series, "

@@ -91,3 +91,31 @@ def test_champion_moves_are_audited(home: Path, capsys: pytest.CaptureFixture[st
     assert list(table["action"]) == ["model.promote", "model.rollback"]
     assert list(table["actor"]) == ["dora", "ann"]
     assert list(zip(table["before"], table["after"], strict=True)) == [("1", "2"), ("2", "1")]
+
+
+def test_actuals_with_ambiguous_dates_are_refused_until_their_format_is_stated(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    months = pd.date_range("2026-01-01", periods=12, freq="MS")
+    frame = pd.DataFrame(
+        {
+            "date": months.strftime("%d/%m/%Y"),
+            "product": "P1",
+            "units": range(100, 112),
+        }
+    )
+    path = tmp_path / "actuals.csv"
+    frame.to_csv(path, index=False)
+    code, _, err = run_cli(["actuals", "load", "--data", str(path)], capsys)
+    assert code == 2 and "ambiguous dates" in err and "--date-format" in err
+    stated = ["actuals", "load", "--data", str(path), "--date-format", "%d/%m/%Y"]
+    code, out, err = run_cli(stated, capsys)
+    assert code == 0, err
+    assert "12 rows for 1 series, 2026-01-01 to 2026-12-01" in out
+    mapping = tmp_path / "columns.toml"
+    mapping.write_text('date_format = "%d/%m/%Y"\n[columns]\nunits = "units"\n', encoding="utf-8")
+    code, out, err = run_cli(
+        ["actuals", "load", "--data", str(path), "--columns", str(mapping)], capsys
+    )
+    assert code == 0, err
+    assert "2026-01-01 to 2026-12-01" in out
