@@ -29,6 +29,7 @@ BackendOption = Annotated[
 SchedulerOption = Annotated[
     str | None, typer.Option("--scheduler", help="Dask scheduler address (with --backend dask).")
 ]
+WindowsOption = Annotated[int, typer.Option("--windows", help="Backtest windows.")]
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         reconciliation: Annotated[
             str, typer.Option("--reconciliation", help="auto, bottom_up or mint_shrink.")
         ] = "auto",
-        windows: Annotated[int, typer.Option("--windows", help="Backtest windows.")] = 3,
+        windows: WindowsOption = 3,
         horizon_quarters: Annotated[
             int, typer.Option("--horizon-quarters", help="Quarters to forecast.")
         ] = 5,
@@ -122,6 +123,15 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
                 "their own last period).",
             ),
         ] = False,
+        windows: WindowsOption = 3,
+        window_horizon: Annotated[
+            int | None,
+            typer.Option(
+                "--window-horizon",
+                help="Periods each backtest window forecasts (default: one quarter's). Set it to "
+                "--horizon to choose models on errors as far ahead as the forecast goes.",
+            ),
+        ] = None,
     ) -> None:
         """Forecast any sales history to a CSV: keys, date (or quarter), mean, 80/95% bands.
 
@@ -145,6 +155,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             last_period=source.last_period,
             report=echo_findings,
             exclude_stopped=exclude_stopped,
+            n_windows=windows,
+            window_horizon=window_horizon,
         )
         echo_notes(result.notes)
         typer.echo(f"wrote {len(result.table)} rows to {out}")

@@ -49,6 +49,8 @@ def batch_forecast(
     last_period: str = "auto",
     report: Callable[[Findings], None] | None = None,
     exclude_stopped: bool = False,
+    n_windows: int = 3,
+    window_horizon: int | None = None,
 ) -> BatchForecast:
     """Fit on the history, forecast `horizon` periods, write the CSV atomically, return it.
 
@@ -60,6 +62,10 @@ def batch_forecast(
     """
     if horizon < 1:
         raise DataError("horizon must be at least 1 period", "horizon")
+    if n_windows < 1:
+        raise DataError("windows must be at least 1 backtest window", "windows")
+    if window_horizon is not None and window_horizon < 1:
+        raise DataError("window_horizon must be at least 1 period", "window_horizon")
     family = frequency_family(freq) if freq else None
     if by_quarter and family:
         check_has_quarters(family, "by_quarter")
@@ -71,13 +77,14 @@ def batch_forecast(
     panel = to_panel(history.complete())
     if history.freq == "Y" and fiscal_start_month is not None:
         fiscal_year_labels(panel.dates[:1], fiscal_start_month)  # refuse before fitting
-    findings = run_findings(history, panel, selection)
+    findings = run_findings(history, panel, selection, n_windows)
     if report is not None:
         report(findings)
     periods = horizon + history.periods_dropped
-    outcome = run_forecast(
-        panel, ForecastSettings(selection=selection), periods, runner, keys=history.series_keys
+    settings = ForecastSettings(
+        selection=selection, n_windows=n_windows, window_horizon=window_horizon
     )
+    outcome = run_forecast(panel, settings, periods, runner, keys=history.series_keys)
     fs = outcome.forecast_set
     if by_quarter:
         table = quarter_table(fs, fiscal_start_month or 1, exclude_stopped)
