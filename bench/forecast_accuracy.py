@@ -15,18 +15,21 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from bench.results import write_section
 from engine.core.contracts import validate_sales
-from engine.core.panel import Panel, align_ends, to_panel
+from engine.core.panel import Panel, to_panel
 from engine.core.parallel import Runner
 from engine.core.settings import get_settings
-from engine.forecasting.backtest import Backtester
 from engine.forecasting.metrics import (
     coverage,
     mape,
@@ -36,9 +39,7 @@ from engine.forecasting.metrics import (
     wape,
 )
 from engine.forecasting.orchestrator import ForecastSettings, run_forecast
-from engine.forecasting.windows import make_windows
 from models.forecasting import GlobalGBM, SeasonalNaive
-from models.forecasting.catalog import candidate_specs
 from models.forecasting.local import clean_series
 
 OJ_WEEK1 = pd.Timestamp("1989-09-14")
@@ -303,49 +304,75 @@ def published(ids: list[str], h: int, method: str = "THETA") -> np.ndarray:
     return rows[[f"h{k + 1}" for k in range(h)]].to_numpy(float)
 
 
+def m3_files(kind: str, ids: list[str], folder: Path) -> tuple[Path, pd.DataFrame]:
+    """The training file a user would hand `lodestar forecast` (series, date, units), and the
+    official test rows (series, date, units) to score its output against, by date."""
+    raw = pd.read_csv(get_settings().data_dir / "m3" / f"m3_{kind}.csv.gz", parse_dates=["date"])
+    raw = raw[raw["series"].isin(ids)]
+    path = folder / f"m3_{kind}_train.csv"
+    raw.loc[raw["split"] == "train", ["series", "date", "units"]].to_csv(path, index=False)
+    return path, raw.loc[raw["split"] == "test", ["series", "date", "units"]]
+
+
+def lodestar_forecast(
+    path: Path, kind: str, h: int, selection: str, folder: Path
+) -> tuple[pd.DataFrame, float]:
+    """`lodestar forecast` run as a user runs it (its own process): the CSV it writes, seconds.
+
+    Backtest windows forecast the whole test horizon (`--window-horizon`), as the M3 rules ask
+    of a forecast that far ahead.
+    """
+    out = folder / f"{kind}_{len(list(folder.glob('*.csv')))}.csv"
+    command = [sys.executable, "-m", "training.cli", "forecast", "--data", str(path)]
+    command += ["--keys", "series", "--freq", M3_KINDS[kind][0], "--horizon", str(h)]
+    command += ["--models", selection, "--windows", str(M3_WINDOWS), "--window-horizon", str(h)]
+    command += ["--n-jobs", str(N_JOBS), "--out", str(out)]
+    env = {**os.environ, "LODESTAR_HOME": str(folder / "home")}
+    t0 = time.time()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    seconds = time.time() - t0
+    if done.returncode != 0:
+        raise RuntimeError(f"lodestar forecast failed ({done.returncode}): {done.stderr[-2000:]}")
+    return pd.read_csv(out, parse_dates=["date"]), seconds
+
+
+def scored_by_date(table: pd.DataFrame, test: pd.DataFrame, ids: list[str], h: int) -> dict:
+    """The output's mean and bands on each official test date (series x step arrays)."""
+    merged = test.merge(table, on=["series", "date"], how="left", suffixes=("", "_fc"))
+    if merged["mean"].isna().any():
+        missing = merged.loc[merged["mean"].isna(), ["series", "date"]].head(3)
+        raise RuntimeError(f"lodestar forecast left test dates unforecast: {missing.to_dict()}")
+    merged = merged.sort_values(["series", "date"])
+    merged["step"] = merged.groupby("series").cumcount()
+    return {
+        column: merged.pivot(index="series", columns="step", values=column)
+        .reindex(index=ids, columns=range(h))
+        .to_numpy(float)
+        for column in ("mean", "lo_95", "lo_80", "hi_80", "hi_95")
+    }
+
+
 def m3(kind: str, sample: int = 0) -> list[dict]:
     """Lodestar vs statsforecast AutoETS/AutoTheta vs published Theta on the official split.
 
-    Every candidate is backtested once (timed alone); each Lodestar selection then reuses those
-    fits, and its time is the sum of its candidates' times plus its own selection and paths.
+    Lodestar's rows are scored from the CSV `lodestar forecast` writes, matched to the test
+    values by series and date; its time is the whole command's wall time, start-up included.
     """
     panel, actual, h, ids = m3_panel(kind, sample)
     season = M3_KINDS[kind][2]
     scale = mase_scale(panel.values, season)
-    runner = Runner(n_jobs=N_JOBS)
-    backtester = Backtester(runner)
-    settings = {
-        name: ForecastSettings(
-            selection=selection,
-            n_windows=M3_WINDOWS,
-            window_horizon=h,
-            reconciliation="bottom_up",
-            n_paths=200,
-        )
-        for name, selection in M3_SELECTIONS.items()
-    }
-    aligned = align_ends(panel)
-    windows = make_windows(aligned.n_periods, aligned.freq, M3_WINDOWS, h)
-    seconds = {}
-    for selection in dict.fromkeys(",".join(M3_SELECTIONS.values()).split(",")):
-        spec = candidate_specs(selection)
-        if selection in spec and selection not in ("ensemble", "scum"):
-            t0 = time.time()
-            backtester.run("bottom", aligned, spec, windows, h)
-            seconds[selection] = time.time() - t0
-    results = {}
-    for name, setting in settings.items():
-        t0 = time.time()
-        outcome = run_forecast(panel, setting, h, runner, backtester, keys=["series"])
-        used = sum(seconds.get(c, 0.0) for c in setting.selection.split(","))
-        results[name] = (outcome.forecast_set, time.time() - t0 + used)
-        print(kind, name, outcome.choice["model"].value_counts().to_dict(), flush=True)
     rows = []
-    for name, (fs, secs) in results.items():
-        row = _m3_row(name, actual, fs.mean, scale, secs)
-        for level, (lo, hi) in {"80": (0.1, 0.9), "95": (0.025, 0.975)}.items():
-            row[f"cov {level}"] = coverage(actual, *np.quantile(fs.paths, [lo, hi], axis=1))
-        rows.append(row)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path, test = m3_files(kind, ids, folder)
+        for name, selection in M3_SELECTIONS.items():
+            table, secs = lodestar_forecast(path, kind, h, selection, folder)
+            got = scored_by_date(table, test, ids, h)
+            row = _m3_row(name, actual, got["mean"], scale, secs)
+            row["cov 80"] = coverage(actual, got["lo_80"], got["hi_80"])
+            row["cov 95"] = coverage(actual, got["lo_95"], got["hi_95"])
+            rows.append(row)
+            print(kind, name, f"{secs:.0f}s", flush=True)
     for name, (mean, bands, secs) in statsforecast_peers(panel.values, season, h).items():
         row = _m3_row(f"statsforecast {name}", actual, mean, scale, secs)
         row["cov 80"] = coverage(actual, *bands["80"])
