@@ -681,24 +681,16 @@ TRANSITIONS = {
 
 
 def transition(
-    db: Database,
-    plan_id: int,
-    version_name: str,
-    action: str,
-    actor: str,
-    comment: str = "",
-    revision: int | None = None,
+    db: Database, plan_id: int, version_name: str, request: approvals.StepRequest
 ) -> dict[str, Any]:
     """Submit, approve, reject or lock a version; nobody decides on their own submission."""
-    allowed, target = TRANSITIONS[action]
-    approvals.require_reason(action, comment, "the version")
+    allowed, target = TRANSITIONS[request.action]
+    approvals.require_reason(request, "the version")
     with db.write() as session:
         version = get_version(session, plan_id, version_name, lock=True)
         approvals.check_step(
             version,
-            action,
-            actor,
-            revision,
+            request,
             allowed,
             f"version '{version_name}'",
             "version",
@@ -707,18 +699,16 @@ def transition(
         now = approvals.take_step(
             session,
             version,
-            action,
+            request,
             target,
-            actor,
-            comment,
-            f"plan.{action}",
+            f"plan.{request.action}",
             plan_id=plan_id,
             version=version_name,
         )
-        if action == "submit":
+        if request.action == "submit":
             version.decided_by = version.decided_at = version.decision_comment = None
-        elif action == "lock":
-            version.locked_by, version.locked_at = actor, now
+        elif request.action == "lock":
+            version.locked_by, version.locked_at = request.actor, now
         session.flush()
         return version_summary(version)
 

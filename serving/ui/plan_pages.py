@@ -394,9 +394,7 @@ async def plan_decide(
             take_version_step,
             db,
             VersionAt(pid, version),
-            action,
-            found.caller.actor,
-            posted_decision(form),
+            posted_decision(form).by(action, found.caller.actor),
         )
     except (LodestarError, ValidationError) as exc:
         error = error_body(exc)
