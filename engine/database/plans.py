@@ -24,6 +24,7 @@ from engine.core.errors import ConflictError, DataError, NotFoundError
 from engine.core.intervals import BANDS
 from engine.database import approvals, audit
 from engine.database.models import Plan, PlanCell, PlanOverride, PlanVersion, utc_now
+from engine.database.rows import inserted
 from engine.database.setup import Database
 from engine.forecasting.quarterly import QuarterlyCache
 from engine.planning.answers import (
@@ -332,29 +333,31 @@ def create_plan(
     cells = baseline_cells(hierarchy, cache, quarters)
     labels = quarter_labels(quarters)
     with db.write() as session:
-        plan = Plan(
-            name=name,
-            keys=list(source.keys),
-            columns=list(index.columns),
-            series=index.to_numpy().tolist(),
-            quarters=labels,
-            fiscal_start_month=cache.fiscal_start_month,
-            champion_version=str(champion_version),
-            freq=str(source.freq),
-            created_by=actor,
+        plan = inserted(
+            session,
+            Plan(
+                name=name,
+                keys=list(source.keys),
+                columns=list(index.columns),
+                series=index.to_numpy().tolist(),
+                quarters=labels,
+                fiscal_start_month=cache.fiscal_start_month,
+                champion_version=str(champion_version),
+                freq=str(source.freq),
+                created_by=actor,
+            ),
         )
-        session.add(plan)
-        session.flush()
-        version = PlanVersion(
-            plan_id=plan.id,
-            name=BASELINE,
-            state="draft",
-            revision=1,
-            source=f"sales champion v{champion_version}",
-            created_by=actor,
+        version = inserted(
+            session,
+            PlanVersion(
+                plan_id=plan.id,
+                name=BASELINE,
+                state="draft",
+                revision=1,
+                source=f"sales champion v{champion_version}",
+                created_by=actor,
+            ),
         )
-        session.add(version)
-        session.flush()
         rows = cells_rows(hierarchy, cells, version.id)
         session.execute(insert(PlanCell), rows)
         audit.record(
@@ -465,12 +468,12 @@ def new_version(session: Session, plan: Plan, name: str, source: str, actor: str
     ).first()
     if taken is not None:
         raise ConflictError(f"plan {plan.id} already has a version '{name}'", "name")
-    version = PlanVersion(
-        plan_id=plan.id, name=name, state="draft", revision=1, source=source, created_by=actor
+    return inserted(
+        session,
+        PlanVersion(
+            plan_id=plan.id, name=name, state="draft", revision=1, source=source, created_by=actor
+        ),
     )
-    session.add(version)
-    session.flush()
-    return version
 
 
 def compare_versions(

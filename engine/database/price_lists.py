@@ -14,6 +14,7 @@ from sqlalchemy import select
 from engine.core.errors import ConflictError, DataError, NotFoundError
 from engine.database import approvals, audit
 from engine.database.models import PriceList, PriceListItem
+from engine.database.rows import inserted
 from engine.database.setup import Database
 
 EXPORT_COLUMNS = [
@@ -88,18 +89,19 @@ def create_price_list(
     if not items:
         raise DataError("a price list needs at least one price", "prices")
     with db.write() as session:
-        price_list = PriceList(
-            name=name,
-            state="draft",
-            revision=1,
-            source=source,
-            pricing_model_version=pricing_model_version,
-            sales_model_version=sales_model_version,
-            objective=objective,
-            created_by=actor,
+        price_list = inserted(
+            session,
+            PriceList(
+                name=name,
+                state="draft",
+                revision=1,
+                source=source,
+                pricing_model_version=pricing_model_version,
+                sales_model_version=sales_model_version,
+                objective=objective,
+                created_by=actor,
+            ),
         )
-        session.add(price_list)
-        session.flush()
         for item in items:
             session.add(PriceListItem(price_list_id=price_list.id, **item))
         audit.record(
