@@ -26,7 +26,7 @@ from engine.database import approvals, audit
 from engine.database.models import Plan, PlanCell, PlanOverride, PlanVersion, utc_now
 from engine.database.rows import inserted
 from engine.database.setup import Database
-from engine.forecasting.quarterly import QuarterlyCache
+from engine.forecasting.quarterly import QuarterlyCache, QuarterQuery
 from engine.planning.answers import (
     EDITABLE,
     cell_record,
@@ -296,7 +296,7 @@ def baseline_cells(
     n_groups = len(hierarchy.groups)
     bands = {name: np.zeros((n_groups, len(labels))) for name in ("mean", *BANDS)}
     for level in hierarchy.levels:
-        rows = cache.quarterly(quarters, {}, list(level))
+        rows = cache.quarterly(QuarterQuery(quarters, {}, list(level)))
         name = level_name(level)
         for row in rows:
             key = "|".join(str(row[c]) for c in level)
