@@ -6,6 +6,7 @@ they share; each repository loads its row, names it in messages and stamps its f
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,17 +19,26 @@ DECISIONS = ("approve", "reject")
 """The steps someone other than the submitter takes."""
 
 
-def require_reason(action: str, comment: str, noun: str) -> None:
+@dataclass(frozen=True)
+class StepRequest:
+    """One step someone asks for: the action, who takes it, their comment (required to
+    reject) and the revision they read (None: take it whatever the row's revision now)."""
+
+    action: str
+    actor: str
+    comment: str = ""
+    revision: int | None = None
+
+
+def require_reason(request: StepRequest, noun: str) -> None:
     """A rejection says why (`noun`: "the version", "the price list")."""
-    if action == "reject" and not comment.strip():
+    if request.action == "reject" and not request.comment.strip():
         raise DataError(f"say why {noun} is rejected", "comment")
 
 
 def check_step(
     row: ApprovalTrail,
-    action: str,
-    actor: str,
-    revision: int | None,
+    request: StepRequest,
     allowed: tuple[str, ...],
     what: str,
     field: str,
@@ -38,27 +48,27 @@ def check_step(
     allow (409, `why` added to the message) and a decision on one's own submission (403).
     `what` names the row in messages, `field` is the request field that names it."""
     current = {"state": row.state, "revision": row.revision}
-    if revision is not None and row.revision != revision:
+    if request.revision is not None and row.revision != request.revision:
         raise ConflictError(
-            f"{what} changed since revision {revision} (now {row.revision}, {row.state})",
+            f"{what} changed since revision {request.revision} (now {row.revision}, {row.state})",
             "revision",
             current=current,
         )
     if row.state not in allowed:
         raise ConflictError(
-            f"cannot {action} {what}: it is {row.state}{why}", field, current=current
+            f"cannot {request.action} {what}: it is {row.state}{why}", field, current=current
         )
-    if action in DECISIONS and row.submitted_by == actor:
-        raise ForbiddenError(f"{actor} submitted {what}, so someone else must {action} it", field)
+    if request.action in DECISIONS and row.submitted_by == request.actor:
+        raise ForbiddenError(
+            f"{request.actor} submitted {what}, so someone else must {request.action} it", field
+        )
 
 
 def take_step(
     session: Session,
     row: ApprovalTrail,
-    action: str,
+    request: StepRequest,
     target: str,
-    actor: str,
-    comment: str,
     event: str,
     **where: Any,
 ) -> dt.datetime:
@@ -66,12 +76,18 @@ def take_step(
     step in the caller's transaction; returns the time, for the final step's own stamps."""
     before, now = row.state, utc_now()
     row.state, row.revision = target, row.revision + 1
-    if action == "submit":
-        row.submitted_by, row.submitted_at = actor, now
-    elif action in DECISIONS:
-        row.decided_by, row.decided_at = actor, now
-        row.decision_comment = comment or None
+    if request.action == "submit":
+        row.submitted_by, row.submitted_at = request.actor, now
+    elif request.action in DECISIONS:
+        row.decided_by, row.decided_at = request.actor, now
+        row.decision_comment = request.comment or None
     audit.record(
-        session, actor, event, **where, before=before, after=target, comment=comment or None
+        session,
+        request.actor,
+        event,
+        **where,
+        before=before,
+        after=target,
+        comment=request.comment or None,
     )
     return now

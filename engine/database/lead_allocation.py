@@ -23,7 +23,7 @@ from engine.database.models import (
     SalesRep,
     utc_now,
 )
-from engine.database.rows import get_row, require_status
+from engine.database.rows import get_row, inserted, require_status
 from engine.database.setup import Database
 from engine.leads.allocation import LeadSpec, RepSpec, allocate
 from engine.leads.events import utc
@@ -125,17 +125,18 @@ def propose(
         summary = _summary(
             leads, reps, result.assignment, skipped, created, lag_days, fiscal_start_month
         )
-        row = LeadAllocation(
-            status="proposed",
-            params={**request.__dict__},
-            objective=result.objective,
-            greedy_objective=result.greedy_objective,
-            solver=f"{result.method}; {SOLVER}: {result.solver_status}",
-            summary=summary,
-            created_by=actor,
+        row = inserted(
+            session,
+            LeadAllocation(
+                status="proposed",
+                params={**request.__dict__},
+                objective=result.objective,
+                greedy_objective=result.greedy_objective,
+                solver=f"{result.method}; {SOLVER}: {result.solver_status}",
+                summary=summary,
+                created_by=actor,
+            ),
         )
-        session.add(row)
-        session.flush()
         spec = {lead.lead_id: lead for lead in leads}
         for lead_id, rep in result.assignment.items():
             lead = spec[lead_id]

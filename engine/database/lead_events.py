@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from engine.core.errors import ConflictError, NotFoundError
 from engine.database.lead_rubrics import active_in
 from engine.database.models import Lead, LeadAlert, LeadEvent, SalesRep, utc_now
+from engine.database.rows import inserted
 from engine.database.setup import Database
 from engine.leads.alerts import alert_due
 from engine.leads.events import LeadEventIn, LeadRecord, lead_row, utc
@@ -239,23 +240,24 @@ def _alert(
     rep = session.get(SalesRep, row.owner) if row.owner else None
     target = (rep.webhook_url if rep is not None else None) or context.default_target
     now = utc_now()
-    alert = LeadAlert(
-        lead_id=row.lead_id,
-        event_id=event.event_id,
-        owner=row.owner,
-        activity=event.activity,
-        tier=row.tier or "",
-        points=row.points,
-        probability=row.probability,
-        payload={},
-        target=target,
-        status="pending" if target else "inbox",
-        attempts=0,
-        next_attempt_at=now if target else None,
-        created_at=now,
+    alert = inserted(
+        session,
+        LeadAlert(
+            lead_id=row.lead_id,
+            event_id=event.event_id,
+            owner=row.owner,
+            activity=event.activity,
+            tier=row.tier or "",
+            points=row.points,
+            probability=row.probability,
+            payload={},
+            target=target,
+            status="pending" if target else "inbox",
+            attempts=0,
+            next_attempt_at=now if target else None,
+            created_at=now,
+        ),
     )
-    session.add(alert)
-    session.flush()
     alert.payload = {
         "alert_id": alert.id,
         "lead_id": row.lead_id,

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from engine.core.files import write_table
 from engine.database.models import Lead, LeadEvent, LeadOutcome, LeadRetrainRun, utc_now
+from engine.database.rows import inserted
 from engine.database.setup import Database
 from engine.leads.events import utc
 from engine.leads.schedule import retrain_decision, training_table
@@ -47,18 +48,19 @@ def record_check(
 ) -> dict[str, Any]:
     """Store one check of the schedule."""
     with db.write() as session:
-        row = LeadRetrainRun(
-            at=at or utc_now(),
-            trigger=trigger,
-            decision=decision,
-            reason=reason,
-            outcomes=outcomes,
-            new_outcomes=new_outcomes,
-            training_run_id=training_run_id,
-            data=data,
+        row = inserted(
+            session,
+            LeadRetrainRun(
+                at=at or utc_now(),
+                trigger=trigger,
+                decision=decision,
+                reason=reason,
+                outcomes=outcomes,
+                new_outcomes=new_outcomes,
+                training_run_id=training_run_id,
+                data=data,
+            ),
         )
-        session.add(row)
-        session.flush()
         return as_dict(row)
 
 

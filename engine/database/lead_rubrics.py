@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine.core.errors import ConflictError, DataError, NotFoundError
 from engine.database import audit
 from engine.database.models import LeadRubric, LeadRubricSignoff, utc_now
-from engine.database.rows import get_row, require_status
+from engine.database.rows import get_row, inserted, require_status
 from engine.database.setup import Database
 from engine.leads.rubric import Rubric, rubric_changes, rubric_from_dict
 
@@ -44,18 +44,19 @@ def create_rubric(
             if found is None:
                 raise NotFoundError(f"no rubric version {based_on} to base this on", "based_on")
             before = rubric_from_dict(found.document)
-        row = LeadRubric(
-            name=rubric.name,
-            status="draft",
-            document=rubric.to_dict(),
-            source=source,
-            based_on=based_on,
-            note=note,
-            created_by=actor,
-            created_team=team,
+        row = inserted(
+            session,
+            LeadRubric(
+                name=rubric.name,
+                status="draft",
+                document=rubric.to_dict(),
+                source=source,
+                based_on=based_on,
+                note=note,
+                created_by=actor,
+                created_team=team,
+            ),
         )
-        session.add(row)
-        session.flush()
         audit.record(
             session,
             actor,

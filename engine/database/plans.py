@@ -24,8 +24,9 @@ from engine.core.errors import ConflictError, DataError, NotFoundError
 from engine.core.intervals import BANDS
 from engine.database import approvals, audit
 from engine.database.models import Plan, PlanCell, PlanOverride, PlanVersion, utc_now
+from engine.database.rows import inserted
 from engine.database.setup import Database
-from engine.forecasting.quarterly import QuarterlyCache
+from engine.forecasting.quarterly import QuarterlyCache, QuarterQuery
 from engine.planning.answers import (
     EDITABLE,
     cell_record,
@@ -295,7 +296,7 @@ def baseline_cells(
     n_groups = len(hierarchy.groups)
     bands = {name: np.zeros((n_groups, len(labels))) for name in ("mean", *BANDS)}
     for level in hierarchy.levels:
-        rows = cache.quarterly(quarters, {}, list(level))
+        rows = cache.quarterly(QuarterQuery(quarters, {}, list(level)))
         name = level_name(level)
         for row in rows:
             key = "|".join(str(row[c]) for c in level)
@@ -332,29 +333,31 @@ def create_plan(
     cells = baseline_cells(hierarchy, cache, quarters)
     labels = quarter_labels(quarters)
     with db.write() as session:
-        plan = Plan(
-            name=name,
-            keys=list(source.keys),
-            columns=list(index.columns),
-            series=index.to_numpy().tolist(),
-            quarters=labels,
-            fiscal_start_month=cache.fiscal_start_month,
-            champion_version=str(champion_version),
-            freq=str(source.freq),
-            created_by=actor,
+        plan = inserted(
+            session,
+            Plan(
+                name=name,
+                keys=list(source.keys),
+                columns=list(index.columns),
+                series=index.to_numpy().tolist(),
+                quarters=labels,
+                fiscal_start_month=cache.fiscal_start_month,
+                champion_version=str(champion_version),
+                freq=str(source.freq),
+                created_by=actor,
+            ),
         )
-        session.add(plan)
-        session.flush()
-        version = PlanVersion(
-            plan_id=plan.id,
-            name=BASELINE,
-            state="draft",
-            revision=1,
-            source=f"sales champion v{champion_version}",
-            created_by=actor,
+        version = inserted(
+            session,
+            PlanVersion(
+                plan_id=plan.id,
+                name=BASELINE,
+                state="draft",
+                revision=1,
+                source=f"sales champion v{champion_version}",
+                created_by=actor,
+            ),
         )
-        session.add(version)
-        session.flush()
         rows = cells_rows(hierarchy, cells, version.id)
         session.execute(insert(PlanCell), rows)
         audit.record(
@@ -465,12 +468,12 @@ def new_version(session: Session, plan: Plan, name: str, source: str, actor: str
     ).first()
     if taken is not None:
         raise ConflictError(f"plan {plan.id} already has a version '{name}'", "name")
-    version = PlanVersion(
-        plan_id=plan.id, name=name, state="draft", revision=1, source=source, created_by=actor
+    return inserted(
+        session,
+        PlanVersion(
+            plan_id=plan.id, name=name, state="draft", revision=1, source=source, created_by=actor
+        ),
     )
-    session.add(version)
-    session.flush()
-    return version
 
 
 def compare_versions(
@@ -681,24 +684,16 @@ TRANSITIONS = {
 
 
 def transition(
-    db: Database,
-    plan_id: int,
-    version_name: str,
-    action: str,
-    actor: str,
-    comment: str = "",
-    revision: int | None = None,
+    db: Database, plan_id: int, version_name: str, request: approvals.StepRequest
 ) -> dict[str, Any]:
     """Submit, approve, reject or lock a version; nobody decides on their own submission."""
-    allowed, target = TRANSITIONS[action]
-    approvals.require_reason(action, comment, "the version")
+    allowed, target = TRANSITIONS[request.action]
+    approvals.require_reason(request, "the version")
     with db.write() as session:
         version = get_version(session, plan_id, version_name, lock=True)
         approvals.check_step(
             version,
-            action,
-            actor,
-            revision,
+            request,
             allowed,
             f"version '{version_name}'",
             "version",
@@ -707,18 +702,16 @@ def transition(
         now = approvals.take_step(
             session,
             version,
-            action,
+            request,
             target,
-            actor,
-            comment,
-            f"plan.{action}",
+            f"plan.{request.action}",
             plan_id=plan_id,
             version=version_name,
         )
-        if action == "submit":
+        if request.action == "submit":
             version.decided_by = version.decided_at = version.decision_comment = None
-        elif action == "lock":
-            version.locked_by, version.locked_at = actor, now
+        elif request.action == "lock":
+            version.locked_by, version.locked_at = request.actor, now
         session.flush()
         return version_summary(version)
 

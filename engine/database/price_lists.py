@@ -14,6 +14,7 @@ from sqlalchemy import select
 from engine.core.errors import ConflictError, DataError, NotFoundError
 from engine.database import approvals, audit
 from engine.database.models import PriceList, PriceListItem
+from engine.database.rows import inserted
 from engine.database.setup import Database
 
 EXPORT_COLUMNS = [
@@ -88,18 +89,19 @@ def create_price_list(
     if not items:
         raise DataError("a price list needs at least one price", "prices")
     with db.write() as session:
-        price_list = PriceList(
-            name=name,
-            state="draft",
-            revision=1,
-            source=source,
-            pricing_model_version=pricing_model_version,
-            sales_model_version=sales_model_version,
-            objective=objective,
-            created_by=actor,
+        price_list = inserted(
+            session,
+            PriceList(
+                name=name,
+                state="draft",
+                revision=1,
+                source=source,
+                pricing_model_version=pricing_model_version,
+                sales_model_version=sales_model_version,
+                objective=objective,
+                created_by=actor,
+            ),
         )
-        session.add(price_list)
-        session.flush()
         for item in items:
             session.add(PriceListItem(price_list_id=price_list.id, **item))
         audit.record(
@@ -176,34 +178,25 @@ def show_price_list(db: Database, price_list_id: int) -> dict[str, Any]:
         return as_dict(_get(session, price_list_id))
 
 
-def step(
-    db: Database,
-    price_list_id: int,
-    action: str,
-    actor: str,
-    comment: str = "",
-    revision: int | None = None,
-) -> dict[str, Any]:
+def step(db: Database, price_list_id: int, request: approvals.StepRequest) -> dict[str, Any]:
     """Submit, approve, reject or publish; nobody decides on their own submission."""
-    allowed, target = STEPS[action]
-    approvals.require_reason(action, comment, "the price list")
+    allowed, target = STEPS[request.action]
+    approvals.require_reason(request, "the price list")
     with db.write() as session:
         found = _get(session, price_list_id, lock=True)
         approvals.check_step(
-            found, action, actor, revision, allowed, f"price list {price_list_id}", "price_list_id"
+            found, request, allowed, f"price list {price_list_id}", "price_list_id"
         )
         now = approvals.take_step(
             session,
             found,
-            action,
+            request,
             target,
-            actor,
-            comment,
-            f"price_list.{action}",
+            f"price_list.{request.action}",
             price_list_id=price_list_id,
         )
-        if action == "publish":
-            found.published_by, found.published_at = actor, now
+        if request.action == "publish":
+            found.published_by, found.published_at = request.actor, now
         session.flush()
         return as_dict(found)
 

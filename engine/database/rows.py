@@ -1,5 +1,6 @@
 """One row by its key, as the repositories load it for a request: a missing row is a 404 naming
-the request field, and a step its status does not allow is a 409 showing the current status."""
+the request field, and a step its status does not allow is a 409 showing the current status.
+A new row is `inserted`: added and flushed, so its id is known to the rows that refer to it."""
 
 from __future__ import annotations
 
@@ -26,6 +27,14 @@ def get_row(
     row = session.get(model, key, with_for_update=lock)
     if row is None:
         raise NotFoundError(f"no {what}", field)
+    return row
+
+
+def inserted(session: Session, row: Row) -> Row:
+    """`row` added and flushed, so its generated id and column defaults are known in the
+    caller's transaction."""
+    session.add(row)
+    session.flush()
     return row
 
 

@@ -15,11 +15,11 @@ import pandas as pd
 
 from engine.core.errors import DataError
 from engine.core.intervals import BAND_COLUMNS
-from engine.core.series import Filters
 from engine.forecasting.quarterly import (
     ACTUAL,
     STATUS_COLUMNS,
     QuarterlyCache,
+    QuarterQuery,
     quarterly_forecast,
     stopped_rows,
 )
@@ -38,28 +38,30 @@ def parse_level(level: str | None, keys: list[str]) -> list[str]:
 def forecast_rows(
     forecast_set: ForecastSet,
     cache: QuarterlyCache | None,
-    quarters: list[pd.Period],
-    filters: Filters,
-    level: list[str],
+    query: QuarterQuery,
     fiscal_start_month: int,
     weekly: bool = False,
-    exclude_stopped: bool = False,
 ) -> list[dict[str, Any]]:
     """Quarter totals (or, `weekly`, per-period rows within the quarters) with 80/95% bands.
 
-    Rows are one per group of `level` among the filtered series; weekly rows use path means,
-    so weeks add up to the quarter totals. `exclude_stopped` leaves out the series that stopped
-    more than a season before the data's end (treated as discontinued).
+    Rows are one per group of the query's level among the filtered series; weekly rows use path
+    means, so weeks add up to the quarter totals. `exclude_stopped` leaves out the series that
+    stopped more than a season before the data's end (treated as discontinued).
     """
     if cache is not None and cache.fiscal_start_month != fiscal_start_month:
         cache = None
     if weekly:
         cache = cache or QuarterlyCache.build(forecast_set, fiscal_start_month)
-        return cache.weekly_rows(quarters, filters, level, exclude_stopped)
+        return cache.weekly_rows(query)
     if cache is not None:
-        return cache.quarterly(quarters, filters, level, exclude_stopped)
+        return cache.quarterly(query)
     table = quarterly_forecast(
-        forecast_set, quarters, filters, level, fiscal_start_month, exclude_stopped
+        forecast_set,
+        query.quarters,
+        query.filters,
+        query.level,
+        fiscal_start_month,
+        query.exclude_stopped,
     )
     return table.to_dict(orient="records")
 
@@ -113,7 +115,7 @@ def quarter_table(
     """
     cache = QuarterlyCache.build(forecast_set, fiscal_start_month)
     keys = list(forecast_set.keys)
-    rows = pd.DataFrame(cache.quarterly(cache.covered, {}, keys, exclude_stopped))
+    rows = pd.DataFrame(cache.quarterly(QuarterQuery(cache.covered, {}, keys, exclude_stopped)))
     if not rows.empty:
         rows = rows[rows["status"] != ACTUAL]  # wholly before this series' forecast
     if rows.empty:

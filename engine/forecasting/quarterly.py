@@ -49,6 +49,17 @@ class ForecastSource(Protocol):
     def starts(self) -> np.ndarray: ...
 
 
+@dataclass(frozen=True)
+class QuarterQuery:
+    """What a forecast answer reads: these quarters of the series matching `filters`, one row per
+    group of `level` ([] the grand total), without the series that stopped early if asked."""
+
+    quarters: list[pd.Period]
+    filters: Filters
+    level: list[str]
+    exclude_stopped: bool = False
+
+
 def check_level(source: ForecastSource, level: list[str]) -> None:
     """Every level column must be one of the model's key columns."""
     for col in level:
@@ -336,17 +347,12 @@ class QuarterlyCache:
             out.append(int(self.quarters.get_loc(quarter)))
         return out
 
-    def quarterly(
-        self,
-        quarters: list[pd.Period],
-        filters: Filters,
-        level: list[str],
-        exclude_stopped: bool = False,
-    ) -> list[dict[str, Any]]:
+    def quarterly(self, query: QuarterQuery) -> list[dict[str, Any]]:
         """Rows (level keys, quarter, mean, lo/hi 80/95, actual so far) = `quarterly_forecast`'s."""
+        quarters, level = query.quarters, query.level
         check_level(self.source, level)
-        every = not filters and not (exclude_stopped and self.stopped.size)
-        rows = None if every else self.rows(filters, exclude_stopped)
+        every = not query.filters and not (query.exclude_stopped and self.stopped.size)
+        rows = None if every else self.rows(query.filters, query.exclude_stopped)
         cols = self.quarter_columns(quarters)
         if rows is None and tuple(level) in self.levels:
             table = self.levels[tuple(level)]
@@ -372,22 +378,17 @@ class QuarterlyCache:
             share,
         )
 
-    def weekly_rows(
-        self,
-        quarters: list[pd.Period],
-        filters: Filters,
-        level: list[str],
-        exclude_stopped: bool = False,
-    ) -> list[dict[str, Any]]:
+    def weekly_rows(self, query: QuarterQuery) -> list[dict[str, Any]]:
         """Per-period rows within the requested quarters, at any level.
 
         Bottom-level rows are each series' own forecast periods; a group's row for a period in
         which some of its series still had actuals adds those and says so.
         """
+        quarters, level = query.quarters, query.level
         check_level(self.source, level)
         self.quarter_columns(quarters)
         source = self.source
-        rows = self.rows(filters, exclude_stopped)
+        rows = self.rows(query.filters, query.exclude_stopped)
         in_quarters = quarter_of(source.dates, self.fiscal_start_month).isin(quarters)
         steps = np.flatnonzero(in_quarters)
         columns = [*level, "date", *BAND_COLUMNS, *STATUS_COLUMNS]

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from engine.core.calendar import MAX_QUARTERS, parse_quarters
 from engine.forecasting.answers import forecast_columns, forecast_rows, parse_level, stopped_note
+from engine.forecasting.quarterly import QuarterQuery
 from serving.core.csv_export import CSV_RESPONSE, tabular
 from serving.core.json_answer import json_answer
 from serving.core.schemas import error_responses
@@ -76,15 +77,13 @@ def get_forecasts(
     filters = key_filters(request)
     forecast_set = champion.payload
     levels = parse_level(level, forecast_set.keys)
+    query = QuarterQuery(periods, filters, levels, exclude_stopped=stopped == "exclude")
     rows = forecast_rows(
         forecast_set,
         champion.cache,
-        periods,
-        filters,
-        levels,
+        query,
         settings.fiscal_year_start_month,
         weekly=granularity is Granularity.week,
-        exclude_stopped=stopped == "exclude",
     )
     note = stopped_note(forecast_set, stopped == "exclude", "stopped=exclude|include")
     answer = ForecastResponse(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from engine.core.errors import NoChampionError
 from engine.core.settings import Settings
 from engine.database import price_lists
+from engine.database.approvals import StepRequest
 from engine.database.setup import Database
 from engine.pricing.answers import recommendation_table, what_if
 from engine.pricing.scenario import PriceChange, Scenario
@@ -19,7 +20,7 @@ from serving.core.params import row_id
 from serving.core.routing import OffLoopRoute
 from serving.core.schemas import error_responses
 from serving.deps import ChampionsDep, DatabaseDep, Planner, Pricer, PricingChampion, SettingsDep
-from serving.planning.schemas import Decision, PriceListCreate, PriceListInfo, PriceLists
+from serving.planning.schemas import PriceListCreate, PriceListInfo, PriceLists
 from serving.planning.steps import Step, add_step_routes
 
 _ERRORS = error_responses(403, 404, 409, 422)
@@ -103,13 +104,9 @@ class ListAt:
     price_list_id: ListId
 
 
-def take_price_list_step(
-    db: Database, at: ListAt, action: str, actor: str, decision: Decision
-) -> dict[str, Any]:
+def take_price_list_step(db: Database, at: ListAt, request: StepRequest) -> dict[str, Any]:
     """A price list's step as its route (and the list page's form) takes it."""
-    return price_lists.step(
-        db, at.price_list_id, action, actor, decision.comment, decision.revision
-    )
+    return price_lists.step(db, at.price_list_id, request)
 
 
 add_step_routes(

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from engine.core.calendar import parse_quarters
 from engine.core.settings import Settings
 from engine.database import plans, reviews
+from engine.database.approvals import StepRequest
 from engine.database.plan_pricing import apply_scenario, scenario_by_series
 from engine.database.plans import VERSION_NAME
 from engine.database.scenarios import ScenarioRepository
@@ -37,7 +38,6 @@ from serving.forecasting.routes import key_filters
 from serving.planning.schemas import (
     ApplyScenarioIn,
     Comparison,
-    Decision,
     Fva,
     OverrideIn,
     OverrideOut,
@@ -229,13 +229,9 @@ class VersionAt:
     version: VersionName
 
 
-def take_version_step(
-    db: Database, at: VersionAt, action: str, actor: str, decision: Decision
-) -> dict[str, Any]:
+def take_version_step(db: Database, at: VersionAt, request: StepRequest) -> dict[str, Any]:
     """A version's step as its route (and the plan page's form) takes it."""
-    return plans.transition(
-        db, at.plan_id, at.version, action, actor, decision.comment, decision.revision
-    )
+    return plans.transition(db, at.plan_id, at.version, request)
 
 
 add_step_routes(

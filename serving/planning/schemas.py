@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from engine.database.approvals import StepRequest
 from engine.database.plans import Override
 from engine.pricing.scenario import RecommendationRequest
 
@@ -164,6 +165,10 @@ class Decision(Strict):
 
     comment: str = Field(default="", max_length=2000)
     revision: int | None = Field(default=None, ge=1, description="The version's revision read.")
+
+    def by(self, action: str, actor: str) -> StepRequest:
+        """The engine's request when `actor` takes `action` with this comment and revision."""
+        return StepRequest(action, actor, self.comment, self.revision)
 
 
 class CompareCell(CellPlace):

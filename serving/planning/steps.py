@@ -11,6 +11,7 @@ from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Depends
 
+from engine.database.approvals import StepRequest
 from engine.database.setup import Database
 from serving.core.auth import Caller, Role
 from serving.deps import DatabaseDep, require_role
@@ -29,12 +30,11 @@ def add_step_routes(
     path: str,
     steps: Mapping[str, Step],
     target: type,
-    take: Callable[[Database, Any, str, str, Decision], dict[str, Any]],
+    take: Callable[[Database, Any, StepRequest], dict[str, Any]],
     response_model: type,
 ) -> None:
     """POST `path`/<action> for each step, open to the step's role and above: `target` (a
-    class of the path's parameters) names the row, `take(db, target, action, actor, decision)`
-    moves it."""
+    class of the path's parameters) names the row, `take(db, target, request)` moves it."""
     for action, step in steps.items():
         router.add_api_route(
             f"{path}/{action}",
@@ -50,7 +50,7 @@ def _step_endpoint(
     action: str,
     role: Role,
     target: type,
-    take: Callable[[Database, Any, str, str, Decision], dict[str, Any]],
+    take: Callable[[Database, Any, StepRequest], dict[str, Any]],
 ) -> Callable[..., dict[str, Any]]:
     def take_step(
         where: Annotated[target, Depends()],  # type: ignore[valid-type]
@@ -58,6 +58,6 @@ def _step_endpoint(
         db: DatabaseDep,
         body: Decision | None = None,
     ) -> dict[str, Any]:
-        return take(db, where, action, caller.actor, body or Decision())
+        return take(db, where, (body or Decision()).by(action, caller.actor))
 
     return take_step

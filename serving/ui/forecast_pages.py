@@ -6,7 +6,7 @@ GET /v1/forecasts, so the page, its CSV/XLSX export and the API agree to the las
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,7 +20,7 @@ from engine.core.errors import LodestarError
 from engine.core.intervals import BAND_COLUMNS
 from engine.core.series import select_series
 from engine.forecasting.answers import forecast_rows
-from engine.forecasting.quarterly import QuarterlyCache
+from engine.forecasting.quarterly import QuarterlyCache, QuarterQuery
 from serving.core.champions import LoadedModel
 from serving.ui import charts
 from serving.ui.exports import ExportFormat, export_response
@@ -142,16 +142,15 @@ def quarter_table(rows: list[dict[str, Any]], level: list[str]) -> list[dict[str
 
 
 def _forecast_answer(request: Request, view: ForecastView, champion: LoadedModel, fiscal: int):
-    periods = parse_quarters(",".join(view.quarters), fiscal)
-    rows = forecast_rows(
-        champion.payload, champion.cache, periods, view.filters, view.level_keys, fiscal
-    )
+    selection = QuarterQuery(parse_quarters(",".join(view.quarters), fiscal), view.filters, [])
+    at_level = replace(selection, level=view.level_keys)
+    rows = forecast_rows(champion.payload, champion.cache, at_level, fiscal)
     total = (
-        forecast_rows(champion.payload, champion.cache, periods, view.filters, [], fiscal)
+        forecast_rows(champion.payload, champion.cache, selection, fiscal)
         if view.level_keys
         else rows
     )
-    return periods, rows, total
+    return selection, rows, total
 
 
 @router.get("/forecasts")
@@ -165,12 +164,10 @@ def forecasts_page(request: Request, found: PlannerViewer) -> Response:
         context["available"] = [quarter_label(q) for q in covered_quarters(champion, fiscal)]
         view = read_view(request, champion, fiscal)
         context["view"] = view
-        periods, rows, total = _forecast_answer(request, view, champion, fiscal)
+        selection, rows, total = _forecast_answer(request, view, champion, fiscal)
         context["table"] = quarter_table(rows, view.level_keys)
         context["total"] = quarter_table(total, [])[0]
-        weekly = forecast_rows(
-            champion.payload, champion.cache, periods, view.filters, [], fiscal, weekly=True
-        )
+        weekly = forecast_rows(champion.payload, champion.cache, selection, fiscal, weekly=True)
         title = " · ".join(f"{k} {', '.join(v)}" for k, v in view.filters.items()) or "All series"
         context["figure"] = charts.fan_chart(
             f"{title}: weekly units, actual and forecast",

@@ -25,6 +25,7 @@ from engine.database import plans, reviews
 from engine.database.plans import TRANSITIONS, Override
 from engine.database.setup import Database
 from engine.forecasting.answers import forecast_rows
+from engine.forecasting.quarterly import QuarterQuery
 from engine.planning.answers import EDITABLE, plan_quarters
 from engine.planning.hierarchy import Hierarchy
 from serving.core.auth import Role
@@ -171,9 +172,8 @@ def fan_figure(request: Request, data: PlanData) -> dict[str, Any] | None:
     try:
         sales = request.app.state.champions.get("sales")
         periods = [parse_quarter(q, fiscal) for q in data.view.quarters]
-        weekly = forecast_rows(
-            sales.payload, sales.cache, periods, data.view.filters, [], fiscal, weekly=True
-        )
+        query = QuarterQuery(periods, data.view.filters, [])
+        weekly = forecast_rows(sales.payload, sales.cache, query, fiscal, weekly=True)
         history = history_rows(sales.payload, data.view.filters)
     except LodestarError:  # no champion, or one that does not cover the plan: quarters only
         ordered = [cells[q] for q in data.view.quarters if q in cells]
@@ -394,9 +394,7 @@ async def plan_decide(
             take_version_step,
             db,
             VersionAt(pid, version),
-            action,
-            found.caller.actor,
-            posted_decision(form),
+            posted_decision(form).by(action, found.caller.actor),
         )
     except (LodestarError, ValidationError) as exc:
         error = error_body(exc)

@@ -234,10 +234,8 @@ async def price_list_step(
     form = await step_form(request, found, PRICE_LIST_STEPS, action, "a price list")
     try:
         at = ListAt(list_number(list_id))
-        decision = posted_decision(form)
-        done = await run_in_threadpool(
-            take_price_list_step, db, at, action, found.caller.actor, decision
-        )
+        step_request = posted_decision(form).by(action, found.caller.actor)
+        done = await run_in_threadpool(take_price_list_step, db, at, step_request)
     except (LodestarError, ValidationError) as exc:
         return await run_in_threadpool(
             detail_page, request, found, db, list_id, None, error_body(exc)

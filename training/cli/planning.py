@@ -21,6 +21,7 @@ from engine.core.files import write_table
 from engine.core.settings import get_settings
 from engine.database import audit, plans, reviews
 from engine.database.actuals import load_actuals
+from engine.database.approvals import StepRequest
 from engine.database.setup import Database, open_database
 from engine.forecasting.quarterly import QuarterlyCache
 from engine.planning.answers import plan_quarters
@@ -210,7 +211,9 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         )
 
     def decide(action: str, plan_id: int, version: str, comment: str, by: str | None) -> None:
-        done = plans.transition(database(), plan_id, version, action, actor(by), comment)
+        done = plans.transition(
+            database(), plan_id, version, StepRequest(action, actor(by), comment)
+        )
         typer.echo(version_line(done).strip())
 
     def add_step(action: str, summary: str) -> None:

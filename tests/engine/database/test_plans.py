@@ -10,6 +10,7 @@ import pytest
 from engine.core.calendar import parse_quarter
 from engine.core.errors import ConflictError, ConstraintError, DataError, ForbiddenError
 from engine.database import audit, plans
+from engine.database.approvals import StepRequest
 from engine.forecasting.quarterly import quarterly_forecast
 from engine.planning.hierarchy import Hierarchy
 from tests.engine.database.conftest import Champion
@@ -211,23 +212,25 @@ def test_versions_copy_compare_submit_approve_lock(
     )
     assert [(c["keys"], c["quarter"]) for c in diff["cells"]] == [({"region": "North"}, "2027Q1")]
     assert diff["cells"][0]["percent"] == pytest.approx(10.0)
-    plans.transition(db, pid, "north-push", "submit", "alice")
+    plans.transition(db, pid, "north-push", StepRequest("submit", "alice"))
     with pytest.raises(ConflictError):  # submitted: waits for its decision
         override_as(db, pid, "north-push", plans.Override({}, "2027Q1", "other", percent=1.0))
     with pytest.raises(ForbiddenError):
-        plans.transition(db, pid, "north-push", "approve", "alice")
+        plans.transition(db, pid, "north-push", StepRequest("approve", "alice"))
     with pytest.raises(DataError):
-        plans.transition(db, pid, "north-push", "reject", "carol")
-    plans.transition(db, pid, "north-push", "reject", "carol", comment="too bold")
-    plans.transition(db, pid, "north-push", "submit", "alice")
-    approved = plans.transition(db, pid, "north-push", "approve", "carol", comment="ok")
+        plans.transition(db, pid, "north-push", StepRequest("reject", "carol"))
+    plans.transition(db, pid, "north-push", StepRequest("reject", "carol", comment="too bold"))
+    plans.transition(db, pid, "north-push", StepRequest("submit", "alice"))
+    approved = plans.transition(
+        db, pid, "north-push", StepRequest("approve", "carol", comment="ok")
+    )
     assert approved["state"] == "approved" and approved["decided_by"] == "carol"
     with pytest.raises(ConflictError) as err:
         override_as(db, pid, "north-push", plans.Override({}, "2027Q1", "other", percent=1.0))
     assert err.value.to_dict()["current"]["state"] == "approved"
     with pytest.raises(ConflictError):
-        plans.transition(db, pid, "north-push", "lock", "carol", revision=1)
-    locked = plans.transition(db, pid, "north-push", "lock", "carol")
+        plans.transition(db, pid, "north-push", StepRequest("lock", "carol", revision=1))
+    locked = plans.transition(db, pid, "north-push", StepRequest("lock", "carol"))
     assert locked["state"] == "locked" and locked["locked_by"] == "carol"
     with pytest.raises(ConflictError):
         plans.set_pins(db, pid, "north-push", [{}], "2027Q1", True, "alice")

@@ -12,6 +12,7 @@ import pytest
 from engine.core.contracts import read_table, validate_sales
 from engine.core.errors import ConflictError
 from engine.database import actuals, plans, reviews
+from engine.database.approvals import StepRequest
 from tests.engine.database.conftest import Champion
 from tests.engine.database.plan_steps import make_plan, override_as
 
@@ -112,8 +113,8 @@ def test_forecast_value_added_by_level_and_reason(
     )
     with pytest.raises(ConflictError):
         reviews.forecast_value_added(db, pid)
-    plans.transition(db, pid, "final", "submit", "alice")
-    plans.transition(db, pid, "final", "approve", "carol")
+    plans.transition(db, pid, "final", StepRequest("submit", "alice"))
+    plans.transition(db, pid, "final", StepRequest("approve", "carol"))
     history = read_table(demo_paths["sales"])
     load(db, history)  # last year's actuals: the naive forecast
     bottom = bottom_q1(db, pid)  # baseline values

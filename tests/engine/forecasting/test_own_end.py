@@ -16,7 +16,7 @@ from engine.core.calendar import parse_quarter, quarter_weights
 from engine.core.panel import Panel, align_ends
 from engine.forecasting.answers import forecast_rows, period_table, quarter_table
 from engine.forecasting.orchestrator import ForecastSettings, run_forecast
-from engine.forecasting.quarterly import QuarterlyCache, quarterly_forecast
+from engine.forecasting.quarterly import QuarterlyCache, QuarterQuery, quarterly_forecast
 from models.forecasting.global_gbm import _calendar, _series_calendar
 
 N_MONTHS = 60
@@ -91,7 +91,7 @@ def test_item9_stopped_series_can_be_left_out_of_quarter_totals(outcome) -> None
     only_b = quarterly_forecast(fs, quarters, {"sku": ["B"]}, level=[])
     np.testing.assert_allclose(with_all["mean"], others["mean"] + only_b["mean"], rtol=1e-9)
     cache = QuarterlyCache.build(fs)
-    got = pd.DataFrame(cache.quarterly(quarters, {}, [], exclude_stopped=True))
+    got = pd.DataFrame(cache.quarterly(QuarterQuery(quarters, {}, [], exclude_stopped=True)))
     pd.testing.assert_frame_equal(got[without.columns], without, check_dtype=False)
     assert "B" not in set(quarter_table(fs, exclude_stopped=True)["sku"])
     assert "B" not in set(period_table(fs, exclude_stopped=True)["sku"])
@@ -102,7 +102,9 @@ def test_item9_quarters_add_each_series_actuals_up_to_its_own_end(outcome) -> No
     fs = outcome.forecast_set
     panel = ragged_panel()
     q4 = parse_quarter("2023Q4")
-    rows = pd.DataFrame(forecast_rows(fs, QuarterlyCache.build(fs), [q4], {}, ["sku"], 1))
+    rows = pd.DataFrame(
+        forecast_rows(fs, QuarterlyCache.build(fs), QuarterQuery([q4], {}, ["sku"]), 1)
+    )
     rows = rows.set_index("sku")
     months = pd.DatetimeIndex(pd.date_range("2023-10-01", periods=3, freq="MS"))
     for i, sku in enumerate(STOPS):
@@ -112,7 +114,7 @@ def test_item9_quarters_add_each_series_actuals_up_to_its_own_end(outcome) -> No
         assert rows.loc[sku, "actual_share"] == pytest.approx(observed.mean())
         assert rows.loc[sku, "mean"] == pytest.approx(truth(months, 100.0 + 50 * i).sum(), 1e-5)
     assert rows["status"].tolist() == ["actual", "forecast", "partly actual"]
-    total = forecast_rows(fs, None, [q4], {}, [], 1)[0]
+    total = forecast_rows(fs, None, QuarterQuery([q4], {}, []), 1)[0]
     assert total["status"] == "partly actual"
     assert total["actual_share"] == pytest.approx((1 + 0 + 1 / 3) / 3)
 
@@ -121,16 +123,17 @@ def test_item9_weekly_rows_of_a_group_add_the_actuals_of_series_not_yet_forecast
     fs = outcome.forecast_set
     cache = QuarterlyCache.build(fs)
     q4 = parse_quarter("2023Q4")
-    rows = pd.DataFrame(cache.weekly_rows([q4], {}, []))  # monthly periods of the total
+    total = QuarterQuery([q4], {}, [])
+    rows = pd.DataFrame(cache.weekly_rows(total))  # monthly periods of the total
     months = pd.DatetimeIndex(pd.date_range("2023-10-01", periods=3, freq="MS"))
     assert rows["date"].tolist() == [d.strftime("%Y-%m-%d") for d in months]
     want = sum(truth(months, 100.0 + 50 * i) for i in range(len(STOPS)))
     np.testing.assert_allclose(rows["mean"], want, rtol=1e-5)
     assert rows["status"].tolist() == ["partly actual"] * 3
     weights = quarter_weights(months, "M").to_numpy()[:, 0]
-    quarter = pd.DataFrame(cache.quarterly([q4], {}, []))
+    quarter = pd.DataFrame(cache.quarterly(total))
     assert (rows["mean"] * weights).sum() == pytest.approx(quarter["mean"].iloc[0], rel=1e-9)
-    bottom = pd.DataFrame(cache.weekly_rows([q4], {}, ["sku"]))
+    bottom = pd.DataFrame(cache.weekly_rows(QuarterQuery([q4], {}, ["sku"])))
     assert set(bottom["sku"]) == {"B", "C"}  # A has no forecast periods in 2023Q4
 
 

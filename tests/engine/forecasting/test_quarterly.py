@@ -8,7 +8,7 @@ import pytest
 
 from engine.core.calendar import parse_quarter
 from engine.core.errors import DataError, NotFoundError
-from engine.forecasting.quarterly import QuarterlyCache, quarterly_forecast
+from engine.forecasting.quarterly import QuarterlyCache, QuarterQuery, quarterly_forecast
 from models.forecasting.forecast_set import ForecastSet
 
 
@@ -67,7 +67,7 @@ def test_item8_quarters_say_how_much_of_them_is_actual() -> None:
     assert (ahead["status"] == "forecast").all()
     assert (ahead["actual_to_date"] == 0).all() and (ahead["actual_share"] == 0).all()
     cache = QuarterlyCache.build(fs)
-    cached = pd.DataFrame(cache.quarterly([past, future], {}, ["region"]))
+    cached = pd.DataFrame(cache.quarterly(QuarterQuery([past, future], {}, ["region"])))
     pd.testing.assert_frame_equal(
         cached[table.reset_index().columns], table.reset_index(), check_dtype=False, rtol=1e-9
     )
@@ -110,15 +110,15 @@ def test_filtered_answers_from_the_cache_equal_the_reference_and_refuse_alike() 
         ({"product": ["A", "B"], "region": ["N"]}, [], False),
         ({}, ["region"], True),
     ]:
-        got = pd.DataFrame(cache.quarterly(quarters, filters, level, exclude))
+        got = pd.DataFrame(cache.quarterly(QuarterQuery(quarters, filters, level, exclude)))
         want = quarterly_forecast(fs, quarters, filters, level, exclude_stopped=exclude)
         pd.testing.assert_frame_equal(
             got[want.columns].reset_index(drop=True), want.reset_index(drop=True), rtol=1e-6
         )
-    assert len(cache.quarterly(quarters, {"region": ["S"]}, ["product"], True)) == 1
+    assert len(cache.quarterly(QuarterQuery(quarters, {"region": ["S"]}, ["product"], True))) == 1
     for bad, error in [({"region": ["W"]}, NotFoundError), ({"colour": ["red"]}, DataError)]:
         with pytest.raises(error) as cached:
-            cache.quarterly(quarters, bad, [])
+            cache.quarterly(QuarterQuery(quarters, bad, []))
         with pytest.raises(error) as reference:
             quarterly_forecast(fs, quarters, bad, [])
         assert cached.value.to_dict() == reference.value.to_dict()

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from engine.core.calendar import quarter_label, quarter_of
-from engine.forecasting.quarterly import QuarterlyCache, quarterly_forecast
+from engine.forecasting.quarterly import QuarterlyCache, QuarterQuery, quarterly_forecast
 from engine.registry.store import ModelStore
 from serving.core.auth import Role
 from tests.serving.api_keys import headers_for
@@ -58,9 +58,8 @@ def test_cache_gives_the_numbers_planning_gives(
         names = sorted(index[key].astype(str).unique())
         resolved[key] = [names[0] if v == "__first__" else names[1] for v in values]
     cache = QuarterlyCache.build(forecast_set)
-    got = _frame(
-        cache.quarterly(quarters, resolved, level if level is not None else forecast_set.keys)
-    )
+    at_level = level if level is not None else forecast_set.keys
+    got = _frame(cache.quarterly(QuarterQuery(quarters, resolved, at_level)))
     want = quarterly_forecast(forecast_set, quarters, resolved, level)
     got = got[want.columns]
     pd.testing.assert_frame_equal(

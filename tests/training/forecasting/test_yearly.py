@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from engine.core.errors import DataError
 from engine.core.settings import Settings
 from engine.forecasting.answers import forecast_rows
+from engine.forecasting.quarterly import QuarterQuery
 from engine.registry.store import ModelStore
 from serving.app import create_app
 from tests.training.cli_runs import run_cli
@@ -75,8 +76,9 @@ def test_item14_training_on_yearly_history_backtests_one_year_apart(
     assert int(params["horizon"]) == 2  # --horizon-quarters 5 after the last year: 2 years
     _, forecast_set = store.load_champion("sales")
     assert forecast_set.freq == "Y"
+    query = QuarterQuery([pd.Period("1996Q1", freq="Q-DEC")], {}, ["series"])
     with pytest.raises(DataError) as info:
-        forecast_rows(forecast_set, None, [pd.Period("1996Q1", freq="Q-DEC")], {}, ["series"], 1)
+        forecast_rows(forecast_set, None, query, 1)
     assert info.value.field == "quarters" and "frequency Y" in info.value.message
 
 
