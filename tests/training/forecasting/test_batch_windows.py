@@ -1,4 +1,4 @@
-"""`lodestar forecast --windows --window-horizon`: how candidates are judged reaches the backtest."""
+"""`lodestar forecast --windows --window-horizon` reach the backtest that judges the models."""
 
 from __future__ import annotations
 
