@@ -236,11 +236,18 @@ def _best_continuous(f, lo: float, hi: float) -> float:  # noqa: ANN001 - scalar
 def optimise(
     problem: PricingProblem, constraints: Constraints, objective: str = "margin", joint: bool = True
 ) -> tuple[np.ndarray, Bounds]:
-    """Feasible prices maximising the objective; ConstraintError names an infeasible rule."""
+    """Feasible prices maximising the objective; ConstraintError names an infeasible rule.
+
+    Coordinate ascent runs from the lowest feasible prices and, when they obey every rule, from
+    the current prices and from the highest ones; the best end point wins. One start is not
+    enough: a ladder ties two prices, and moving either alone can be worse than moving both
+    (an elastic product held down by its own optimum keeps an inelastic one below it), so a
+    single climb can stop below the current prices. From the current prices it cannot end
+    worse than them.
+    """
     bounds = propagate(problem, box_bounds(problem, constraints), constraints)
     pos = {p: k for k, p in enumerate(problem.products)}
     ladders = [(pos[r.above], pos[r.below], 1.0 + r.gap) for r in constraints.ladders]
-    prices = bounds.lo.copy()
     elasticity = problem.elasticity if joint else np.diag(np.diag(problem.elasticity))
     local = PricingProblem(
         problem.products,
@@ -251,10 +258,36 @@ def optimise(
         problem.se,
         problem.held,
     )
+    starts = [bounds.lo.copy()]
+    for start in (problem.price, bounds.hi):
+        if _obeys(start, bounds, ladders):
+            starts.append(np.asarray(start, dtype=float).copy())
+    ends = [_ascend(local, start, bounds, ladders, constraints, objective) for start in starts]
+    values = [float(objective_value(local, end, objective)) for end in ends]
+    return ends[int(np.argmax(values))], bounds
+
+
+def _obeys(prices: np.ndarray, bounds: Bounds, ladders: list[tuple[int, int, float]]) -> bool:
+    """Whether prices sit inside every product's bounds and keep every ladder."""
+    scale = 1e-12 * np.maximum(np.abs(prices), 1.0)
+    inside = bool(np.all(prices >= bounds.lo - scale) and np.all(prices <= bounds.hi + scale))
+    return inside and all(prices[a] >= ratio * prices[b] * (1 - 1e-12) for a, b, ratio in ladders)
+
+
+def _ascend(
+    local: PricingProblem,
+    start: np.ndarray,
+    bounds: Bounds,
+    ladders: list[tuple[int, int, float]],
+    constraints: Constraints,
+    objective: str,
+) -> np.ndarray:
+    """Coordinate ascent from `start`: each price in turn to its best value given the others."""
+    prices = start.copy()
     for _ in range(200):
         previous = prices.copy()
         for i in range(len(prices)):
-            if problem.held[i]:
+            if local.held[i]:
                 continue
             lo, hi = _coordinate_range(i, prices, bounds, ladders)
 
@@ -273,7 +306,7 @@ def optimise(
                 prices[i] = _best_continuous(f, lo, hi)
         if np.max(np.abs(prices - previous) / previous) < 1e-10:
             break
-    return prices, bounds
+    return prices
 
 
 def binding_rules(

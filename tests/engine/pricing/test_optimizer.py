@@ -180,3 +180,21 @@ def test_recommendation_is_never_worse_than_a_feasible_current_price(
         objective_value(prob, prices, "margin")
         >= objective_value(prob, prob.price, "margin") * (1 - 1e-9) - 1e-9
     )
+
+
+def test_a_ladder_from_an_elastic_to_an_inelastic_product_never_ends_below_current() -> None:
+    """P1 (elasticity -4) alone would fall to 0.667 and the ladder P1 >= P2 would drag the
+    inelastic P2 with it, losing P2's margin and P3's cross-price units. A climb from the lowest
+    prices stopped there (margin 145.6); the current prices (margin 150) are better."""
+    e = np.diag([-4.0, -0.5, -0.5])
+    e[2, 1] = 0.5
+    prob = problem(e, [1.0, 1.0, 1.0], [0.5, 0.5, 0.5])
+    cons = Constraints(max_price=1.0, ladders=[Ladder(above="P1", below="P2", pct=0.0)])
+    table = recommend(prob, cons, "margin", n_draws=50)
+    prices = table["recommended_price"].to_numpy()
+    assert _violations(prob, prices, cons) == []
+    ratio = prices / prob.price
+    units = 100.0 * np.prod(ratio[None, :] ** e, axis=1)  # constant-elasticity demand, by hand
+    margin = float(((prices - 0.5) * units).sum())
+    assert margin >= 150.0 - 1e-9
+    assert margin == pytest.approx(objective_value(prob, prices, "margin"), rel=1e-9)
