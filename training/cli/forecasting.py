@@ -74,17 +74,13 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         notes = FindingsPrinter()
         result = train_forecast(
             open_store(),
-            source.path,
-            source.columns,
-            source.keys,
+            source,
             horizon_quarters=horizon_quarters,
             force=force,
             selection=fit.selection,
             reconciliation=reconciliation,
             n_windows=windows,
             runner=fit.runner,
-            date_format=source.date_format,
-            last_period=source.last_period,
             report=notes,
         )
         line = (
@@ -141,18 +137,14 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         from training.forecasting.batch import batch_forecast
 
         result = batch_forecast(
-            source.path,
+            source,
             horizon,
             out,
-            source.columns,
-            source.keys,
             freq,
             by_quarter,
             fit.selection,
             fit.runner,
             fiscal_start_month,
-            date_format=source.date_format,
-            last_period=source.last_period,
             report=echo_findings,
             exclude_stopped=exclude_stopped,
             n_windows=windows,

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from engine.core.contracts import Findings
+from engine.core.contracts import Findings, SalesFile
 from engine.core.settings import get_settings
 from engine.registry.store import ModelStore
 from training.cli.depends import Depends
@@ -54,18 +54,6 @@ CommentOption = Annotated[str, typer.Option("--comment", help="Why.")]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Make the new version champion even if it is not better.")
 ]
-
-
-@dataclass(frozen=True)
-class SalesFile:
-    """A sales history file and how to read it: --data --columns --keys --date-format
-    --last-period."""
-
-    path: Path
-    columns: str | None
-    keys: list[str] | None
-    date_format: str | None
-    last_period: str
 
 
 def sales_file(

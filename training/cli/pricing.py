@@ -72,15 +72,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         """Fit price elasticities, log them to MLflow, register, promote if better."""
         notes = FindingsPrinter()
         result = train_pricing(
-            open_store(),
-            source.path,
-            source.columns,
-            source.keys,
-            split_list(controls),
-            force=force,
-            date_format=source.date_format,
-            last_period=source.last_period,
-            report=notes,
+            open_store(), source, split_list(controls), force=force, report=notes
         )
         line = (
             f"price sensitivity v{result.version}: holdout RMSE of log units "

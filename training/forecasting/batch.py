@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from engine.core.calendar import check_has_quarters, fiscal_year_labels, frequency_family
-from engine.core.contracts import Findings, read_sales
+from engine.core.contracts import Findings, SalesFile, as_sales_file
 from engine.core.errors import DataError
 from engine.core.files import write_table
 from engine.core.panel import to_panel
@@ -35,18 +35,14 @@ class BatchForecast:
 
 
 def batch_forecast(
-    data: str | Path,
+    data: SalesFile | str | Path,
     horizon: int,
     out: str | Path,
-    columns: str | None = None,
-    keys: list[str] | None = None,
     freq: str | None = None,
     by_quarter: bool = False,
     selection: str = "standard",
     runner: Runner | None = None,
     fiscal_start_month: int | None = None,
-    date_format: str | None = None,
-    last_period: str = "auto",
     report: Callable[[Findings], None] | None = None,
     exclude_stopped: bool = False,
     n_windows: int = 3,
@@ -69,9 +65,7 @@ def batch_forecast(
     family = frequency_family(freq) if freq else None
     if by_quarter and family:
         check_has_quarters(family, "by_quarter")
-    history = read_sales(
-        data, columns, keys, date_format=date_format, freq=family, last_period=last_period
-    )
+    history = as_sales_file(data).read(freq=family)
     if by_quarter:
         check_has_quarters(history.freq, "by_quarter")
     panel = to_panel(history.complete())

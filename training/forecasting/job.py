@@ -9,7 +9,7 @@ from pathlib import Path
 from mlflow.models import infer_signature
 
 from engine.core.calendar import period_offset, periods_for_quarters
-from engine.core.contracts import Findings, SalesHistory, read_sales
+from engine.core.contracts import Findings, SalesFile, SalesHistory, as_sales_file
 from engine.core.families import SALES
 from engine.core.panel import Panel, to_panel
 from engine.core.parallel import Runner
@@ -49,9 +49,7 @@ def champion_score(
 
 def train_forecast(
     store: ModelStore,
-    data: str | Path,
-    columns: str | None = None,
-    keys: list[str] | None = None,
+    data: SalesFile | str | Path,
     horizon_quarters: int = 5,
     force: bool = False,
     selection: str = "standard",
@@ -59,8 +57,6 @@ def train_forecast(
     n_windows: int = 3,
     runner: Runner | None = None,
     seed: int = 0,
-    date_format: str | None = None,
-    last_period: str = "auto",
     report: Callable[[Findings], None] | None = None,
 ) -> TrainResult:
     """The `lodestar train forecast` job. Validation happens before any run is created.
@@ -69,7 +65,8 @@ def train_forecast(
     forecast covers it whole plus the same future quarters. The data's findings (and the series
     the local models fall back on) go to `report`, the run's parameters and data/findings.csv.
     """
-    history = read_sales(data, columns, keys, date_format=date_format, last_period=last_period)
+    source = as_sales_file(data)
+    history = source.read()
     panel = to_panel(history.complete())
     series_keys = history.series_keys
     settings = ForecastSettings(
@@ -90,7 +87,7 @@ def train_forecast(
         store, panel, settings, backtester, series_keys
     )
     with store.run("sales", run_name="forecast") as run:
-        run.params(_params(settings, history, panel, data, horizon, outcome))
+        run.params(_params(settings, history, panel, source.path, horizon, outcome))
         run.params({**treatment_params(history, requested, horizon), **findings.params()})
         if len(findings):
             run.table(findings.table(), "data/findings.csv")

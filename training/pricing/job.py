@@ -16,7 +16,7 @@ from mlflow.models import infer_signature
 from sklearn.base import clone
 
 from engine.core.calendar import quarter_periods
-from engine.core.contracts import Findings, SalesHistory, read_sales
+from engine.core.contracts import Findings, SalesFile, SalesHistory, as_sales_file
 from engine.core.errors import DataError
 from engine.core.families import PRICING
 from engine.registry import promotion
@@ -31,22 +31,9 @@ log = logging.getLogger("lodestar.training.pricing")
 METRIC = PRICING.promotion_metric
 
 
-def load_priced_sales(
-    data: str | Path,
-    columns: str | None = None,
-    keys: list[str] | None = None,
-    date_format: str | None = None,
-    last_period: str = "auto",
-) -> SalesHistory:
+def load_priced_sales(data: SalesFile | str | Path) -> SalesHistory:
     """Read and validate a sales file that must carry prices and a product key."""
-    history = read_sales(
-        data,
-        columns,
-        keys,
-        require_price=True,
-        date_format=date_format,
-        last_period=last_period,
-    )
+    history = as_sales_file(data).read(require_price=True)
     if "product" not in history.keys:
         raise DataError(
             "price sensitivity needs a 'product' key column (map yours with --columns "
@@ -95,14 +82,10 @@ def current_prices(history: SalesHistory) -> pd.DataFrame:
 
 def train_pricing(
     store: ModelStore,
-    data: str | Path,
-    columns: str | None = None,
-    keys: list[str] | None = None,
+    data: SalesFile | str | Path,
     controls: list[str] | None = None,
     force: bool = False,
     estimator: PriceSensitivityModel | None = None,
-    date_format: str | None = None,
-    last_period: str = "auto",
     report: Callable[[Findings], None] | None = None,
 ) -> TrainResult:
     """The `lodestar train pricing` job. Validation happens before any run is created.
@@ -111,7 +94,8 @@ def train_pricing(
     effect); the data's findings go to `report`, the run's parameters and data/findings.csv.
     The holdout is the last quarter's periods (the last year for yearly panels).
     """
-    loaded = load_priced_sales(data, columns, keys, date_format, last_period)
+    source = as_sales_file(data)
+    loaded = load_priced_sales(source)
     findings = Findings().plus(loaded.keys_note()).plus(*loaded.findings)
     if report is not None:
         report(findings)
@@ -170,7 +154,7 @@ def train_pricing(
             {
                 "model": type(spec).__name__,
                 **{f"model.{k}": v for k, v in spec.get_params().items()},
-                "data": str(data),
+                "data": str(source.path),
                 "keys": ",".join(history.keys),
                 "freq": history.freq,
                 "n_rows": len(frame),

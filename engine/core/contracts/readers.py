@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -68,3 +69,32 @@ def read_sales(
         freq=freq,
         last_period=last_period,
     )
+
+
+@dataclass(frozen=True)
+class SalesFile:
+    """A sales history file and how to read it: the column mapping (pairs or a TOML file), the
+    series keys, the date format and the last-period setting (auto, complete or partial)."""
+
+    path: Path
+    columns: str | None = None
+    keys: list[str] | None = None
+    date_format: str | None = None
+    last_period: str = "auto"
+
+    def read(self, require_price: bool = False, freq: str | None = None) -> SalesHistory:
+        """Read, map and validate it (`read_sales`)."""
+        return read_sales(
+            self.path,
+            self.columns,
+            self.keys,
+            require_price=require_price,
+            date_format=self.date_format,
+            freq=freq,
+            last_period=self.last_period,
+        )
+
+
+def as_sales_file(data: SalesFile | str | Path) -> SalesFile:
+    """A path alone is a sales file read with every default."""
+    return data if isinstance(data, SalesFile) else SalesFile(Path(data))

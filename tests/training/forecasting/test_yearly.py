@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from engine.core.contracts import SalesFile
 from engine.core.errors import DataError
 from engine.core.settings import Settings
 from engine.forecasting.answers import forecast_rows
@@ -63,7 +64,9 @@ def test_item14_quarters_of_yearly_history_are_refused_on_the_command_line(
 
 @pytest.fixture
 def yearly_champion(m3_yearly: Path, store: ModelStore):
-    return train_forecast(store, m3_yearly, keys=["series"], selection="fast", n_windows=3)
+    return train_forecast(
+        store, SalesFile(m3_yearly, keys=["series"]), selection="fast", n_windows=3
+    )
 
 
 def test_item14_training_on_yearly_history_backtests_one_year_apart(

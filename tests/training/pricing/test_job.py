@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from engine.core.contracts import SalesFile
 from engine.core.errors import DataError
 from engine.registry.store import ModelStore
 from models.pricing import ELASTICITY_COLUMNS, PricingSet
@@ -63,7 +64,7 @@ def test_data_without_product_or_price_fails_before_any_run(tmp_path, store, dem
         train_pricing(store, no_price)
     assert info.value.field == "price"
     with pytest.raises(DataError) as info:
-        train_pricing(store, demo_paths["sales"], keys=["region", "store"])
+        train_pricing(store, SalesFile(demo_paths["sales"], keys=["region", "store"]))
     assert info.value.field in {"product", "date"}
     assert store.client.get_experiment_by_name("lodestar-pricing") is None or not (
         store.client.search_runs([store.experiment_id("pricing")])
