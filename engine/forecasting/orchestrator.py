@@ -164,18 +164,22 @@ def run_forecast(
 
     base_all = np.concatenate([sel_u, sel_b], axis=1)  # windows x all x h
     actual_all = np.concatenate([actual_u, actual_b], axis=1)
-    residuals = (actual_all - base_all).transpose(0, 2, 1).reshape(-1, base_all.shape[1])
+    residuals = window_residuals(actual_all, base_all)
     G: dict[str, Reconciler] = {
         "bottom_up": bottom_up(hierarchy.S),
-        "mint_shrink": mint_shrink(hierarchy.S, residuals),
+        "mint_shrink": mint_shrink(hierarchy.S, np.concatenate(residuals)),
+    }
+    reconciled = {
+        "bottom_up": np.stack([reconcile(G["bottom_up"], window) for window in base_all]),
+        "mint_shrink": held_out_mint(hierarchy, base_all, residuals),
     }
     level_scores = {
-        method: _level_wapes(hierarchy, G_m, base_all, actual_all) for method, G_m in G.items()
+        method: _level_wapes(hierarchy, recon, actual_all) for method, recon in reconciled.items()
     }
     method = settings.reconciliation
     if method == "auto":
         method = _auto_method(level_scores, level_name(hierarchy.levels[-1]))
-    recon_b = np.stack([reconcile(G[method], base_all[k]) for k in range(len(windows))])
+    recon_b = reconciled[method]
 
     metrics, table = _metrics(
         res_b, recon_b, actual_b, scale_b, windows, panel, hierarchy, level_scores, method
@@ -281,11 +285,33 @@ def _auto_method(level_scores: dict[str, dict[str, float]], bottom: str) -> str:
     return min(allowed, key=lambda k: finite_mean(list(level_scores[k].values())))
 
 
+def window_residuals(actual_all: np.ndarray, base_all: np.ndarray) -> list[np.ndarray]:
+    """Each backtest window's base-forecast errors, steps x all series (MinT's samples)."""
+    return [(actual - base).T for actual, base in zip(actual_all, base_all, strict=True)]
+
+
+def held_out_mint(
+    hierarchy: Hierarchy, base_all: np.ndarray, residuals: list[np.ndarray]
+) -> np.ndarray:
+    """MinT-reconciled backtest windows (windows x bottom x h), each with the error covariance of
+    the other windows only.
+
+    Weights estimated on the window they reconcile flatter it: on 300 M3 quarterly series that
+    in-sample score chose MinT over bottom-up, which then lost on the test (sMAPE 9.83 vs 9.59).
+    With a single window there is nothing to hold out, and its weights come from that window.
+    """
+    out = []
+    for k, window in enumerate(base_all):
+        others = [r for j, r in enumerate(residuals) if j != k] or residuals
+        out.append(reconcile(mint_shrink(hierarchy.S, np.concatenate(others)), window))
+    return np.stack(out)
+
+
 def _level_wapes(
-    hierarchy: Hierarchy, G: Reconciler, base_all: np.ndarray, actual_all: np.ndarray
+    hierarchy: Hierarchy, recon_b: np.ndarray, actual_all: np.ndarray
 ) -> dict[str, float]:
-    """WAPE at every level of the reconciled backtest forecasts."""
-    recon = np.stack([hierarchy.S @ reconcile(G, base_all[k]) for k in range(len(base_all))])
+    """WAPE at every level of reconciled backtest forecasts (windows x bottom x h)."""
+    recon = np.stack([hierarchy.S @ window for window in recon_b])
     out = {}
     for level in hierarchy.levels:
         name = level_name(level)
