@@ -260,6 +260,7 @@ M3_SELECTIONS = {
     "Lodestar (selected)": "theta,ets_auto,auto_ets,auto_ces,dotm,ensemble",
     "Lodestar (cheap: no AutoETS)": "theta,ets_auto,auto_ces,dotm,ensemble",
     "Lodestar (SCUM median only)": "auto_ets,auto_ces,dotm,scum",
+    "Lodestar (standard: the default)": "standard",
 }
 """Candidate sets run on M3 (3 rolling windows of the test horizon). AutoARIMA is left out: at
 about 0.3 s per series and fit it alone costs several times the whole AutoETS peer."""
