@@ -196,14 +196,27 @@ def _key_codes(panel: Panel) -> np.ndarray:
     return np.column_stack(cols) if cols else np.zeros((panel.n_series, 0))
 
 
+CALENDAR_CYCLE = {"D": 146_097, "W": 20_871, "M": 4_800, "Q": 1_600, "Y": 400}
+"""Periods in 400 Gregorian years, after which the calendar repeats exactly (leap days and
+weekdays too: 146,097 days are 20,871 weeks)."""
+FIRST_SAFE_YEAR = 1678
+"""pandas timestamps start in 1677; earlier dates are stood in for by the same date 400 years on."""
+
+
 def _series_calendar(first: pd.Timestamp, periods: int, freq: str, shift: np.ndarray) -> np.ndarray:
     """Calendar terms (series x periods x terms) of columns starting at `first`, per series.
 
-    Series moved `shift` periods later by `align_ends` take the terms of their real dates.
+    Series moved `shift` periods later by `align_ends` take the terms of their real dates. A real
+    date before pandas' first timestamp (a yearly series that stopped centuries before the
+    panel's end) takes the terms of the date whole 400-year cycles later: the same terms.
     """
     step = period_offset(freq)
     most = int(shift.max()) if shift.size else 0
-    dates = pd.DatetimeIndex([first + step * (j - most) for j in range(periods + most)])
+    cycle = CALENDAR_CYCLE[freq[0]]
+    safe = int((first.year - FIRST_SAFE_YEAR - 1) * cycle / 400)  # periods back that stay safe
+    offsets = np.arange(-most, periods)
+    offsets = np.where(offsets < -safe, offsets + cycle * -((offsets + safe) // cycle), offsets)
+    dates = pd.DatetimeIndex([first + step * int(n) for n in offsets])
     terms = _calendar(dates, freq)
     column = np.arange(periods)[None, :] + most - shift[:, None]
     return terms[column]
