@@ -1,11 +1,17 @@
 """The `lodestar` command: data, training, batch forecasts, scoring, pricing, serving, demo.
 
 Every user error (LodestarError or a bad option) ends with exit code 2 and one line on stderr.
+Anything else is a bug in Lodestar: exit code 1, one line naming it and the file that holds its
+traceback, never the traceback itself.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+import tempfile
+import traceback
+from pathlib import Path
 
 import click
 import typer
@@ -52,7 +58,27 @@ def main(argv: list[str] | None = None) -> None:
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         print(f"error: {message}", file=sys.stderr)
         sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, the rest in a file
+        report = crash_report(exc)
+        first = (str(exc).splitlines() or [""])[0][:200]
+        print(
+            f"error: internal error ({type(exc).__name__}: {first}); this is a bug in Lodestar, "
+            f"please report it with {report}",
+            file=sys.stderr,
+        )
+        sys.exit(1)
     sys.exit(0)
+
+
+def crash_report(exc: Exception) -> Path:
+    """Write the command line and the traceback to a new file in the temp folder; its path."""
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    with tempfile.NamedTemporaryFile(
+        "w", prefix=f"lodestar-crash-{stamp}-", suffix=".txt", delete=False, encoding="utf-8"
+    ) as handle:
+        handle.write(f"command: {' '.join(sys.argv)}\n\n")
+        handle.write("".join(traceback.format_exception(exc)))
+    return Path(handle.name)
 
 
 if __name__ == "__main__":

@@ -150,3 +150,29 @@ def test_a_bad_setting_is_one_line_naming_it(
             timeout=120,
         )
         assert (proc.returncode, proc.stderr.strip().splitlines()) == (2, [said]), command
+
+
+def test_a_bug_is_one_line_exit_1_and_its_traceback_goes_to_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Fault injection (no real bug to trigger): the batch job raises something unexpected."""
+    import training.forecasting.batch
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("float division by zero\nsecond line")
+
+    monkeypatch.setattr(training.forecasting.batch, "batch_forecast", broken)
+    data = tmp_path / "sales.csv"
+    data.write_text("date,store,units\n2024-01-01,A,1\n")
+    code, out, err = run_cli(
+        ["forecast", "--data", str(data), "--horizon", "2", "--out", str(tmp_path / "f.csv")],
+        capsys,
+    )
+    assert code == 1 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err
+    assert lines[0].startswith("error: internal error (ZeroDivisionError: float division by zero)")
+    report = Path(lines[0].rsplit(" with ", 1)[1])
+    text = report.read_text(encoding="utf-8")
+    assert "Traceback" in text and "second line" in text and "batch_forecast" in text
+    report.unlink()
