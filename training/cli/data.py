@@ -12,7 +12,6 @@ from engine.core.contracts import (
     parse_column_spec,
     read_table,
     validate_leads,
-    validate_sales,
 )
 from engine.core.contracts.dates import describe_format
 from engine.demo import write_demo_data
@@ -52,15 +51,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         The summary names the date format used and the series keys (and why they are keys);
         a line per finding follows: a partial last period, gaps, very short series.
         """
-        spec = parse_column_spec(source.columns, source.date_format)
-        frame = read_table(source.path, spec.mapping)
         if kind is TableKind.sales:
-            history = validate_sales(
-                frame,
-                keys=source.keys,
-                date_format=spec.date_formats.for_column("date"),
-                last_period=source.last_period,
-            )
+            history = source.read()
             f = history.frame
             n_series = f[history.series_keys].drop_duplicates().shape[0]
             typer.echo(
@@ -74,6 +66,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
             )
             echo_findings(history.findings)
         else:
+            spec = parse_column_spec(source.columns, source.date_format)
+            frame = read_table(source.path, spec.mapping)
             table = validate_leads(frame, date_formats=spec.date_formats)
             outcome = (
                 f"conversion rate {table.frame['converted'].mean():.1%}"
