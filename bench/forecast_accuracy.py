@@ -267,17 +267,20 @@ about 0.3 s per series and fit it alone costs several times the whole AutoETS pe
 M3_WINDOWS = 3
 
 
-def m3_panel(kind: str, sample: int = 0) -> tuple[Panel, np.ndarray, int, list[str]]:
-    """Train series right-aligned on one grid, the test values and the series ids.
-
-    sample > 0 keeps a random sample of that many series (numpy seed 0, sorted ids).
-    """
-    raw = pd.read_csv(get_settings().data_dir / "m3" / f"m3_{kind}.csv.gz")
+def m3_rows(kind: str, sample: int = 0) -> pd.DataFrame:
+    """The official M3 rows of one kind (train and test); sample > 0 keeps a random sample of
+    that many series (numpy seed 0, sorted ids)."""
+    raw = pd.read_csv(get_settings().data_dir / "m3" / f"m3_{kind}.csv.gz", parse_dates=["date"])
     ids = sorted(raw["series"].unique())
     if sample and sample < len(ids):
         pick = np.sort(np.random.default_rng(0).choice(len(ids), sample, replace=False))
-        ids = [ids[i] for i in pick]
-        raw = raw[raw["series"].isin(ids)]
+        raw = raw[raw["series"].isin([ids[i] for i in pick])]
+    return raw
+
+
+def m3_panel(kind: str, raw: pd.DataFrame) -> tuple[Panel, np.ndarray, int, list[str]]:
+    """Train series right-aligned on one grid, the test values and the series ids."""
+    ids = sorted(raw["series"].unique())
     train = raw[raw["split"] == "train"]
     test = raw[raw["split"] == "test"]
     lengths = train.groupby("series").size().reindex(ids).to_numpy()
@@ -305,11 +308,9 @@ def published(ids: list[str], h: int, method: str = "THETA") -> np.ndarray:
     return rows[[f"h{k + 1}" for k in range(h)]].to_numpy(float)
 
 
-def m3_files(kind: str, ids: list[str], folder: Path) -> tuple[Path, pd.DataFrame]:
+def m3_files(kind: str, raw: pd.DataFrame, folder: Path) -> tuple[Path, pd.DataFrame]:
     """The training file a user would hand `lodestar forecast` (series, date, units), and the
     official test rows (series, date, units) to score its output against, by date."""
-    raw = pd.read_csv(get_settings().data_dir / "m3" / f"m3_{kind}.csv.gz", parse_dates=["date"])
-    raw = raw[raw["series"].isin(ids)]
     path = folder / f"m3_{kind}_train.csv"
     raw.loc[raw["split"] == "train", ["series", "date", "units"]].to_csv(path, index=False)
     return path, raw.loc[raw["split"] == "test", ["series", "date", "units"]]
@@ -359,13 +360,14 @@ def m3(kind: str, sample: int = 0) -> list[dict]:
     Lodestar's rows are scored from the CSV `lodestar forecast` writes, matched to the test
     values by series and date; its time is the whole command's wall time, start-up included.
     """
-    panel, actual, h, ids = m3_panel(kind, sample)
+    raw = m3_rows(kind, sample)
+    panel, actual, h, ids = m3_panel(kind, raw)
     season = M3_KINDS[kind][2]
     scale = mase_scale(panel.values, season)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        path, test = m3_files(kind, ids, folder)
+        path, test = m3_files(kind, raw, folder)
         for name, selection in M3_SELECTIONS.items():
             table, secs = lodestar_forecast(path, kind, h, selection, folder)
             got = scored_by_date(table, test, ids, h)
