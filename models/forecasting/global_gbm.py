@@ -32,6 +32,17 @@ DEFAULT_LAGS = {
 }
 DEFAULT_WINDOWS = {"D": (7, 28), "W": (4, 13), "M": (3, 12), "Q": (2, 4), "Y": (2, 4)}
 LEVEL_PERIODS = {"D": 28, "W": 26, "M": 12, "Q": 4, "Y": 3}
+#: The hyper-parameters handed to LightGBM as they are.
+LIGHTGBM_PARAMS = (
+    "objective",
+    "alpha",
+    "n_estimators",
+    "learning_rate",
+    "num_leaves",
+    "min_child_samples",
+    "n_jobs",
+    "random_state",
+)
 
 
 @dataclass(eq=False, repr=False)
@@ -108,18 +119,12 @@ class GlobalGBM(BaseEstimator):
         categorical: list[int] | Literal["auto"] = (
             list(range(x.shape[1] - n_keys, x.shape[1])) if n_keys else "auto"
         )
+        passed = {name: getattr(self, name) for name in LIGHTGBM_PARAMS}
         return lgb.LGBMRegressor(
-            objective=self.objective,
-            alpha=self.alpha,
-            n_estimators=self.n_estimators,
-            learning_rate=self.learning_rate,
-            num_leaves=self.num_leaves,
-            min_child_samples=self.min_child_samples,
+            **passed,
             subsample=0.8,
             subsample_freq=1,
             colsample_bytree=0.9,
-            n_jobs=self.n_jobs,
-            random_state=self.random_state,
             deterministic=True,
             force_row_wise=True,
             verbose=-1,

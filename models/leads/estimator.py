@@ -28,6 +28,17 @@ from models.leads.shapley import expected_margin, shapley_values
 
 LEARNERS = ("hgb", "logistic")
 CALIBRATIONS = ("auto", "isotonic", "sigmoid", "none")
+#: The hyper-parameters handed to HistGradientBoostingClassifier as they are.
+BOOSTING_PARAMS = (
+    "learning_rate",
+    "max_iter",
+    "max_leaf_nodes",
+    "min_samples_leaf",
+    "l2_regularization",
+    "early_stopping",
+    "class_weight",
+    "random_state",
+)
 _EPS = 1e-6
 
 
@@ -161,18 +172,12 @@ class LeadConversionModel(ClassifierMixin, BaseEstimator):
                 verbose_feature_names_out=False,
             )
             mask = [False] * len(numeric) + [True] * len(categorical)
+            passed = {name: getattr(self, name) for name in BOOSTING_PARAMS}
             model = HistGradientBoostingClassifier(
-                learning_rate=self.learning_rate,
-                max_iter=self.max_iter,
-                max_leaf_nodes=self.max_leaf_nodes,
-                min_samples_leaf=self.min_samples_leaf,
-                l2_regularization=self.l2_regularization,
-                early_stopping=self.early_stopping,
+                **passed,
                 validation_fraction=0.15,
                 n_iter_no_change=20,
                 categorical_features=mask if any(mask) else None,
-                class_weight=self.class_weight,
-                random_state=self.random_state,
             )
             return Pipeline([("prep", pre), ("model", model)])
         if self.learner == "logistic":

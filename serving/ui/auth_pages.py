@@ -38,7 +38,7 @@ async def home(request: Request) -> Response:
     found = current_viewer(request)
     if found is None:
         return RedirectResponse("/signin", status_code=303)
-    return RedirectResponse(first_page(found.role), status_code=303)
+    return RedirectResponse(first_page(request.app.state.nav, found.role), status_code=303)
 
 
 def _signin_page(request: Request, next_path: str | None, error: dict | None, status: int):
@@ -91,7 +91,9 @@ async def signin(request: Request) -> Response:
         }
         return _signin_page(request, next_path, error, 401)
     cookie, session = sessions(request).create(caller)
-    response = RedirectResponse(next_path or first_page(caller.role), status_code=303)
+    response = RedirectResponse(
+        next_path or first_page(request.app.state.nav, caller.role), status_code=303
+    )
     response.set_cookie(
         SESSION_COOKIE,
         cookie,

@@ -21,9 +21,11 @@ from engine.core.intervals import BAND_COLUMNS
 from engine.core.series import select_series
 from engine.forecasting.answers import forecast_rows
 from engine.forecasting.quarterly import QuarterlyCache, QuarterQuery
+from serving.core.auth import Role
 from serving.core.champions import LoadedModel
 from serving.ui import charts
 from serving.ui.exports import ExportFormat, export_response
+from serving.ui.nav import NavItem
 from serving.ui.pages import (
     PlannerViewer,
     error_body,
@@ -196,3 +198,9 @@ def forecasts_export(
         return export_response(rows, columns, name, file_format)
     except LodestarError as exc:
         return refused(request, found, "forecasts.html", exc, view=None)
+
+
+MENU = [
+    NavItem("Planning", "Forecasts", "/forecasts", Role.planner),
+]
+"""This module's Workbench menu entries, in menu order."""

@@ -22,9 +22,11 @@ from engine.core.contracts.readers import read_table
 from engine.core.errors import DataError, LodestarError
 from engine.core.files import atomic_path, write_json
 from engine.leads.answers import pipeline_table, score_table
+from serving.core.auth import Role
 from serving.leads.schemas import MAX_BATCH
 from serving.ui import charts
 from serving.ui.exports import ExportFormat, export_response
+from serving.ui.nav import NavItem
 from serving.ui.pages import (
     PlannerViewer,
     checked_form,
@@ -271,3 +273,10 @@ def pipeline_page(
     except LodestarError as exc:
         context["error"] = error_body(exc)
     return render(request, found, "pipeline.html", **context)
+
+
+MENU = [
+    NavItem("Sales & marketing", "Leads", "/leads", Role.planner),
+    NavItem("Sales & marketing", "Pipeline", "/leads/pipeline", Role.planner),
+]
+"""This module's Workbench menu entries, in menu order."""

@@ -18,7 +18,9 @@ from engine.core.errors import LodestarError
 from engine.database import lead_alerts, lead_outcomes, lead_rubrics
 from engine.database.setup import Database
 from engine.leads.answers import outcome_figures
+from serving.core.auth import Role
 from serving.deps import DatabaseDep
+from serving.ui.nav import NavItem
 from serving.ui.pages import (
     PageForbidden,
     PlannerViewer,
@@ -121,3 +123,9 @@ async def alert_action(
         if worker is not None:
             worker.wake()
     return _back(f"Alert {alert_id} {'marked read' if action == 'read' else 'queued again'}.")
+
+
+MENU = [
+    NavItem("Sales & marketing", "Lead loop", "/leads/loop", Role.planner),
+]
+"""This module's Workbench menu entries, in menu order."""

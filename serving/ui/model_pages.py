@@ -18,6 +18,8 @@ from engine.core.errors import DataError, LodestarError, NotFoundError
 from engine.core.families import FAMILIES
 from engine.core.families import family as family_of
 from engine.registry import lifecycle
+from serving.core.auth import Role
+from serving.ui.nav import NavItem
 from serving.ui.pages import (
     ScientistViewer,
     Viewer,
@@ -244,3 +246,10 @@ async def training_run_page(request: Request, found: ScientistViewer, run_id: st
         return render(request, found, "training_run.html", run=run)
     except LodestarError as exc:
         return refused(request, found, "training_run.html", exc, run=None)
+
+
+MENU = [
+    NavItem("Models", "Champions", "/models", Role.data_scientist),
+    NavItem("Models", "Training", "/models/training", Role.data_scientist),
+]
+"""This module's Workbench menu entries, in menu order."""

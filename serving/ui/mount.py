@@ -20,26 +20,32 @@ from serving.ui import (
     price_list_pages,
     pricing_pages,
 )
+from serving.ui.nav import NavItem
 from serving.ui.pages import PageForbidden, SignInRequired, render
 from serving.ui.sessions import SessionStore
 
-PAGE_ROUTERS = [
-    auth_pages.router,
-    assets.router,
-    forecast_pages.router,
-    lead_pages.router,
-    loop_pages.router,
-    pricing_pages.router,
-    price_list_pages.router,
-    plan_pages.router,
-    model_pages.router,
+DOMAIN_PAGES = [
+    forecast_pages,
+    plan_pages,
+    lead_pages,
+    loop_pages,
+    pricing_pages,
+    price_list_pages,
+    model_pages,
 ]
+"""The page modules in menu order: each has its `router` and its `MENU` entries."""
+
+PAGE_ROUTERS = [auth_pages.router, assets.router, *(pages.router for pages in DOMAIN_PAGES)]
 """Every page module's router."""
+
+NAV: list[NavItem] = [item for pages in DOMAIN_PAGES for item in pages.MENU]
+"""The whole menu, section by section."""
 
 
 def mount_ui(app: FastAPI, settings: Settings) -> None:
     """Serve the Workbench at / beside the API, in the same process and with the same roles."""
     app.state.ui_sessions = SessionStore.from_settings(settings)
+    app.state.nav = NAV
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=assets.STATIC_DIR), name="static")

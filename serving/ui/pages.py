@@ -185,7 +185,7 @@ def render(
         template,
         {
             "viewer": found,
-            "menu": menu(found.role) if found else [],
+            "menu": menu(request.app.state.nav, found.role) if found else [],
             "path": request.url.path,
             **context,
         },

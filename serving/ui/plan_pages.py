@@ -35,6 +35,7 @@ from serving.planning.schemas import OverrideIn, PlanCreate, VersionCopy
 from serving.ui import charts
 from serving.ui.exports import ExportFormat, export_response
 from serving.ui.forecast_pages import covered_quarters, history_rows
+from serving.ui.nav import NavItem
 from serving.ui.pages import (
     PlannerViewer,
     Viewer,
@@ -475,3 +476,9 @@ def plan_export(
         context = plan_context(request, db, found, plan_id, request.query_params)
         context["error"] = error_body(exc)
         return _page(request, found, context)
+
+
+MENU = [
+    NavItem("Planning", "Plans", "/plans", Role.planner),
+]
+"""This module's Workbench menu entries, in menu order."""

@@ -31,6 +31,7 @@ from serving.planning.price_lists import (
 )
 from serving.planning.schemas import ManualPrice, PriceListCreate
 from serving.ui.exports import ExportFormat, export_response
+from serving.ui.nav import NavItem
 from serving.ui.pages import (
     PlannerViewer,
     PricingViewer,
@@ -258,3 +259,9 @@ def price_list_export(
         return export_response(rows, EXPORT_COLUMNS, f"price_list_{number}", file_format)
     except LodestarError as exc:
         return detail_page(request, found, db, list_id, None, error_body(exc))
+
+
+MENU = [
+    NavItem("Pricing", "Price lists", "/pricing/price-lists", Role.planner),
+]
+"""This module's Workbench menu entries, in menu order."""

@@ -26,11 +26,13 @@ from engine.pricing.answers import (
 )
 from engine.pricing.scenario import RecommendationRequest, Scenario, parse_scenario
 from models.pricing import ELASTICITY_COLUMNS
+from serving.core.auth import Role
 from serving.pricing.routes import json_records as records
 from serving.pricing.routes import saved_scenarios
 from serving.ui import charts
 from serving.ui.exports import export_response
 from serving.ui.forecast_pages import covered_quarters
+from serving.ui.nav import NavItem
 from serving.ui.pages import (
     PlannerViewer,
     PricingViewer,
@@ -508,3 +510,12 @@ async def recommendations_run(request: Request, found: PricingViewer) -> Respons
         )
     except (LodestarError, ValidationError) as exc:
         return _recommendations(request, found, form, error=error_body(exc))
+
+
+MENU = [
+    NavItem("Pricing", "Elasticities", "/pricing/elasticities", Role.planner),
+    NavItem("Pricing", "Scenarios", "/pricing/scenarios", Role.pricing),
+    NavItem("Pricing", "Saved scenarios", "/pricing/saved", Role.pricing),
+    NavItem("Pricing", "Recommendations", "/pricing/recommendations", Role.pricing),
+]
+"""This module's Workbench menu entries, in menu order."""

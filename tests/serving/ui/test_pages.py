@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from serving.core.auth import Role
-from serving.ui.nav import NAV
+from serving.ui.mount import NAV
 from tests.serving.api_keys import headers_for
 from tests.serving.ui.conftest import csrf_of
 

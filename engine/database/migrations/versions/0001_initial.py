@@ -25,8 +25,6 @@ from engine.database.migrations.frozen_schema import (
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -26,8 +26,6 @@ from engine.database.migrations.frozen_schema import (
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
