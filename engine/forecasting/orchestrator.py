@@ -133,7 +133,7 @@ def run_forecast(
     windows = make_windows(panel.n_periods, panel.freq, settings.n_windows, settings.window_horizon)
     if not windows:
         return _too_short(on_calendar, panel, settings, horizon, keys, stopped)
-    specs = candidate_specs(settings.selection)
+    specs = candidate_specs(settings.selection, panel.freq)
     names = list(specs)
     m = season_length_for(panel.freq)
     hierarchy = build_hierarchy(panel.index, default_levels(panel.index, keys, settings.levels))

@@ -19,7 +19,7 @@ import numpy as np
 
 from engine.core.calendar import season_length as season_length_for
 from engine.core.panel import Panel
-from models.forecasting.catalog import register
+from models.forecasting.catalog import MAX_NATIVE_SEASON, register
 from models.forecasting.local import (
     LocalForecaster,
     clean_series,
@@ -29,7 +29,6 @@ from models.forecasting.local import (
     reseasonalize,
 )
 
-MAX_NATIVE_SEASON = 24
 KINDS = ("AutoETS", "AutoARIMA", "AutoCES", "DynamicOptimizedTheta")
 
 

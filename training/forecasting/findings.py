@@ -26,11 +26,11 @@ def fallback_finding(
     if not make_windows(panel.n_periods, panel.freq, n_windows):
         return None
     roles = candidates()
-    local = [n for n in candidate_names(selection) if n in roles and roles[n].role == "local"]
+    names = candidate_names(selection, panel.freq)
+    local = [n for n in names if n in roles and roles[n].role == "local"]
     if not local:
         return None
     rows = fallback_series(panel)
-    names = candidate_names(selection)
     if any(n in roles and roles[n].role == "intermittent" for n in names):
         # those series get an intermittent-demand model (Croston SBA, TSB, ADIDA, IMAPA)
         rows = {i: reason for i, reason in rows.items() if reason != "intermittent"}

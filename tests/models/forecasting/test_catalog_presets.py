@@ -1,0 +1,51 @@
+"""The default setting follows the data's season: AutoETS where statsforecast models the season
+itself, simple exponential smoothing for weekly data (chosen on M3 and OJ, bench/RESULTS.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.core.contracts import validate_sales
+from engine.core.panel import to_panel
+from engine.forecasting.orchestrator import ForecastSettings, run_forecast
+from models.forecasting.catalog import PRESETS, candidate_names
+
+
+@pytest.mark.parametrize("freq", ["D", "M", "Q", "Y"])
+def test_standard_uses_autoets_where_the_season_is_modelled_natively(freq: str) -> None:
+    names = candidate_names("standard", freq)
+    assert "auto_ets" in names and "ets" not in names
+    assert [n for n in names if n != "auto_ets"] == [n for n in PRESETS["standard"] if n != "ets"]
+
+
+def test_standard_keeps_simple_smoothing_for_weekly_data_and_without_a_frequency() -> None:
+    assert candidate_names("standard", "W") == PRESETS["standard"]
+    assert candidate_names("standard") == PRESETS["standard"]
+
+
+def test_an_explicit_list_is_taken_as_written_at_every_frequency() -> None:
+    for freq in ("W", "M", None):
+        assert candidate_names("ets,theta,ensemble", freq) == ["ets", "theta", "ensemble"]
+
+
+def _monthly_sales(n_series: int = 6, n_months: int = 60) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2019-01-01", periods=n_months, freq="MS")
+    month = np.arange(n_months)
+    rows = []
+    for i in range(n_series):
+        level = 100 + 20 * i + 0.8 * month
+        season = 1 + 0.25 * np.sin(2 * np.pi * month / 12 + i)
+        units = level * season * rng.lognormal(0, 0.05, n_months)
+        rows.append(pd.DataFrame({"date": dates, "sku": f"S{i}", "units": units}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_a_monthly_run_on_the_default_setting_scores_autoets_for_every_series() -> None:
+    panel = to_panel(validate_sales(_monthly_sales(), keys=["sku"]))
+    outcome = run_forecast(panel, ForecastSettings(selection="standard"), 12, keys=["sku"])
+    selected = outcome.forecast_set.info["selected"]
+    assert "mase.auto_ets" in selected.columns and "mase.ets" not in selected.columns
+    assert selected["mase.auto_ets"].notna().all()
