@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -14,25 +14,30 @@ from engine.core.parallel import Runner
 from engine.core.settings import get_settings
 from engine.demo import write_demo_data
 from engine.forecasting.quarterly import quarterly_forecast
-from engine.registry.promotion import TrainResult
-from engine.registry.store import ModelStore
 from training.cli.options import open_store
-from training.forecasting.job import train_forecast
-from training.leads.job import train_leads
-from training.pricing.job import train_pricing
 
-DemoStep = Callable[[ModelStore, dict[str, Path]], TrainResult]
+if TYPE_CHECKING:
+    from engine.registry.promotion import TrainResult
+    from engine.registry.store import ModelStore
+
+DemoStep = Callable[["ModelStore", dict[str, Path]], "TrainResult"]
 
 
 def _train_sales(store: ModelStore, paths: dict[str, Path]) -> TrainResult:
+    from training.forecasting.job import train_forecast
+
     return train_forecast(store, paths["sales"], runner=Runner(n_jobs=2))
 
 
 def _train_leads(store: ModelStore, paths: dict[str, Path]) -> TrainResult:
+    from training.leads.job import train_leads
+
     return train_leads(store, paths["leads"], events=paths["lead_events"])
 
 
 def _train_pricing(store: ModelStore, paths: dict[str, Path]) -> TrainResult:
+    from training.pricing.job import train_pricing
+
     return train_pricing(store, paths["sales"])
 
 

@@ -19,7 +19,6 @@ from training.cli.options import (
     echo_notes,
     open_store,
 )
-from training.forecasting.job import train_forecast
 
 ModelsOption = Annotated[str, typer.Option("--models", help=selection_help())]
 JobsOption = Annotated[int, typer.Option("--n-jobs", help="Parallel workers (-1: all cores).")]
@@ -71,6 +70,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         ] = 5,
     ) -> None:
         """Fit the sales forecaster, log it to MLflow, register it, promote it if better."""
+        from training.forecasting.job import train_forecast
+
         notes = FindingsPrinter()
         result = train_forecast(
             open_store(),

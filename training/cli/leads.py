@@ -34,8 +34,6 @@ from training.cli.options import (
     split_list,
 )
 from training.cli.planning import actor, database
-from training.leads.job import load_leads, train_leads
-from training.leads.suggest import suggest_from_table
 
 BOTH_COLUMNS = ["model_tier", "points", "decay", "rubric_version", "rubric_tier", "rules_fired"]
 BOTH_COLUMNS += ["tier_source"]
@@ -85,6 +83,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         force: ForceOption = False,
     ) -> None:
         """Fit the lead-conversion model, log it to MLflow, register it, promote it if better."""
+        from training.leads.job import train_leads
+
         result = train_leads(
             open_store(),
             source.path,
@@ -217,6 +217,9 @@ def register_rubric(rubric_app: typer.Typer) -> None:
     ) -> None:
         """Suggest a rubric from leads with outcomes; compare it on the validation split with
         the active rubric and the model (ROC-AUC, precision and leads per tier)."""
+        from training.leads.job import load_leads
+        from training.leads.suggest import suggest_from_table
+
         table = load_leads(
             source.path,
             source.columns,
@@ -400,6 +403,8 @@ def register_schedule(schedule_app: typer.Typer) -> None:
             return
         started = utc_now()
         path = lead_retrain.export_training_file(db, settings.home / "retraining")
+        from training.leads.job import train_leads
+
         try:
             result = train_leads(open_store(), path)
         except LodestarError as exc:

@@ -15,11 +15,8 @@ from typing import Annotated
 import typer
 
 from engine.core.errors import DataError
+from engine.core.families import family as registered_family
 from engine.core.files import write_table
-from engine.forecasting.answers import model_choice
-from engine.registry import lifecycle
-from engine.registry.lifecycle import family_overview, history_view, move_champion, overview
-from engine.registry.store import registered_name
 from training.cli.options import open_store
 from training.cli.planning import ByOption, actor, record_move
 
@@ -64,10 +61,11 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         limit: Annotated[int, typer.Option("--limit", help="Challengers per family.")] = 10,
     ) -> None:
         """Each family's champion and recent challengers with metrics and data range."""
+        from engine.registry.lifecycle import family_overview, overview
 
         store = open_store()
         if family:
-            registered_name(family)
+            registered_family(family)
             families = [family_overview(store, family, limit)]
         else:
             families = overview(store, limit)
@@ -96,8 +94,9 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Which model or combination each series got and why (sales): backtest MASE of each."""
+        from engine.forecasting.answers import model_choice
 
-        registered_name(family)
+        registered_family(family)
         if family != "sales":
             raise DataError("per-series model choice exists for the sales family only", "family")
         store = open_store()
@@ -125,6 +124,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         by: ByOption = None,
     ) -> None:
         """Make a version the champion (it is loaded once first, to be sure it serves)."""
+        from engine.registry.lifecycle import move_champion
 
         who = actor(by)
         move = move_champion(open_store(), family, version, "promote", dry_run, who=who)
@@ -142,6 +142,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         by: ByOption = None,
     ) -> None:
         """Undo the last champion move (or go back to --to VERSION)."""
+        from engine.registry import lifecycle
 
         who = actor(by)
         move = lifecycle.rollback(open_store(), family, version, dry_run, who=who)
@@ -154,8 +155,9 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         limit: Annotated[int, typer.Option("--limit", help="Most recent moves to show.")] = 20,
     ) -> None:
         """Every move of the champion, newest first: when, who, what, from, to and why."""
+        from engine.registry.lifecycle import history_view
 
-        registered_name(family)
+        registered_family(family)
         view = history_view(open_store(), family, limit)
         typer.echo(f"{family} champion: v{view['champion'] or '-'}")
         if not view["moves"]:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from engine.core.contracts import Findings, SalesFile
 from engine.core.settings import get_settings
-from engine.registry.store import ModelStore
 from training.cli.depends import Depends
+
+if TYPE_CHECKING:
+    from engine.registry.store import ModelStore
 
 DataOption = Annotated[Path, typer.Option("--data", help="History file (CSV or Parquet).")]
 ColumnsOption = Annotated[
@@ -135,4 +137,6 @@ def split_list(text: str | None) -> list[str] | None:
 
 def open_store() -> ModelStore:
     """The model store configured by environment (MLFLOW_TRACKING_URI or LODESTAR_HOME)."""
+    from engine.registry.store import ModelStore
+
     return ModelStore.from_settings(get_settings())

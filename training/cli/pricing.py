@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -13,8 +13,6 @@ from engine.core.files import read_document, write_table
 from engine.core.settings import get_settings
 from engine.pricing import answers
 from engine.pricing.scenario import parse_recommendation, parse_scenario
-from models.forecasting.forecast_set import ForecastSet
-from models.pricing.payload import PricingSet
 from training.cli.depends import resolve_dependencies
 from training.cli.options import (
     FindingsPrinter,
@@ -24,8 +22,10 @@ from training.cli.options import (
     open_store,
     split_list,
 )
-from training.pricing.job import train_pricing
 
+if TYPE_CHECKING:
+    from models.forecasting.forecast_set import ForecastSet
+    from models.pricing.payload import PricingSet
 OutOption = Annotated[Path, typer.Option("--out", help="Output file (.csv, or .json).")]
 ScenarioOption = Annotated[
     Path, typer.Option("--scenario", help="Scenario / request file (JSON or TOML).")
@@ -70,6 +70,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         force: ForceOption = False,
     ) -> None:
         """Fit price elasticities, log them to MLflow, register, promote if better."""
+        from training.pricing.job import train_pricing
+
         notes = FindingsPrinter()
         result = train_pricing(
             open_store(), source, split_list(controls), force=force, report=notes
