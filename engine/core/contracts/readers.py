@@ -14,6 +14,7 @@ from engine.core.errors import DataError
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
+_LEADING_ZERO = r"\s*[+-]?0\d"
 
 
 def _sniff_separator(path: Path) -> str:
@@ -22,6 +23,22 @@ def _sniff_separator(path: Path) -> str:
     with opener(path, "rt", errors="replace") as handle:
         header = handle.readline()
     return max((",", ";", "\t"), key=header.count)
+
+
+def _codes_kept(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """Numeric-looking columns written with leading zeros ('007', '0123') back as their text.
+
+    They are codes (stores, SKUs, postcodes), not numbers: read as numbers, '007' would become
+    7 in every output and '0123' and '123' would merge into one series.
+    """
+    numeric = [i for i in range(frame.shape[1]) if pd.api.types.is_numeric_dtype(frame.iloc[:, i])]
+    if not numeric:
+        return frame
+    text = pd.read_csv(path, sep=_sniff_separator(path), usecols=numeric, dtype=str)
+    for position, values in zip(numeric, text.to_dict("series").values(), strict=True):
+        if values.str.match(_LEADING_ZERO).any():
+            frame.isetitem(position, values)
+    return frame
 
 
 def read_table(path: str | Path, mapping: ColumnMapping | None = None) -> pd.DataFrame:
@@ -34,7 +51,7 @@ def read_table(path: str | Path, mapping: ColumnMapping | None = None) -> pd.Dat
         if name.endswith(_PARQUET_SUFFIXES):
             frame = pd.read_parquet(path)
         elif name.endswith(_CSV_SUFFIXES) or path.suffix == "":
-            frame = pd.read_csv(path, sep=_sniff_separator(path))
+            frame = _codes_kept(path, pd.read_csv(path, sep=_sniff_separator(path)))
         else:
             raise DataError(f"data file '{path}' is not CSV or Parquet", "data")
     except DataError:
