@@ -3,7 +3,7 @@
 `serving.ui.mount.mount_ui(app, settings)` is the one hook the FastAPI app calls: it keeps the
 sign-in sessions, adds the page routers and serves our own static files (plotly.js comes from
 the installed `plotly` package, so every page works offline). Each page module
-(`<domain>_pages.py`) holds one domain's routes and declares its menu entries in `nav.py`.
+(`<domain>_pages.py`) holds one domain's routes and declares its menu entries (`MENU`).
 
 Plan pages (`plan_pages.py`, with `plan_view.py` arranging the rows) and price-list pages
 (`price_list_pages.py`) call the `engine.database` repository functions the /v1/plans and
