@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from bench.results import write_section
-from engine.core.contracts import validate_sales
+from engine.core.contracts import read_table, validate_sales
 from engine.core.intervals import BAND_COLUMNS
 from engine.core.panel import Panel, to_panel
 from engine.core.settings import get_settings
@@ -335,7 +335,7 @@ def m3_files(kind: str, raw: pd.DataFrame, folder: Path) -> tuple[Path, pd.DataF
 
 def lodestar_forecast(path: Path, args: list[str], folder: Path) -> tuple[pd.DataFrame, float]:
     """`lodestar forecast --data PATH ARGS` run as a user runs it (its own process): the CSV it
-    writes (keys read as text) and the command's wall time in seconds."""
+    writes and the command's wall time in seconds."""
     out = folder / f"forecast_{len(list(folder.glob('forecast_*.csv')))}.csv"
     command = [sys.executable, "-m", "training.cli", "forecast", "--data", str(path), *args]
     command += ["--out", str(out)]
@@ -345,9 +345,7 @@ def lodestar_forecast(path: Path, args: list[str], folder: Path) -> tuple[pd.Dat
     seconds = time.time() - t0
     if done.returncode != 0:
         raise RuntimeError(f"lodestar forecast failed ({done.returncode}): {done.stderr[-2000:]}")
-    header = pd.read_csv(out, nrows=0).columns
-    text = {c: str for c in ("series", *OJ_KEYS) if c in header}
-    table = pd.read_csv(out, dtype=text)
+    table = read_table(out)  # as Lodestar reads a file: codes such as store '002' stay text
     if "date" in table:
         table["date"] = pd.to_datetime(table["date"])
     return table, seconds

@@ -25,16 +25,20 @@ def _sniff_separator(path: Path) -> str:
     return max((",", ";", "\t"), key=header.count)
 
 
-def _codes_kept(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
-    """Numeric-looking columns written with leading zeros ('007', '0123') back as their text.
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV file, with numeric-looking columns written with leading zeros ('007', '0123') kept
+    as their text.
 
     They are codes (stores, SKUs, postcodes), not numbers: read as numbers, '007' would become
-    7 in every output and '0123' and '123' would merge into one series.
+    7 in every output and '0123' and '123' would merge into one series. Only the numeric columns
+    are read a second time, as text, to find them.
     """
+    sep = _sniff_separator(path)
+    frame = pd.read_csv(path, sep=sep)
     numeric = [i for i in range(frame.shape[1]) if pd.api.types.is_numeric_dtype(frame.iloc[:, i])]
     if not numeric:
         return frame
-    text = pd.read_csv(path, sep=_sniff_separator(path), usecols=numeric, dtype=str)
+    text = pd.read_csv(path, sep=sep, usecols=numeric, dtype=str)
     for position, values in zip(numeric, text.to_dict("series").values(), strict=True):
         if values.str.match(_LEADING_ZERO).any():
             frame.isetitem(position, values)
@@ -51,7 +55,7 @@ def read_table(path: str | Path, mapping: ColumnMapping | None = None) -> pd.Dat
         if name.endswith(_PARQUET_SUFFIXES):
             frame = pd.read_parquet(path)
         elif name.endswith(_CSV_SUFFIXES) or path.suffix == "":
-            frame = _codes_kept(path, pd.read_csv(path, sep=_sniff_separator(path)))
+            frame = _read_csv(path)
         else:
             raise DataError(f"data file '{path}' is not CSV or Parquet", "data")
     except DataError:
