@@ -133,7 +133,7 @@ def run_forecast(
     windows = make_windows(panel.n_periods, panel.freq, settings.n_windows, settings.window_horizon)
     if not windows:
         return _too_short(on_calendar, panel, settings, horizon, keys, stopped)
-    specs = candidate_specs(settings.selection, panel.freq)
+    specs = candidate_specs(settings.selection, panel.freq, drivers=bool(panel.exog))
     names = list(specs)
     m = season_length_for(panel.freq)
     hierarchy = build_hierarchy(panel.index, default_levels(panel.index, keys, settings.levels))
@@ -199,7 +199,9 @@ def run_forecast(
     if horizon:
         final_all = np.concatenate([pick(res_u, choice_u, 1), pick(res_b, choice_b, 1)])
         target = reconcile(G[method], final_all) * checked_bias_ratios(actual_b, recon_b)[:, None]
-        paths = PathSampler().fit(errors).sample(target, settings.n_paths, settings.seed)
+        sampler = PathSampler().fit(errors)
+        needed = horizon + gaps  # each series runs from its own last period
+        paths = sampler.sample(target, settings.n_paths, settings.seed, steps=needed)
         outcome.forecast_set = _forecast_set(on_calendar, gaps, keys, paths, horizon, stopped)
         outcome.forecast_set.info.update(
             {
@@ -512,9 +514,8 @@ def _too_short(
     outcome.notes = {"stopped_early": stopped}
     if horizon:
         point = SeasonalNaive().fit(panel).predict(horizon + int(gaps.max()))
-        paths = (
-            PathSampler().fit(one_step_errors(panel)).sample(point, settings.n_paths, settings.seed)
-        )
+        sampler = PathSampler().fit(one_step_errors(panel))
+        paths = sampler.sample(point, settings.n_paths, settings.seed, steps=horizon + gaps)
         fs = _forecast_set(on_calendar, gaps, keys, paths, horizon, stopped)
         fs.info.update({"spec": settings.spec(), "reconciliation": "bottom_up", "selected": choice})
         outcome.forecast_set = fs

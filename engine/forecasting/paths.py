@@ -99,34 +99,44 @@ class PathSampler:
         profile = self.profile_[np.minimum(k, steps - 1)] * growth
         return self.sigma_[:n_series, None] * profile[None, :]
 
-    def sample(self, target: np.ndarray, n_paths: int, seed: int = 0) -> np.ndarray:
+    def sample(
+        self, target: np.ndarray, n_paths: int, seed: int = 0, steps: np.ndarray | None = None
+    ) -> np.ndarray:
         """Paths (series x paths x horizon), float32, obeying the band invariants above.
 
         `target` (series x horizon) is the mean the paths should have: the point forecast after
-        any bias correction. It is met exactly unless a band would otherwise narrow. Series are
-        sampled in chunks of about SAMPLE_CELLS path values, so the working memory beside the
-        float32 result stays bounded however many series there are; the backtest window each
-        path draws is shared by every chunk (common shocks), the rest is drawn per chunk.
+        any bias correction. It is met exactly unless a band would otherwise narrow. `steps`
+        (one per series, default the whole horizon) is how many leading steps a series needs:
+        later steps are left at zero and cost nothing (a series that stopped early needs more
+        steps than one that reaches the panel's end). Series are sampled in chunks of about
+        SAMPLE_CELLS path values, so the working memory beside the float32 result stays bounded
+        however many series there are; the backtest window each path draws is shared by every
+        chunk (common shocks), the rest is drawn per chunk.
         """
         target = np.clip(np.nan_to_num(np.asarray(target, dtype=float)), 0.0, None)
         n, horizon = target.shape
+        need = np.full(n, horizon) if steps is None else np.clip(np.asarray(steps), 1, horizon)
+        target = np.where(np.arange(horizon)[None, :] < need[:, None], target, 0.0)
         rng = np.random.default_rng(seed)
-        steps = self.pool_.shape[2]
-        windows = rng.integers(0, self.pool_.shape[0], (-(-horizon // steps), n_paths))
+        pool_steps = self.pool_.shape[2]
+        windows = rng.integers(0, self.pool_.shape[0], (-(-horizon // pool_steps), n_paths))
         z = ndtri((np.arange(n_paths) + 0.5) / n_paths)
         sigma = capped_sigma(target, self.step_sigma(n, horizon), n_paths)
         level = solve_level(z, target.ravel(), sigma.ravel()).reshape(n, horizon)
-        paths = np.empty((n, n_paths, horizon), dtype=np.float32)
-        for rows in _row_chunks(n, n_paths * horizon, SAMPLE_CELLS):
-            part = slice(int(rows[0]), int(rows[-1]) + 1)
+        paths = np.zeros((n, n_paths, horizon), dtype=np.float32)
+        by_need = np.argsort(-need, kind="stable")  # chunks of similar length: no wasted steps
+        for chunk in _row_chunks(n, n_paths * horizon, SAMPLE_CELLS):
+            rows = by_need[chunk]
+            length = int(need[rows].max())
+            blocks = windows[: -(-length // pool_steps)]
             order = self._order(
-                len(rows), windows, horizon, np.random.default_rng([seed, part.start])
+                len(rows), blocks, length, np.random.default_rng([seed, int(chunk[0])])
             )
             step_paths = np.empty((len(rows), n_paths), dtype=np.float32)
-            for step in range(horizon):
-                grid = grid_values(level[part, step], sigma[part, step], z)  # ascending per row
+            for step in range(length):
+                grid = grid_values(level[rows, step], sigma[rows, step], z)  # ascending per row
                 np.put_along_axis(step_paths, order[:, step], grid.astype(np.float32), axis=1)
-                paths[part, :, step] = step_paths
+                paths[rows, :, step] = step_paths
         return paths
 
     def _order(

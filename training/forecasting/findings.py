@@ -26,7 +26,7 @@ def fallback_finding(
     if not make_windows(panel.n_periods, panel.freq, n_windows):
         return None
     roles = candidates()
-    names = candidate_names(selection, panel.freq)
+    names = candidate_names(selection, panel.freq, drivers=bool(panel.exog))
     local = [n for n in names if n in roles and roles[n].role == "local"]
     if not local:
         return None

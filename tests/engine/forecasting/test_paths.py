@@ -144,3 +144,22 @@ def test_conformal_calibration_keeps_heavy_tailed_errors_near_nominal() -> None:
     for level, (lo, hi) in {0.8: (0.1, 0.9), 0.95: (0.025, 0.975)}.items():
         band = np.quantile(paths, [lo, hi], axis=1)
         assert abs(coverage(future, *band) - level) < 0.03, level
+
+
+def test_series_sample_only_the_steps_they_need() -> None:
+    rng = np.random.default_rng(7)
+    errors = rng.normal(0, 0.3, (3, 6, 8))
+    target = rng.uniform(5, 80, (6, 40))
+    steps = np.array([40, 8, 12, 40, 1, 25])
+    sampler = PathSampler().fit(errors)
+    paths = sampler.sample(target, 400, seed=4, steps=steps)
+    for row, need in enumerate(steps):
+        assert (paths[row, :, need:] == 0).all()
+        np.testing.assert_allclose(paths[row, :, :need].mean(axis=0), target[row, :need], rtol=1e-4)
+    full = sampler.sample(target, 400, seed=4)
+    # bands on the needed steps match the full sampling's: the same spread at every step
+    for q in (0.1, 0.9):
+        np.testing.assert_allclose(
+            np.quantile(paths[0], q, axis=0), np.quantile(full[0], q, axis=0), rtol=1e-4
+        )
+    np.testing.assert_array_equal(full, sampler.sample(target, 400, seed=4, steps=np.full(6, 40)))

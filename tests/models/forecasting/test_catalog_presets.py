@@ -1,5 +1,6 @@
-"""The default setting follows the data's season: AutoETS where statsforecast models the season
-itself, simple exponential smoothing for weekly data (chosen on M3 and OJ, bench/RESULTS.md)."""
+"""The default setting follows the data: AutoETS and DOTM where statsforecast models the season
+itself, simple exponential smoothing for weekly data, and there the global model only with
+drivers to learn from (chosen on M3 and OJ, bench/RESULTS.md)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,27 @@ from models.forecasting.catalog import PRESETS, candidate_names
 
 
 @pytest.mark.parametrize("freq", ["D", "M", "Q", "Y"])
-def test_standard_uses_autoets_where_the_season_is_modelled_natively(freq: str) -> None:
+def test_standard_uses_statsforecast_models_where_the_season_is_modelled_natively(
+    freq: str,
+) -> None:
     names = candidate_names("standard", freq)
-    assert "auto_ets" in names and "ets" not in names
-    assert [n for n in names if n != "auto_ets"] == [n for n in PRESETS["standard"] if n != "ets"]
+    assert {"auto_ets", "dotm", "gbm"} <= set(names) and "ets" not in names
+    others = {"auto_ets", "dotm"}
+    assert [n for n in names if n not in others] == [n for n in PRESETS["standard"] if n != "ets"]
+
+
+@pytest.mark.parametrize("freq", ["M", "Q", "Y"])
+def test_without_drivers_the_native_season_default_leaves_the_global_model_out(freq: str) -> None:
+    with_drivers = candidate_names("standard", freq, drivers=True)
+    assert candidate_names("standard", freq, drivers=False) == [
+        n for n in with_drivers if n != "gbm"
+    ]
+    assert candidate_names("standard", "W", drivers=False) == PRESETS["standard"]
+    assert candidate_names("gbm,theta,ensemble", freq, drivers=False) == [
+        "gbm",
+        "theta",
+        "ensemble",
+    ]
 
 
 def test_standard_keeps_simple_smoothing_for_weekly_data_and_without_a_frequency() -> None:
@@ -48,4 +66,14 @@ def test_a_monthly_run_on_the_default_setting_scores_autoets_for_every_series() 
     outcome = run_forecast(panel, ForecastSettings(selection="standard"), 12, keys=["sku"])
     selected = outcome.forecast_set.info["selected"]
     assert "mase.auto_ets" in selected.columns and "mase.ets" not in selected.columns
-    assert selected["mase.auto_ets"].notna().all()
+    assert selected["mase.auto_ets"].notna().all() and selected["mase.dotm"].notna().all()
+    assert "mase.gbm" not in selected.columns  # no drivers: no global model
+
+
+def test_a_monthly_run_with_prices_keeps_the_global_model_in_the_default() -> None:
+    sales = _monthly_sales()
+    sales["price"] = 2.0 + 0.1 * np.sin(np.arange(len(sales)))
+    panel = to_panel(validate_sales(sales, keys=["sku"]))
+    outcome = run_forecast(panel, ForecastSettings(selection="standard"), 12, keys=["sku"])
+    selected = outcome.forecast_set.info["selected"]
+    assert selected["mase.gbm"].notna().all()
