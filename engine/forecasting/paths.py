@@ -125,9 +125,9 @@ class PathSampler:
         level = solve_level(z, target.ravel(), sigma.ravel()).reshape(n, horizon)
         paths = np.zeros((n, n_paths, horizon), dtype=np.float32)
         by_need = np.argsort(-need, kind="stable")  # chunks of similar length: no wasted steps
-        for chunk in _row_chunks(n, n_paths * horizon, SAMPLE_CELLS):
+        for chunk in _length_chunks(need[by_need], n_paths, SAMPLE_CELLS):
             rows = by_need[chunk]
-            length = int(need[rows].max())
+            length = int(need[rows[0]])
             blocks = windows[: -(-length // pool_steps)]
             order = self._order(
                 len(rows), blocks, length, np.random.default_rng([seed, int(chunk[0])])
@@ -239,6 +239,17 @@ def solve_level(z: np.ndarray, target: np.ndarray, sigma: np.ndarray) -> np.ndar
             level[active] -= np.where(done, 0.0, gap / np.where(slope > 0, slope, 1.0))
             active = active[~done]
     return level
+
+
+def _length_chunks(lengths: np.ndarray, n_paths: int, cells: int) -> list[np.ndarray]:
+    """Positions of non-increasing `lengths` in pieces of at most `cells` path values, each
+    piece counted at its first (longest) length; a single row may exceed it."""
+    chunks, start = [], 0
+    while start < len(lengths):
+        size = max(1, cells // max(int(lengths[start]) * n_paths, 1))
+        chunks.append(np.arange(start, min(start + size, len(lengths))))
+        start += size
+    return chunks
 
 
 def _row_chunks(n_rows: int, n_paths: int, cells: int = 2_000_000) -> list[np.ndarray]:

@@ -53,14 +53,19 @@ class ForecastSet:
         Each series has rows for its own forecast periods only, from its `start` on.
         """
         rows = np.arange(len(self.index)) if rows is None else np.asarray(rows)
-        q = np.quantile(self.paths[rows], list(BANDS.values()), axis=1)  # (4, n, h)
         n, h = len(rows), self.horizon
+        starts = self.starts[rows]
+        q = np.full((len(BANDS), n, h), np.nan)
+        for start in np.unique(starts):  # quantiles of forecast periods only
+            at = np.flatnonzero(starts == start)
+            block = self.paths[rows[at], :, start:]
+            q[:, at, start:] = np.quantile(block, list(BANDS.values()), axis=1)
         out = self.index.iloc[rows].loc[:, self.keys].loc[np.repeat(rows, h)].reset_index(drop=True)
         out["date"] = np.tile(self.dates.values, n)
         out["mean"] = self.mean[rows].ravel()
         for i, name in enumerate(BANDS):
             out[name] = q[i].ravel()
-        own = (np.arange(h)[None, :] >= self.starts[rows][:, None]).ravel()
+        own = (np.arange(h)[None, :] >= starts[:, None]).ravel()
         return out if own.all() else out[own].reset_index(drop=True)
 
     def predict_frame(self, model_input: pd.DataFrame | None) -> pd.DataFrame:
