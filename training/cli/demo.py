@@ -13,7 +13,6 @@ from engine.core.calendar import quarter_label, quarter_of
 from engine.core.parallel import Runner
 from engine.core.settings import get_settings
 from engine.demo import write_demo_data
-from engine.forecasting.quarterly import quarterly_forecast
 from training.cli.options import open_store
 
 if TYPE_CHECKING:
@@ -71,6 +70,8 @@ def run_demo(
 
 def quarterly_plan_text(store: ModelStore, fiscal_start_month: int = 1, quarters: int = 4) -> str:
     """Next quarters' units by region and in total, with 80% intervals, as a text table."""
+    from engine.forecasting.quarterly import quarterly_forecast
+
     version, forecast_set = store.load_champion("sales")
     first = quarter_of(pd.DatetimeIndex([forecast_set.dates[0]]), fiscal_start_month)[0]
     wanted = [first + i for i in range(quarters)]

@@ -13,16 +13,6 @@ from engine.core.contracts import parse_column_spec, read_table, validate_events
 from engine.core.errors import DataError, LodestarError, NoChampionError
 from engine.core.files import write_atomic, write_json, write_table
 from engine.core.settings import get_settings
-from engine.database import lead_events, lead_outcomes, lead_retrain, lead_rubrics
-from engine.database.lead_events import ScoringContext
-from engine.database.models import utc_now
-from engine.leads.answers import model_score, outcome_figures, score_both, with_event_counts
-from engine.leads.choice import LearnerChoice
-from engine.leads.events import parse_records, table_records
-from engine.leads.outcomes import outcome_records, parse_outcomes
-from engine.leads.rubric import rubric_from_dict, rubric_from_toml
-from engine.leads.tiering import ActiveRubric, fired_text
-from models.leads import OUTPUT_COLUMNS
 from training.cli.depends import resolve_dependencies
 from training.cli.options import (
     CommentOption,
@@ -83,6 +73,7 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         force: ForceOption = False,
     ) -> None:
         """Fit the lead-conversion model, log it to MLflow, register it, promote it if better."""
+        from engine.leads.choice import LearnerChoice
         from training.leads.job import train_leads
 
         result = train_leads(
@@ -130,6 +121,11 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Write lead_id, probability, score, tier and reason_1..3 for every lead in the file."""
+        from engine.database import lead_rubrics
+        from engine.leads.answers import score_both, with_event_counts
+        from engine.leads.tiering import ActiveRubric, fired_text
+        from models.leads import OUTPUT_COLUMNS
+
         spec = parse_column_spec(source.columns, source.date_format)
         frame = read_table(source.path, spec.mapping)
         store = open_store()
@@ -187,6 +183,9 @@ def register_rubric(rubric_app: typer.Typer) -> None:
         by: ByOption = None,
     ) -> None:
         """Store a rubric file as a new draft version (active after both teams sign it)."""
+        from engine.database import lead_rubrics
+        from engine.leads.rubric import rubric_from_toml
+
         if not file.is_file():
             raise DataError(f"rubric file {file} does not exist", "file")
         rubric = rubric_from_toml(file.read_text(encoding="utf-8"))
@@ -217,6 +216,8 @@ def register_rubric(rubric_app: typer.Typer) -> None:
     ) -> None:
         """Suggest a rubric from leads with outcomes; compare it on the validation split with
         the active rubric and the model (ROC-AUC, precision and leads per tier)."""
+        from engine.database import lead_rubrics
+        from engine.leads.tiering import ActiveRubric
         from training.leads.job import load_leads
         from training.leads.suggest import suggest_from_table
 
@@ -275,6 +276,8 @@ def register_rubric(rubric_app: typer.Typer) -> None:
         by: ByOption = None,
     ) -> None:
         """Sign a draft for one team; with both teams signed it becomes active."""
+        from engine.database import lead_rubrics
+
         done = lead_rubrics.sign_off(database(), version, check_team(team), actor(by), comment)
         if done["status"] == "active":
             typer.echo(f"rubric v{version} is now active (signed by marketing and sales)")
@@ -284,6 +287,8 @@ def register_rubric(rubric_app: typer.Typer) -> None:
     @rubric_app.command("list")
     def list_versions() -> None:
         """Every version, newest first: status and who signed."""
+        from engine.database import lead_rubrics
+
         for r in lead_rubrics.list_rubrics(database()):
             signed = ", ".join(f"{s['team']} ({s['by']})" for s in r["signoffs"]) or "nobody"
             typer.echo(f"v{r['version']} {r['status']:8} {r['name']!r} signed by {signed}")
@@ -291,12 +296,17 @@ def register_rubric(rubric_app: typer.Typer) -> None:
     @rubric_app.command("show")
     def show(version: Annotated[int, typer.Argument(help="Rubric version.")]) -> None:
         """A version as TOML (edit it and propose it again with --based-on)."""
+        from engine.database import lead_rubrics
+        from engine.leads.rubric import rubric_from_dict
+
         found = lead_rubrics.get_rubric(database(), version)
         typer.echo(rubric_from_dict(found["rubric"]).to_toml(), nl=False)
 
 
 def check_team(team: str) -> str:
     """marketing or sales (exit 2 naming --team otherwise)."""
+    from engine.database import lead_rubrics
+
     if team not in lead_rubrics.TEAMS:
         raise DataError(f"team must be marketing or sales, got '{team}'", "team")
     return team
@@ -309,6 +319,11 @@ def register_loop(leads_app: typer.Typer) -> None:
     def load(data: DataOption) -> None:
         """Create or replace the leads the loop follows (lead_id, owner, created_date,
         attributes, counts) from a file, scored with the active rubric and the champion."""
+        from engine.database import lead_events
+        from engine.database.lead_events import ScoringContext
+        from engine.leads.answers import model_score
+        from engine.leads.events import parse_records, table_records
+
         items = table_records(read_table(data))
         records = parse_records(items)
         settings = get_settings()
@@ -331,6 +346,9 @@ def register_loop(leads_app: typer.Typer) -> None:
     ) -> None:
         """Record outcomes from a file: lead_id, outcome (won/lost/disqualified), date,
         deal_value (required when won), reason. All rows are stored, or none."""
+        from engine.database import lead_outcomes
+        from engine.leads.outcomes import outcome_records, parse_outcomes
+
         frame = read_table(data)
         items = parse_outcomes(outcome_records(frame), dt.date.today(), where="rows")
         who = actor(by)
@@ -353,6 +371,9 @@ def register_loop(leads_app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Marketing's figures: conversion, win rate, time to convert, revenue, tiers."""
+        from engine.database import lead_outcomes
+        from engine.leads.answers import outcome_figures
+
         columns = split_list(group_by) or []
         figures = outcome_figures(lead_outcomes.stats_frame(database()), columns, period)
         o = figures["overall"]
@@ -392,6 +413,9 @@ def register_schedule(schedule_app: typer.Typer) -> None:
     ) -> None:
         """Retrain the lead model from stored outcomes if the schedule says so (promoted only
         if better, as always); every check is recorded, started or skipped."""
+        from engine.database import lead_retrain
+        from engine.database.models import utc_now
+
         settings = get_settings()
         db = database()
         decision, reason, total, new = lead_retrain.check_due(
@@ -430,6 +454,8 @@ def register_schedule(schedule_app: typer.Typer) -> None:
     @schedule_app.command("list")
     def list_checks() -> None:
         """Schedule checks, newest first."""
+        from engine.database import lead_retrain
+
         for c in lead_retrain.list_checks(database()):
             run = f" run {c['training_run_id']}" if c["training_run_id"] else ""
             typer.echo(f"{c['at'][:19]} {c['trigger']:6} {c['decision']:8}{run}: {c['reason']}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
@@ -19,12 +19,6 @@ from engine.core.contracts import read_sales
 from engine.core.errors import DataError
 from engine.core.files import write_table
 from engine.core.settings import get_settings
-from engine.database import audit, plans, reviews
-from engine.database.actuals import load_actuals
-from engine.database.approvals import StepRequest
-from engine.database.setup import Database, open_database
-from engine.forecasting.quarterly import QuarterlyCache
-from engine.planning.answers import plan_quarters
 from training.cli.options import (
     ColumnsOption,
     CommentOption,
@@ -35,6 +29,9 @@ from training.cli.options import (
     open_store,
     split_list,
 )
+
+if TYPE_CHECKING:
+    from engine.database.setup import Database
 
 PlanArg = Annotated[int, typer.Argument(help="Plan id (see `lodestar plan list`).")]
 VersionOption = Annotated[str, typer.Option("--version", help="Version name.")]
@@ -54,11 +51,17 @@ def actor(by: str | None) -> str:
 
 
 def database() -> Database:
+    """The application database (opened, and migrated, on first use; imported here so commands
+    that never touch it start without SQLAlchemy and Alembic)."""
+    from engine.database.setup import open_database
+
     return open_database(get_settings().database_uri)
 
 
 def record_move(by: str, move: dict[str, Any]) -> None:
     """Audit a champion move made from the command line (only one that moved)."""
+    from engine.database import audit
+
     audit.record_champion_move(database(), by, move)
 
 
@@ -111,6 +114,10 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         by: ByOption = None,
     ) -> None:
         """A plan from the sales champion: version baseline, every level and quarter."""
+        from engine.database import plans
+        from engine.forecasting.quarterly import QuarterlyCache
+        from engine.planning.answers import plan_quarters
+
         settings = get_settings()
         version, payload = open_store().load_champion("sales")
         wanted = plan_quarters(quarters, settings.fiscal_year_start_month)
@@ -124,6 +131,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
     @plan_app.command("list")
     def list_plans() -> None:
         """Every plan and its versions."""
+        from engine.database import plans
+
         found = plans.list_plans(database())
         if not found:
             typer.echo("no plans yet: `lodestar plan create --quarters 2027Q1..2027Q4`")
@@ -144,6 +153,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         out: OutOption = None,
     ) -> None:
         """A version's cells at one level (default the total)."""
+        from engine.database import plans
+
         answer = plans.read_cells(database(), plan_id, version, level, quarter_list(quarters))
         typer.echo(version_line(answer["version"]).strip())
         show_table(
@@ -159,6 +170,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         version: VersionOption = "baseline",
     ) -> None:
         """Every cell of a version to a file."""
+        from engine.database import plans
+
         answer = plans.read_cells(database(), plan_id, version)
         rows = [
             {**c["keys"], **{k: v for k, v in c.items() if k != "keys"}} for c in answer["cells"]
@@ -174,6 +187,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         by: ByOption = None,
     ) -> None:
         """A new draft version copied from another."""
+        from engine.database import plans
+
         made = plans.copy_version(database(), plan_id, source, name, actor(by))
         typer.echo(version_line(made).strip())
 
@@ -193,6 +208,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         by: ByOption = None,
     ) -> None:
         """Set one cell; its children move by baseline share and its parents re-sum."""
+        from engine.database import plans
+
         request = plans.Override(
             cell=parse_cell(cell),
             quarter=quarter.strip().upper(),
@@ -211,6 +228,9 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         )
 
     def decide(action: str, plan_id: int, version: str, comment: str, by: str | None) -> None:
+        from engine.database import plans
+        from engine.database.approvals import StepRequest
+
         done = plans.transition(
             database(), plan_id, version, StepRequest(action, actor(by), comment)
         )
@@ -253,6 +273,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         out: OutOption = None,
     ) -> None:
         """Actual vs plan vs forecast, run rate to quarter end, warnings outside the 80% band."""
+        from engine.database import reviews
+
         answer = reviews.tracking(database(), plan_id, version, level, quarter_list(quarters))
         typer.echo(f"version {answer['version']['name']}: {answer['warnings']} warning(s)")
         show_table(
@@ -273,6 +295,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
     @plan_app.command("fva")
     def fva(plan_id: PlanArg, out: OutOption = None) -> None:
         """Forecast value added of the approved plan, per level and per override reason."""
+        from engine.database import reviews
+
         answer = reviews.forecast_value_added(database(), plan_id)
         typer.echo(
             f"approved version {answer['version']['name']}; quarters with actuals: "
@@ -296,6 +320,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         Every period is loaded, a partial last one too (it is actual to date); the data's
         findings are printed first.
         """
+        from engine.database.actuals import load_actuals
+
         history = read_sales(data, columns, split_list(keys), date_format=date_format)
         echo_findings(history.findings)
         done = load_actuals(database(), history, actor(by), str(data))
@@ -314,6 +340,8 @@ def register(app: typer.Typer, train_app: typer.Typer) -> None:
         out: OutOption = None,
     ) -> None:
         """Who did what, when and why (append-only)."""
+        from engine.database import audit
+
         wanted = audit.AuditFilter(who, action, plan, family=family, limit=limit)
         with database().read() as session:
             rows = audit.query(session, wanted)

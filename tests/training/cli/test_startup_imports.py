@@ -1,4 +1,5 @@
-"""`lodestar` starts without the heavy libraries only some commands need (start-up time)."""
+"""`lodestar` starts without the heavy libraries only some commands need (start-up time): no
+MLflow, plotting, web server, boosting, statsforecast or database until a command uses them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 
 import pytest
 
-HEAVY = ("mlflow", "matplotlib", "uvicorn", "lightgbm", "statsforecast")
+HEAVY = ("mlflow", "matplotlib", "uvicorn", "lightgbm", "statsforecast", "sqlalchemy", "alembic")
 
 
 def _imported_after(code: str) -> set[str]:
