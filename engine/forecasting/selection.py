@@ -110,23 +110,28 @@ def _total_errors(
 
 
 def checked_bias_ratios(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
-    """Bias ratios, or ones when ratios from earlier windows made the last window's totals worse.
+    """Bias ratios, or ones unless ratios made every later window's totals better.
 
     With few short windows a per-series volume ratio can be noise (a promotion in one window); it
-    is kept only if it passes this out-of-sample check on horizon totals (so never with one window).
+    is kept only if it passes an out-of-sample check on horizon totals in every window after the
+    first, each judged with ratios from the windows before it (so never with one window). One
+    check on the last window alone let a ratio through on OJ after a record quarter (1992Q1):
+    it lifted 1992Q2's forecast total to 1.45x the actual where it was 1.11x without it.
     """
     ratio = bias_ratios(actual, forecast)
     if len(actual) < 2:
         # one window cannot check a ratio out of sample: on M3 yearly such unchecked ratios
         # raised sMAPE from 16.75 to 17.57 (300 series), so they are not applied
         return np.ones_like(ratio)
-    trial = bias_ratios(actual[:-1], forecast[:-1])
-    last_a, last_f = actual[-1], forecast[-1]
-    complete = np.isfinite(last_a).all(axis=1)
-    q_a = np.where(complete, np.nansum(last_a, axis=1), np.nan)
-    with_ratio = wape(q_a, (last_f * trial[:, None]).sum(axis=1))
-    without = wape(q_a, last_f.sum(axis=1))
-    return ratio if with_ratio < without else np.ones_like(ratio)
+    for k in range(1, len(actual)):
+        trial = bias_ratios(actual[:k], forecast[:k])
+        later_a, later_f = actual[k], forecast[k]
+        complete = np.isfinite(later_a).all(axis=1)
+        q_a = np.where(complete, np.nansum(later_a, axis=1), np.nan)
+        with_ratio = wape(q_a, (later_f * trial[:, None]).sum(axis=1))
+        if not with_ratio < wape(q_a, later_f.sum(axis=1)):
+            return np.ones_like(ratio)
+    return ratio
 
 
 def pick(results: dict[str, tuple], choice: np.ndarray, part: int) -> np.ndarray:

@@ -26,6 +26,15 @@ def test_bias_ratios_kept_only_when_they_help_out_of_sample() -> None:
     assert np.all(checked_bias_ratios(one_off, forecast) == 1.0)
 
 
+def test_bias_ratios_must_help_in_every_window_they_can_be_checked_on() -> None:
+    forecast = np.full((3, 2, 4), 10.0)
+    actual = np.full((3, 2, 4), 20.0)
+    actual[1] = 9.0  # the second window ran low: a ratio from the first would have hurt it
+    assert np.all(checked_bias_ratios(actual, forecast) == 1.0)
+    actual[1] = 18.0  # every later window ran high, as the earlier ones said
+    assert np.all(checked_bias_ratios(actual, forecast) > 1.0)
+
+
 def test_auto_reconciliation_never_trades_bottom_accuracy() -> None:
     scores = {
         "bottom_up": {"total": 0.30, "store": 0.32, "store x brand": 0.64},
