@@ -26,7 +26,7 @@ from engine.forecasting.metrics import (
     smape_per_series,
     wape,
 )
-from engine.forecasting.paths import PathSampler, log_errors
+from engine.forecasting.paths import PathSampler, choose_dependence, log_errors
 from engine.forecasting.reconciliation import (
     Hierarchy,
     Reconciler,
@@ -199,7 +199,9 @@ def run_forecast(
     if horizon:
         final_all = np.concatenate([pick(res_u, choice_u, 1), pick(res_b, choice_b, 1)])
         target = reconcile(G[method], final_all) * checked_bias_ratios(actual_b, recon_b)[:, None]
-        sampler = PathSampler().fit(errors)
+        dependence = choose_dependence(actual_b, recon_b, settings.seed)
+        metrics["path_dependence"] = dependence
+        sampler = PathSampler(dependence=dependence).fit(errors)
         needed = horizon + gaps  # each series runs from its own last period
         paths = sampler.sample(target, settings.n_paths, settings.seed, steps=needed)
         outcome.forecast_set = _forecast_set(on_calendar, gaps, keys, paths, horizon, stopped)

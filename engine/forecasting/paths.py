@@ -57,8 +57,12 @@ def log_errors(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
 class PathSampler:
     """Fit on errors (windows x series x steps); sample paths around any target mean."""
 
-    def __init__(self, shrink_points: float = SHRINK_POINTS) -> None:
+    def __init__(self, shrink_points: float = SHRINK_POINTS, dependence: float = 0.0) -> None:
         self.shrink_points = shrink_points
+        self.dependence = dependence
+        """Share of each path's rank that one draw holds for its whole horizon (0: ranks only
+        from the resampled error trajectories; 1: a path is high or low at every step). It leaves
+        every period's band alone and widens horizon totals' bands (see choose_dependence)."""
 
     def fit(self, errors: np.ndarray) -> PathSampler:
         errors = np.asarray(errors, dtype=float)
@@ -159,7 +163,53 @@ class PathSampler:
             own = rng.standard_normal((n, n_paths, steps))
             traj = traj + self.bandwidth_ * np.sqrt(0.5) * (common + own)
             dev[:, b * steps : (b + 1) * steps, :] = traj.transpose(0, 2, 1)
+        if self.dependence > 0:  # drawn last, so dependence 0 keeps the same paths
+            spread = np.sqrt(1.0 + self.bandwidth_**2)
+            level = rng.standard_normal((n, 1, n_paths)).astype(np.float32)
+            w = self.dependence
+            dev = np.sqrt(1.0 - w) * dev / spread + np.sqrt(w) * level
         return np.argsort(dev[:, :horizon], axis=2)
+
+
+DEPENDENCE_GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75)
+"""Dependence values tried by choose_dependence; the first (none) wins ties."""
+CHECK_PATHS = 200
+
+
+def choose_dependence(
+    actual: np.ndarray,
+    forecast: np.ndarray,
+    seed: int = 0,
+    grid: tuple[float, ...] = DEPENDENCE_GRID,
+) -> float:
+    """The path dependence whose horizon-total bands best covered held-out backtest windows.
+
+    actual, forecast: windows x series x steps. Each window in turn is left out: paths are
+    sampled around its forecast from the other windows' errors, and its complete series' totals
+    are checked against their 80% and 95% bands. The value with the smallest summed distance
+    from nominal coverage wins. Period bands do not depend on it, so only totals move. With one
+    window there is nothing to hold out: 0.
+    """
+    if len(actual) < 2:
+        return grid[0]
+    errors = log_errors(actual, forecast)
+    levels = {0.80: (0.10, 0.90), 0.95: (0.025, 0.975)}
+    miss: list[float] = []
+    for w in grid:
+        gaps: list[float] = []
+        for k in range(len(actual)):
+            complete = np.isfinite(actual[k]).all(axis=1)
+            if not complete.any():
+                continue
+            others = np.delete(errors, k, axis=0)
+            sampler = PathSampler(dependence=w).fit(others)
+            totals = sampler.sample(forecast[k][complete], CHECK_PATHS, seed + k).sum(axis=2)
+            truth = actual[k][complete].sum(axis=1)
+            for level, (lo, hi) in levels.items():
+                low, high = np.quantile(totals, [lo, hi], axis=1)
+                gaps.append(abs(float(np.mean((truth >= low) & (truth <= high))) - level))
+        miss.append(float(np.mean(gaps)) if gaps else np.inf)
+    return grid[int(np.argmin(miss))]
 
 
 def conformal_factors(scores: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 
 from engine.core.intervals import BANDS
 from engine.forecasting.metrics import coverage
-from engine.forecasting.paths import PathSampler, bias_ratios, log_errors
+from engine.forecasting.paths import PathSampler, bias_ratios, choose_dependence, log_errors
 
 
 def simulate(rng, n_series, n_windows, h, mean):
@@ -163,3 +163,32 @@ def test_series_sample_only_the_steps_they_need() -> None:
             np.quantile(paths[0], q, axis=0), np.quantile(full[0], q, axis=0), rtol=1e-4
         )
     np.testing.assert_array_equal(full, sampler.sample(target, 400, seed=4, steps=np.full(6, 40)))
+
+
+def _level_shocks(rng, windows, n, h, common):
+    """Log errors with a per-window, per-series level shared by every step (weight `common`)."""
+    level = rng.standard_normal((windows, n, 1))
+    noise = rng.standard_normal((windows, n, h))
+    return 0.3 * (np.sqrt(common) * level + np.sqrt(1 - common) * noise)
+
+
+def test_dependence_is_chosen_from_held_out_windows_and_moves_only_totals() -> None:
+    rng = np.random.default_rng(11)
+    n, h = 400, 13
+    forecast = np.full((4, n, h), 50.0)
+    actual = np.expm1(np.log1p(forecast) + _level_shocks(rng, 4, n, h, 0.6))
+    chosen = choose_dependence(actual, forecast, seed=1)
+    assert chosen >= 0.3  # errors that persist over the horizon need dependent paths
+    independent = np.expm1(np.log1p(forecast) + _level_shocks(rng, 4, n, h, 0.0))
+    assert choose_dependence(independent, forecast, seed=1) <= 0.1
+    errors = log_errors(actual, forecast)
+    future = np.expm1(np.log1p(forecast[0]) + _level_shocks(rng, 1, n, h, 0.6)[0])
+    covered = {}
+    for w in (0.0, chosen):
+        paths = PathSampler(dependence=w).fit(errors).sample(forecast[0], 1000, seed=2)
+        low, high = np.quantile(paths.sum(axis=2), [0.1, 0.9], axis=1)
+        covered[w] = coverage(future.sum(axis=1), low, high)
+        steps = np.quantile(paths, [0.1, 0.9], axis=1)
+        covered[f"steps {w}"] = coverage(future, *steps)
+    assert covered[chosen] > covered[0.0] and abs(covered[chosen] - 0.8) < 0.05
+    assert covered["steps 0.0"] == covered[f"steps {chosen}"]  # period bands are unchanged
