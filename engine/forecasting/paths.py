@@ -188,8 +188,9 @@ def choose_dependence(
     sampled around its forecast from the other windows' errors, and its complete series' totals
     are checked against their 80% and 95% bands; the miss is the mean distance from nominal
     coverage, and the grid value with the smallest miss wins (the first on ties). The whole grid
-    is tried: on OJ with 1992Q1 held out the miss fell, rose and fell again along it. Period
-    bands do not depend on the value, so only totals move. With one window: the grid's first.
+    is tried: on OJ with 1992Q1 held out the miss rose and then fell again along it, so stopping
+    at the first rise chose too little. Period bands do not depend on the value, so only totals
+    move. With one window: the grid's first.
     """
     if len(actual) < 2:
         return grid[0]
