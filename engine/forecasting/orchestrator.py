@@ -15,6 +15,7 @@ import pandas as pd
 
 from engine.core.calendar import future_dates
 from engine.core.calendar import season_length as season_length_for
+from engine.core.intervals import LEVELS
 from engine.core.panel import Panel, align_ends
 from engine.core.parallel import Runner
 from engine.forecasting.backtest import Backtester
@@ -399,7 +400,7 @@ def _coverage(
     paths = sampler.sample(recon_b[-1] * ratio[:, None], 400, settings.seed + 1)
     actual = actual_b[-1]
     out = {}
-    for level, (lo, hi) in {"80": (0.10, 0.90), "95": (0.025, 0.975)}.items():
+    for level, (lo, hi) in LEVELS.items():
         lo_p, hi_p = np.quantile(paths, [lo, hi], axis=1)
         out[f"coverage_{level}"] = coverage(actual, lo_p, hi_p)
         complete = ~np.isnan(actual).any(axis=1)

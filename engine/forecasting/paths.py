@@ -25,7 +25,7 @@ import numpy as np
 from scipy.special import ndtri
 from sklearn.isotonic import isotonic_regression
 
-from engine.core.intervals import BANDS
+from engine.core.intervals import BANDS, LEVELS
 
 SHRINK_POINTS = 10.0
 MAX_STANDARDIZED = 3.5
@@ -209,9 +209,9 @@ def choose_dependence(
         for k, (sampler, target, truth) in held_out.items():
             sampler.dependence = w  # only the ranks' draw reads it: the fit stays valid
             totals = sampler.sample(target, CHECK_PATHS, seed + k).sum(axis=2)
-            for level, (lo, hi) in {0.80: (0.10, 0.90), 0.95: (0.025, 0.975)}.items():
+            for lo, hi in LEVELS.values():
                 low, high = np.quantile(totals, [lo, hi], axis=1)
-                gaps.append(abs(float(np.mean((truth >= low) & (truth <= high))) - level))
+                gaps.append(abs(float(np.mean((truth >= low) & (truth <= high))) - (hi - lo)))
         misses.append(float(np.mean(gaps)))
     return grid[int(np.argmin(misses))]
 
@@ -281,7 +281,7 @@ def solve_level(z: np.ndarray, target: np.ndarray, sigma: np.ndarray) -> np.ndar
     root (the deviations are symmetric), so Newton's steps approach it from above.
     """
     level = np.where(target > 0, np.log1p(target), -np.inf)
-    for rows in _row_chunks(target.size, z.size):
+    for rows in _length_chunks(np.ones(target.size, dtype=int), z.size):
         active = rows[target[rows] > 0]
         for _ in range(100):
             if not active.size:
@@ -295,7 +295,7 @@ def solve_level(z: np.ndarray, target: np.ndarray, sigma: np.ndarray) -> np.ndar
     return level
 
 
-def _length_chunks(lengths: np.ndarray, n_paths: int, cells: int) -> list[np.ndarray]:
+def _length_chunks(lengths: np.ndarray, n_paths: int, cells: int = 2_000_000) -> list[np.ndarray]:
     """Positions of non-increasing `lengths` in pieces of at most `cells` path values, each
     piece counted at its first (longest) length; a single row may exceed it."""
     chunks, start = [], 0
@@ -304,12 +304,6 @@ def _length_chunks(lengths: np.ndarray, n_paths: int, cells: int) -> list[np.nda
         chunks.append(np.arange(start, min(start + size, len(lengths))))
         start += size
     return chunks
-
-
-def _row_chunks(n_rows: int, n_paths: int, cells: int = 2_000_000) -> list[np.ndarray]:
-    """Row numbers in pieces of about `cells` path values, to bound memory."""
-    size = max(1, cells // max(n_paths, 1))
-    return [np.arange(start, min(start + size, n_rows)) for start in range(0, n_rows, size)]
 
 
 @functools.lru_cache(maxsize=8)

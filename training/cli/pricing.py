@@ -26,6 +26,7 @@ from training.cli.options import (
 if TYPE_CHECKING:
     from models.forecasting.forecast_set import ForecastSet
     from models.pricing.payload import PricingSet
+
 OutOption = Annotated[Path, typer.Option("--out", help="Output file (.csv, or .json).")]
 ScenarioOption = Annotated[
     Path, typer.Option("--scenario", help="Scenario / request file (JSON or TOML).")
