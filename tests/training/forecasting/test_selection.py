@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.forecasting.orchestrator import _auto_method, checked_bias_ratios, select_per_series
+from engine.forecasting.orchestrator import (
+    _auto_method,
+    bottom_window_scores,
+    checked_bias_ratios,
+    select_per_series,
+)
 
 
 def test_selection_counts_the_error_of_horizon_totals() -> None:
@@ -43,6 +48,36 @@ def test_auto_reconciliation_never_trades_bottom_accuracy() -> None:
     assert _auto_method(scores, "store x brand") == "bottom_up"
     scores["mint_shrink"]["store x brand"] = 0.63
     assert _auto_method(scores, "store x brand") == "mint_shrink"
+
+
+def test_auto_reconciliation_must_not_lose_a_window_at_the_bottom() -> None:
+    """MinT better over all windows pooled but worse in one window's WAPE (or mean MASE) at
+    the bottom: bottom-up stays, as M3 yearly's test showed it should."""
+    scores = {
+        "bottom_up": {"total": 0.13, "series": 0.236},
+        "mint_shrink": {"total": 0.11, "series": 0.229},
+    }
+    by_window = {  # windows x (WAPE, mean MASE)
+        "bottom_up": np.array([[0.42, 2.76], [0.178, 3.12], [0.177, 4.12]]),
+        "mint_shrink": np.array([[0.40, 2.71], [0.172, 2.91], [0.179, 4.10]]),
+    }
+    assert _auto_method(scores, "series", by_window) == "bottom_up"
+    by_window["mint_shrink"][2, 0] = 0.176
+    assert _auto_method(scores, "series", by_window) == "mint_shrink"
+    by_window["mint_shrink"][1, 1] = 3.2  # series by series worse in one window
+    assert _auto_method(scores, "series", by_window) == "bottom_up"
+    by_window["mint_shrink"][1, 1] = np.nan  # nothing to compare there: no objection
+    assert _auto_method(scores, "series", by_window) == "mint_shrink"
+
+
+def test_bottom_window_scores_are_each_windows_wape_and_mean_mase() -> None:
+    actual = np.array([[[10.0, 10.0], [4.0, 4.0]], [[10.0, 12.0], [4.0, 2.0]]])
+    forecast = np.array([[[8.0, 10.0], [4.0, 6.0]], [[10.0, 10.0], [3.0, 3.0]]])
+    scale = np.array([2.0, 1.0])
+    got = bottom_window_scores(actual, forecast, scale)
+    # window 0: |errors| 2, 0, 0, 2 over volume 28; MASE (1/2, 1) -> mean 0.75
+    # window 1: 0, 2, 1, 1 over volume 28; MASE (1/2, 1) -> 0.75
+    np.testing.assert_allclose(got, [[4 / 28, 0.75], [4 / 28, 0.75]])
 
 
 def test_bias_ratios_need_a_second_window_to_be_checked() -> None:
