@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from engine.core.calendar import quarter_periods, season_length
 
+MIN_ORIGIN_HISTORY = 8
+"""Fewest periods of history any backtest origin trains on (more where the season is longer)."""
+
 
 @dataclass(frozen=True)
 class Window:
@@ -38,5 +41,5 @@ def make_windows(
     """Rolling origins one quarter apart, each forecasting one quarter (or the set horizon)."""
     h = window_horizon or quarter_periods(freq)
     m = season_length(freq)
-    min_train = max(8, min(2 * m, n_periods // 2))
+    min_train = max(MIN_ORIGIN_HISTORY, min(2 * m, n_periods // 2))
     return rolling_origins(n_periods, h, n_windows, step=h, min_train=min_train)
