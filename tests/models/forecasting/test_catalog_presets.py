@@ -14,7 +14,7 @@ from engine.forecasting.orchestrator import ForecastSettings, run_forecast
 from models.forecasting.catalog import PRESETS, candidate_names
 
 
-@pytest.mark.parametrize("freq", ["D", "M", "Q", "Y"])
+@pytest.mark.parametrize("freq", ["D", "M", "Q"])
 def test_standard_uses_statsforecast_models_where_the_season_is_modelled_natively(
     freq: str,
 ) -> None:
@@ -22,6 +22,14 @@ def test_standard_uses_statsforecast_models_where_the_season_is_modelled_nativel
     assert {"auto_ets", "dotm", "gbm"} <= set(names) and "ets" not in names
     others = {"auto_ets", "dotm"}
     assert [n for n in names if n not in others] == [n for n in PRESETS["standard"] if n != "ets"]
+
+
+def test_yearly_data_leave_the_theta_method_to_dotm() -> None:
+    """Without a season, Theta is DOTM with theta fixed at 2: it would vote twice."""
+    yearly = candidate_names("standard", "Y")
+    assert "theta" not in yearly and {"auto_ets", "dotm", "ensemble"} <= set(yearly)
+    assert [n for n in candidate_names("standard", "Q") if n != "theta"] == yearly
+    assert "theta" in candidate_names("theta,dotm,ensemble", "Y")  # asked for: kept
 
 
 @pytest.mark.parametrize("freq", ["M", "Q", "Y"])
