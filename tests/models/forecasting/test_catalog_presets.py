@@ -79,6 +79,7 @@ def test_a_monthly_run_on_the_default_setting_scores_autoets_for_every_series() 
     assert "mase.auto_ets" in selected.columns and "mase.ets" not in selected.columns
     assert selected["mase.auto_ets"].notna().all() and selected["mase.dotm"].notna().all()
     assert "mase.gbm" not in selected.columns  # no drivers: no global model
+    assert "mase.naive" not in selected.columns and selected["mase.seasonal_naive"].notna().all()
 
 
 def test_a_monthly_run_with_prices_keeps_the_global_model_in_the_default() -> None:
