@@ -132,11 +132,11 @@ def role_of(name: str) -> Role | None:
 def preset_names(selection: str, freq: str | None = None, drivers: bool = True) -> list[str]:
     """A preset's candidates for data of frequency `freq`, with or without drivers (see
     NATIVE_SEASON_PRESETS and NON_SEASONAL_LEFT_OUT); empty when `selection` is not a preset."""
-    native = freq is not None and season_length(freq) <= MAX_NATIVE_SEASON
-    if not native or selection not in NATIVE_SEASON_PRESETS:
+    season = season_length(freq) if freq is not None else None
+    if season is None or season > MAX_NATIVE_SEASON or selection not in NATIVE_SEASON_PRESETS:
         return list(PRESETS.get(selection, []))
     names = NATIVE_SEASON_PRESETS[selection]
-    if season_length(freq) == 1:
+    if season == 1:
         names = [n for n in names if n not in NON_SEASONAL_LEFT_OUT]
     return list(names) if drivers else [n for n in names if role_of(n) != "global"]
 
