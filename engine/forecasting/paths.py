@@ -20,6 +20,7 @@ paths at zero, narrowing the bands and pushing the 90th percentile below the mea
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtri
@@ -52,6 +53,17 @@ _TOLERANCE = 1e-9
 def log_errors(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
     """log1p(actual) - log1p(forecast), same shape; NaN where the actual is missing."""
     return np.log1p(np.clip(actual, 0.0, None)) - np.log1p(np.clip(forecast, 0.0, None))
+
+
+@dataclass(frozen=True)
+class PathGrid:
+    """Where sample paths' values come from: per series and step a log level and spread on the
+    sorted normal grid z; `need` is how many leading steps each series is sampled for."""
+
+    need: np.ndarray
+    z: np.ndarray
+    sigma: np.ndarray
+    level: np.ndarray
 
 
 class PathSampler:
@@ -112,21 +124,35 @@ class PathSampler:
         any bias correction. It is met exactly unless a band would otherwise narrow. `steps`
         (one per series, default the whole horizon) is how many leading steps a series needs:
         later steps are left at zero and cost nothing (a series that stopped early needs more
-        steps than one that reaches the panel's end). Series are sampled in chunks of about
-        SAMPLE_CELLS path values, so the working memory beside the float32 result stays bounded
-        however many series there are; the backtest window each path draws is shared by every
-        chunk (common shocks), the rest is drawn per chunk.
+        steps than one that reaches the panel's end).
         """
+        return self.draw(self.grid(target, n_paths, steps), seed)
+
+    def grid(self, target: np.ndarray, n_paths: int, steps: np.ndarray | None = None) -> PathGrid:
+        """The path values' grid around `target` (see sample): it does not depend on the seed
+        or the dependence, so one grid serves every draw of a dependence search."""
         target = np.clip(np.nan_to_num(np.asarray(target, dtype=float)), 0.0, None)
         n, horizon = target.shape
         need = np.full(n, horizon) if steps is None else np.clip(np.asarray(steps), 1, horizon)
         target = np.where(np.arange(horizon)[None, :] < need[:, None], target, 0.0)
-        rng = np.random.default_rng(seed)
-        pool_steps = self.pool_.shape[2]
-        windows = rng.integers(0, self.pool_.shape[0], (-(-horizon // pool_steps), n_paths))
         z = ndtri((np.arange(n_paths) + 0.5) / n_paths)
         sigma = capped_sigma(target, self.step_sigma(n, horizon), n_paths)
         level = solve_level(z, target.ravel(), sigma.ravel()).reshape(n, horizon)
+        return PathGrid(need, z, sigma, level)
+
+    def draw(self, grid: PathGrid, seed: int = 0) -> np.ndarray:
+        """Paths on a grid, ordered by resampled error trajectories (see sample).
+
+        Series are sampled in chunks of about SAMPLE_CELLS path values, so the working memory
+        beside the float32 result stays bounded however many series there are; the backtest
+        window each path draws is shared by every chunk (common shocks), the rest is drawn per
+        chunk.
+        """
+        need, z, sigma, level = grid.need, grid.z, grid.sigma, grid.level
+        (n, horizon), n_paths = sigma.shape, z.size
+        rng = np.random.default_rng(seed)
+        pool_steps = self.pool_.shape[2]
+        windows = rng.integers(0, self.pool_.shape[0], (-(-horizon // pool_steps), n_paths))
         paths = np.zeros((n, n_paths, horizon), dtype=np.float32)
         by_need = np.argsort(-need, kind="stable")  # chunks of similar length: no wasted steps
         for chunk in _length_chunks(need[by_need], n_paths, SAMPLE_CELLS):
@@ -138,8 +164,8 @@ class PathSampler:
             )
             step_paths = np.empty((len(rows), n_paths), dtype=np.float32)
             for step in range(length):
-                grid = grid_values(level[rows, step], sigma[rows, step], z)  # ascending per row
-                np.put_along_axis(step_paths, order[:, step], grid.astype(np.float32), axis=1)
+                values = grid_values(level[rows, step], sigma[rows, step], z)  # ascending per row
+                np.put_along_axis(step_paths, order[:, step], values.astype(np.float32), axis=1)
                 paths[rows, :, step] = step_paths
         return paths
 
@@ -200,15 +226,16 @@ def choose_dependence(
         complete = np.isfinite(actual[k]).all(axis=1)
         if complete.any():
             sampler = PathSampler().fit(np.delete(errors, k, axis=0))
-            held_out[k] = (sampler, forecast[k][complete], actual[k][complete].sum(axis=1))
+            values = sampler.grid(forecast[k][complete], CHECK_PATHS)
+            held_out[k] = (sampler, values, actual[k][complete].sum(axis=1))
     if not held_out:
         return grid[0]
     misses = []
     for w in grid:
         gaps = []
-        for k, (sampler, target, truth) in held_out.items():
-            sampler.dependence = w  # only the ranks' draw reads it: the fit stays valid
-            totals = sampler.sample(target, CHECK_PATHS, seed + k).sum(axis=2)
+        for k, (sampler, values, truth) in held_out.items():
+            sampler.dependence = w  # only the ranks' draw reads it: the fit and grid stay valid
+            totals = sampler.draw(values, seed + k).sum(axis=2)
             for lo, hi in LEVELS.values():
                 low, high = np.quantile(totals, [lo, hi], axis=1)
                 gaps.append(abs(float(np.mean((truth >= low) & (truth <= high))) - (hi - lo)))
