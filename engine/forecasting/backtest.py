@@ -19,6 +19,12 @@ from models.forecasting.catalog import COMBINATIONS, combinations_in, is_global
 from models.forecasting.ensemble import combine_forecasts
 
 
+def one_fit_backtest(spec: Any, known: bool) -> bool:
+    """True for models that forecast every backtest window from one fit at the oldest cut
+    (not when the windows' real drivers are known: those are refitted per window)."""
+    return not known and hasattr(spec, "backtest_forecasts")
+
+
 def _fit_predict(
     spec: Any, panel: Panel, windows: list[Window], final_horizon: int, known: bool = False
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -29,7 +35,7 @@ def _fit_predict(
     """
     h = windows[0].horizon if windows else 0
     out = np.zeros((len(windows), panel.n_series, h))
-    if windows and not known and hasattr(spec, "backtest_forecasts"):
+    if windows and one_fit_backtest(spec, known):
         # models that can run one fit over later windows do so (no window sees later data)
         out = clone(spec).backtest_forecasts(panel, [w.cut for w in windows], h)
         windows = []
@@ -68,10 +74,15 @@ class Backtester:
         every_window = list(range(len(windows)))
         n_chunks = self.runner.chunk_count(panel.n_series)
         for name, spec in todo.items():
+            rows = np.arange(panel.n_series)
+            if is_global(name) and one_fit_backtest(spec, self.known_drivers):
+                # fitted on every series at once, once for all windows: one task
+                tasks.append((spec, panel, windows, final_horizon, self.known_drivers))
+                owners.append((name, rows, every_window))
+                continue
             if is_global(name):
                 # fitted on every series at once: one task per window and one for the final
                 # fit, so that workers share a global model's work instead of one doing it all
-                rows = np.arange(panel.n_series)
                 for k in every_window:
                     tasks.append((spec, panel, windows[k : k + 1], 0, self.known_drivers))
                     owners.append((name, rows, [k]))

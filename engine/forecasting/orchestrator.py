@@ -42,6 +42,7 @@ from engine.forecasting.reconciliation import (
 from engine.forecasting.selection import checked_bias_ratios, pick, select_per_series
 from engine.forecasting.windows import MIN_ORIGIN_HISTORY, Window, make_windows
 from models.forecasting.catalog import (
+    COMBINATION_ONLY,
     COMBINATIONS,
     candidate_specs,
     combinations_in,
@@ -274,14 +275,19 @@ def intermittent_rows(panel: Panel) -> np.ndarray:
 
 
 def allowed_candidates(names: list[str], intermittent: np.ndarray) -> np.ndarray:
-    """Series x candidates: intermittent-demand models only, and only on intermittent series.
+    """Series x candidates: intermittent-demand models only, and only on intermittent series;
+    models that only serve combinations (COMBINATION_ONLY) never alone when a combination runs.
 
-    Without any intermittent model in the selection every candidate stays allowed everywhere.
+    Without any intermittent model in the selection every other candidate stays allowed.
     """
     special = np.array([role_of(n) == "intermittent" for n in names], dtype=bool)
-    if not special.any():
-        return np.ones((len(intermittent), len(names)), dtype=bool)
-    return np.where(intermittent[:, None], special[None, :], ~special[None, :])
+    allowed = np.ones((len(intermittent), len(names)), dtype=bool)
+    if special.any():
+        allowed = np.where(intermittent[:, None], special[None, :], ~special[None, :])
+    if any(n in COMBINATIONS for n in names):
+        members_only = np.array([n in COMBINATION_ONLY for n in names], dtype=bool)
+        allowed &= ~members_only[None, :]
+    return allowed
 
 
 def _auto_method(

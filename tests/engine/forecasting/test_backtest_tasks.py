@@ -18,7 +18,7 @@ from tests.engine.forecasting.test_combinations import monthly_panel
 def test_split_tasks_give_the_whole_panel_forecasts(runner: Runner) -> None:
     panel = monthly_panel(n_series=12)
     windows = make_windows(panel.n_periods, panel.freq, 3)
-    specs = candidate_specs("naive,theta,gbm")
+    specs = candidate_specs("naive,theta,gbm,window_gbm")
     assert any(is_global(n) for n in specs)  # a global model's split is under test
     got = Backtester(runner).run("bottom", panel, specs, windows, final_horizon=7)
     for name, spec in specs.items():

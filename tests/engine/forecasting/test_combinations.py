@@ -3,17 +3,23 @@ selection never picks a combination for a series where it lost every backtest wi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from engine.core.panel import Panel
 from engine.core.parallel import Runner
 from engine.forecasting.backtest import Backtester
 from engine.forecasting.metrics import mase_per_series, mase_scale
-from engine.forecasting.selection import select_per_series, window_scores
+from engine.forecasting.orchestrator import allowed_candidates
+from engine.forecasting.selection import held_out_picks, select_per_series, window_scores
 from engine.forecasting.windows import make_windows
-from models.forecasting.catalog import SCUM_MEMBERS, candidate_specs
+from models.forecasting.catalog import COMBINATION_ONLY, SCUM_MEMBERS, candidate_specs
 from models.forecasting.statsforecast_local import StatsForecastModel
+from models.forecasting.window_gbm import WindowGBM
 
 
 def monthly_panel(n_series: int = 24, n_months: int = 84, seed: int = 3) -> Panel:
@@ -72,24 +78,77 @@ def test_combination_is_never_picked_where_it_lost_every_window() -> None:
     rows = np.arange(40)
     overall = per_window.mean(axis=0)  # equal windows: the pooled score is the windows' mean
     best_single = np.argmin(overall[:, :2], axis=1)
-    lost_all = (per_window[:, rows, 2] > per_window[:, rows, best_single]).all(axis=0)
+    rival = held_out_picks(per_window, [0, 1], np.zeros((40, 3), dtype=bool))
+    rival_scores = np.take_along_axis(per_window, rival[:, :, None], axis=2)[:, :, 0]
+    lost_all = (per_window[:, :, 2] > rival_scores).all(axis=0)
     close = overall[:, 2] <= overall[rows, best_single] * 1.1
     assert (lost_all & close).any() and (~lost_all & close).any()  # both cases in this draw
     assert not (choice[lost_all] == 2).any()
     assert (choice[~lost_all & close] == 2).all()  # elsewhere a close combination is favoured
 
 
-def test_one_fit_backtest_never_sees_data_after_a_window_cut() -> None:
+def test_the_rival_in_each_window_is_the_single_model_picked_on_the_other_windows() -> None:
+    """A model that wins two windows by a mile is picked overall, but in each of those two
+    windows the honest rival is the one picked without it."""
+    # windows x series x [a, b, ensemble]: a wins windows 0 and 1 hugely, b wins window 2
+    per_window = np.array(
+        [
+            [[0.1, 1.0, 0.5]],
+            [[0.1, 1.0, 0.5]],
+            [[3.0, 0.2, 0.3]],
+        ]
+    )
+    picks = held_out_picks(per_window, [0, 1], np.zeros((1, 3), dtype=bool))
+    # without window 0 (or 1): a's mean 1.55 vs b's 0.6 -> b; without window 2: a
+    assert picks[:, 0].tolist() == [1, 1, 0]
+    one = held_out_picks(per_window[:1], [0, 1], np.zeros((1, 3), dtype=bool))
+    assert one[:, 0].tolist() == [0]  # one window: the pick on it
+    blocked = np.array([[True, False, False]])  # a ruled out for this series: b everywhere
+    assert held_out_picks(per_window, [0, 1], blocked)[:, 0].tolist() == [1, 1, 1]
+
+
+def test_a_combination_beaten_only_by_the_hindsight_pick_can_still_be_chosen() -> None:
+    """The ensemble loses every window to the model picked on all of them (hindsight), but
+    not to the model picked on the other windows; it is not ruled out, and it is close."""
+    actual = np.full((3, 1, 4), 100.0)
+    scale = np.ones(1)
+    a = actual + np.array([2.0, 2.0, 5.0])[:, None, None]  # best over all windows
+    b = actual + np.array([1.0, 1.0, 9.0])[:, None, None]  # best on windows 0 and 1
+    ens = actual + np.array([3.0, 3.0, 6.0])[:, None, None]
+    forecasts = {"a": a, "b": b, "ensemble": ens}
+    choice, _ = select_per_series(forecasts, actual, scale)
+    per_window = window_scores(forecasts, actual, scale, list(forecasts))
+    assert (per_window[:, 0, 2] > per_window[:, 0, 0]).all()  # lost every window to a
+    assert choice[0] == 2
+    ens_lost = actual + np.array([3.0, 3.0, 10.0])[:, None, None]  # loses to b in window 2 too
+    forecasts = {"a": a, "b": b, "ensemble": ens_lost}
+    choice, _ = select_per_series(forecasts, actual, scale)
+    assert choice[0] != 2
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: StatsForecastModel("AutoETS"), WindowGBM], ids=["auto_ets", "window_gbm"]
+)
+def test_one_fit_backtest_never_sees_data_after_a_window_cut(make: Callable[[], Any]) -> None:
     panel = monthly_panel(n_series=6)
     cuts, h = [60, 66, 72], 6
-    model = StatsForecastModel("AutoETS")
-    before = model.backtest_forecasts(panel, cuts, h)
+    before = make().backtest_forecasts(panel, cuts, h)
     changed = panel.values.copy()
     changed[:, cuts[1] :] *= 3.0  # everything from the second cut on
     later = Panel(panel.index, panel.dates, changed, panel.freq)
-    after = StatsForecastModel("AutoETS").backtest_forecasts(later, cuts, h)
-    np.testing.assert_allclose(after[0], before[0])
+    after = make().backtest_forecasts(later, cuts, h)
+    np.testing.assert_allclose(after[:2], before[:2])
     assert not np.allclose(after[2], before[2])
     # the first window is a plain fit on its own history
-    plain = StatsForecastModel("AutoETS").fit(panel.head(cuts[0])).predict(h)
+    plain = make().fit(panel.head(cuts[0])).predict(h)
     np.testing.assert_allclose(before[0], plain)
+
+
+def test_a_combination_only_model_is_never_a_series_model_beside_a_combination() -> None:
+    intermittent = np.array([False, True])
+    names = ["theta", "window_gbm", "croston_sba", "ensemble"]
+    allowed = allowed_candidates(names, intermittent)
+    assert allowed.tolist() == [[True, False, False, True], [False, False, True, False]]
+    # asked for alone (no combination to serve), it is every series' model
+    assert allowed_candidates(["window_gbm", "theta"], intermittent)[:, 0].all()
+    assert "window_gbm" in COMBINATION_ONLY
