@@ -195,7 +195,7 @@ def run_forecast(
     counts = pd.Series(np.array(names)[choice_b]).value_counts()
     for name in names:
         metrics[f"selected_share.{name}"] = float(counts.get(name, 0) / panel.n_series)
-    choice = choice_table(panel, keys, names, choice_b, np.where(allowed_b, scores_b, np.nan))
+    choice = choice_table(panel, keys, names, choice_b, scores_b, allowed_b)
     outcome = Outcome(metrics, table, choice, method, windows)
     outcome.notes = {
         "level_scores": level_scores,
@@ -237,13 +237,20 @@ def selection_scale(panel: Panel, windows: list[Window], m: int) -> np.ndarray:
 
 
 def choice_table(
-    panel: Panel, keys: list[str], names: list[str], choice: np.ndarray, scores: np.ndarray
+    panel: Panel,
+    keys: list[str],
+    names: list[str],
+    choice: np.ndarray,
+    scores: np.ndarray,
+    allowed: np.ndarray,
 ) -> pd.DataFrame:
     """Per series: the model (or combination) chosen, why, and every candidate's backtest MASE.
 
     `kind` says single, combination or intermittent; `demand_class` is the ADI/CV² class that
     decides whether intermittent-demand models may be chosen; `runner_up` is the best other
-    candidate by backtest MASE. Candidates ruled out for a series have no score (NaN).
+    candidate the series could have got, by backtest MASE. Candidates ruled out for a series
+    have no score (NaN), except combination-only members where a combination may be chosen:
+    their score shows what they bring to the mean, though they are never a series' model alone.
     """
     rows = np.arange(panel.n_series)
     table = panel.index[keys].copy().reset_index(drop=True)
@@ -257,15 +264,20 @@ def choice_table(
         for n in table["model"]
     ]
     table["backtest_mase"] = scores[rows, choice]
-    others = np.where(np.isfinite(scores), scores, np.inf)
+    others = np.where(allowed & np.isfinite(scores), scores, np.inf)
     others[rows, choice] = np.inf
     runner = np.argmin(others, axis=1)
     has_runner = np.isfinite(others[rows, runner])
     table["runner_up"] = np.where(has_runner, np.array(names)[runner], "")
     table["runner_up_mase"] = np.where(has_runner, others[rows, runner], np.nan)
+    members = np.array([n in COMBINATION_ONLY for n in names], dtype=bool)
+    combos = np.array([n in COMBINATIONS for n in names], dtype=bool)
+    combo_allowed = np.asarray(allowed[:, combos].any(axis=1), dtype=bool)
+    serving = members[None, :] & combo_allowed[:, None]
+    shown = np.where(allowed | serving, scores, np.nan)
     table["demand_class"] = [demand_class(clean_series(row)) for row in panel.values]
     for k, name in enumerate(names):
-        table[f"mase.{name}"] = scores[:, k]
+        table[f"mase.{name}"] = shown[:, k]
     return table
 
 

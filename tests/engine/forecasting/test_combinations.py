@@ -14,7 +14,7 @@ from engine.core.panel import Panel
 from engine.core.parallel import Runner
 from engine.forecasting.backtest import Backtester
 from engine.forecasting.metrics import mase_per_series, mase_scale
-from engine.forecasting.orchestrator import allowed_candidates
+from engine.forecasting.orchestrator import allowed_candidates, choice_table
 from engine.forecasting.selection import held_out_picks, select_per_series, window_scores
 from engine.forecasting.windows import make_windows
 from models.forecasting.catalog import COMBINATION_ONLY, SCUM_MEMBERS, candidate_specs
@@ -152,3 +152,19 @@ def test_a_combination_only_model_is_never_a_series_model_beside_a_combination()
     # asked for alone (no combination to serve), it is every series' model
     assert allowed_candidates(["window_gbm", "theta"], intermittent)[:, 0].all()
     assert "window_gbm" in COMBINATION_ONLY
+
+
+def test_the_choice_table_shows_a_members_score_but_never_offers_it_as_runner_up() -> None:
+    panel = monthly_panel(n_series=2)
+    names = ["theta", "window_gbm", "croston_sba", "ensemble"]
+    intermittent = np.array([False, True])
+    allowed = allowed_candidates(names, intermittent)
+    scores = np.array([[0.9, 0.5, 0.7, 0.8], [0.9, 0.5, 0.7, 0.8]])
+    choice = np.array([3, 2])  # the ensemble; the intermittent model
+    table = choice_table(panel, ["series"], names, choice, scores, allowed)
+    # smooth series: window_gbm scored best, shown, yet the runner-up is one it could get
+    assert table.loc[0, "mase.window_gbm"] == 0.5 and table.loc[0, "runner_up"] == "theta"
+    # intermittent series: no combination may be chosen, so the member has no score there
+    assert np.isnan(table.loc[1, "mase.window_gbm"]) and np.isnan(table.loc[1, "mase.theta"])
+    assert table.loc[1, "runner_up"] == ""
+    assert table["backtest_mase"].tolist() == [0.8, 0.7]
