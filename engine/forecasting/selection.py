@@ -52,8 +52,7 @@ def select_per_series(
     combos = [k for k, n in enumerate(names) if n in COMBINATIONS]
     singles = [k for k in range(len(names)) if k not in combos]
     rows = np.arange(n_series)
-    best_single = np.array(singles)[np.argmin(filled[:, singles], axis=1)] if singles else None
-    if best_single is not None and combos:
+    if singles and combos:
         per_window = window_scores(forecasts, actual, scale, names)  # windows x series x names
         picks = held_out_picks(per_window, singles, ~np.isfinite(filled))
         single_w = np.take_along_axis(per_window, picks[:, :, None], axis=2)[:, :, 0]

@@ -72,8 +72,8 @@ class GlobalGBM(BaseEstimator):
         self.windows_ = DEFAULT_WINDOWS[family]
         z = np.log1p(np.clip(panel.values, 0.0, None))
         recent = z[:, -LEVEL_PERIODS[family] :]
-        level = _nanmean_rows(recent)
-        level = np.where(np.isfinite(level), level, _nanmean_rows(z))
+        level = nanmean_rows(recent)
+        level = np.where(np.isfinite(level), level, nanmean_rows(z))
         self.level_ = np.nan_to_num(level, nan=0.0)
         exog = panel.exog if self.use_exog else {}
         self.exog_names_ = sorted(exog)
@@ -113,22 +113,12 @@ class GlobalGBM(BaseEstimator):
 
     def _fit_model(self, x: np.ndarray, y: np.ndarray) -> Any:
         """The LightGBM regressor on the stacked feature rows."""
-        import lightgbm as lgb
-
         n_keys = self.key_codes_.shape[1]
         categorical: list[int] | Literal["auto"] = (
             list(range(x.shape[1] - n_keys, x.shape[1])) if n_keys else "auto"
         )
         passed = {name: getattr(self, name) for name in LIGHTGBM_PARAMS}
-        return lgb.LGBMRegressor(
-            **passed,
-            subsample=0.8,
-            subsample_freq=1,
-            colsample_bytree=0.9,
-            deterministic=True,
-            force_row_wise=True,
-            verbose=-1,
-        ).fit(x, y, categorical_feature=categorical)
+        return lightgbm_regressor(passed).fit(x, y, categorical_feature=categorical)
 
     def predict(self, horizon: int, future_exog: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Recursive point forecasts, series x horizon, using planned drivers when given."""
@@ -179,13 +169,29 @@ class GlobalGBM(BaseEstimator):
             cols.append(norm[:, t - lag] if t - lag >= 0 else np.full(n, np.nan))
         for w in self.windows_:
             window = norm[:, max(0, t - w) : t]
-            cols.append(_nanmean_rows(window) if window.shape[1] else np.full(n, np.nan))
+            cols.append(nanmean_rows(window) if window.shape[1] else np.full(n, np.nan))
         cols.append(self.level_)
         cols.extend(calendar.T)
         for name in self.exog_names_:
             cols.append(drivers[name])
         cols.extend(self.key_codes_.T)
         return np.column_stack(cols)
+
+
+def lightgbm_regressor(params: dict[str, Any]) -> Any:
+    """An unfitted LightGBM regressor with `params` and the options every global model here
+    shares: row and column subsampling, deterministic, quiet."""
+    import lightgbm as lgb
+
+    return lgb.LGBMRegressor(
+        **params,
+        subsample=0.8,
+        subsample_freq=1,
+        colsample_bytree=0.9,
+        deterministic=True,
+        force_row_wise=True,
+        verbose=-1,
+    )
 
 
 MAX_KEY_LEVELS = 200
@@ -242,7 +248,7 @@ def _calendar(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:
     return np.column_stack([*terms, position])
 
 
-def _nanmean_rows(values: np.ndarray) -> np.ndarray:
+def nanmean_rows(values: np.ndarray) -> np.ndarray:
     """Row means ignoring NaN; NaN for all-missing rows, without warnings."""
     count = np.sum(~np.isnan(values), axis=1)
     total = np.nansum(values, axis=1)

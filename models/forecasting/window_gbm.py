@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator
 from engine.core.calendar import season_length
 from engine.core.panel import Panel
 from models.forecasting.catalog import register
+from models.forecasting.global_gbm import LIGHTGBM_PARAMS, lightgbm_regressor, nanmean_rows
 from models.forecasting.local import clean_series
 
 log = logging.getLogger("lodestar.models.forecasting")
@@ -45,6 +46,7 @@ class WindowGBM(BaseEstimator):
     num_leaves: int = 31
     min_child_samples: int = 20
     objective: str = "l1"
+    alpha: float = 0.5
     n_jobs: int = 1
     random_state: int = 0
 
@@ -60,29 +62,13 @@ class WindowGBM(BaseEstimator):
             self.model_ = self._fit_model(x, y)
         else:
             log.warning("WindowGBM: %d rows to learn from: recent levels carried", len(y))
-        self.history_ = history[:, -self.window_ :] if history.shape[1] else history
+        self.history_ = history[:, -self.window_ :]
         self.n_series_ = panel.n_series
         return self
 
     def _fit_model(self, x: np.ndarray, y: np.ndarray) -> Any:
         """The LightGBM regressor on the stacked rows (the last column is the step)."""
-        import lightgbm as lgb
-
-        return lgb.LGBMRegressor(
-            objective=self.objective,
-            n_estimators=self.n_estimators,
-            learning_rate=self.learning_rate,
-            num_leaves=self.num_leaves,
-            min_child_samples=self.min_child_samples,
-            n_jobs=self.n_jobs,
-            random_state=self.random_state,
-            subsample=0.8,
-            subsample_freq=1,
-            colsample_bytree=0.9,
-            deterministic=True,
-            force_row_wise=True,
-            verbose=-1,
-        ).fit(x, y)
+        return lightgbm_regressor({name: getattr(self, name) for name in LIGHTGBM_PARAMS}).fit(x, y)
 
     def predict(self, horizon: int, future_exog: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Point forecasts, series x horizon: the periods after each series' own last value."""
@@ -116,7 +102,7 @@ class WindowGBM(BaseEstimator):
         """The next `steps` periods of every series from its last `window` periods."""
         level = series_level(inputs, self.season_)
         if self.model_ is None:
-            recent = np.nan_to_num(_nanmean_abs(inputs[:, -self.season_ :]), nan=0.0)
+            recent = np.nan_to_num(nanmean_rows(np.abs(inputs[:, -self.season_ :])), nan=0.0)
             return np.repeat(recent[:, None], self.steps_, axis=1)
         scaled = inputs / level[:, None]
         rows = np.concatenate(
@@ -147,17 +133,10 @@ def _padded(history: np.ndarray, window: int) -> np.ndarray:
 def series_level(inputs: np.ndarray, season: int) -> np.ndarray:
     """Each row's scale: the mean absolute value of its last season, else of its whole window,
     else 1 (a series of zeros keeps its own units)."""
-    recent = _nanmean_abs(inputs[:, -season:])
-    whole = _nanmean_abs(inputs)
+    recent = nanmean_rows(np.abs(inputs[:, -season:]))
+    whole = nanmean_rows(np.abs(inputs))
     level = np.where(np.isfinite(recent) & (recent > 0), recent, whole)
     return np.where(np.isfinite(level) & (level > 0), level, 1.0)
-
-
-def _nanmean_abs(values: np.ndarray) -> np.ndarray:
-    """Row means of absolute values ignoring NaN; NaN for all-missing rows, without warnings."""
-    count = np.sum(~np.isnan(values), axis=1)
-    total = np.nansum(np.abs(values), axis=1)
-    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def training_rows(
