@@ -18,25 +18,16 @@ from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.base import BaseEstimator
 
-from engine.core.calendar import season_length
-from engine.core.panel import Panel
 from models.forecasting.catalog import register
-from models.forecasting.global_gbm import LIGHTGBM_PARAMS, lightgbm_regressor, nanmean_rows
-from models.forecasting.local import clean_series
+from models.forecasting.global_gbm import LIGHTGBM_PARAMS, lightgbm_regressor
+from models.forecasting.recent_window import MIN_ROWS, RecentWindowModel, series_level
 
 log = logging.getLogger("lodestar.models.forecasting")
 
-DEFAULT_WINDOW = {"D": 28, "W": 52, "M": 24, "Q": 12, "Y": 10}
-"""Periods of history each row sees: two years of months, three of quarters, ten years."""
-DEFAULT_STEPS = {"D": 28, "W": 26, "M": 18, "Q": 8, "Y": 6}
-"""Steps ahead learned directly (M3's horizons for months, quarters and years)."""
-MIN_ROWS = 50
-
 
 @dataclass(eq=False, repr=False)
-class WindowGBM(BaseEstimator):
+class WindowGBM(RecentWindowModel):
     """LightGBM on level-scaled recent history, all series at once; forecasts each step directly."""
 
     window: int | None = None
@@ -50,93 +41,19 @@ class WindowGBM(BaseEstimator):
     n_jobs: int = 1
     random_state: int = 0
 
-    def fit(self, panel: Panel) -> WindowGBM:
-        family = panel.freq[0]
-        self.window_ = int(self.window or DEFAULT_WINDOW[family])
-        self.steps_ = int(self.steps or DEFAULT_STEPS[family])
-        self.season_ = max(1, season_length(panel.freq))
-        history = right_aligned([clean_series(row) for row in panel.values])
+    def _fit_rows(self, history: np.ndarray) -> Any:
+        """LightGBM on one row per series, cut and step (the last column is the step)."""
         x, y = training_rows(history, self.window_, self.season_, self.steps_)
-        self.model_ = None
-        if len(y) >= MIN_ROWS:
-            self.model_ = self._fit_model(x, y)
-        else:
+        if len(y) < MIN_ROWS:
             log.warning("WindowGBM: %d rows to learn from: recent levels carried", len(y))
-        self.history_ = history[:, -self.window_ :]
-        self.n_series_ = panel.n_series
-        return self
-
-    def _fit_model(self, x: np.ndarray, y: np.ndarray) -> Any:
-        """The LightGBM regressor on the stacked rows (the last column is the step)."""
+            return None
         return lightgbm_regressor({name: getattr(self, name) for name in LIGHTGBM_PARAMS}).fit(x, y)
 
-    def predict(self, horizon: int, future_exog: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        """Point forecasts, series x horizon: the periods after each series' own last value."""
-        return self._forecast_from(self.history_, horizon)
-
-    def backtest_forecasts(self, panel: Panel, cuts: list[int], horizon: int) -> np.ndarray:
-        """Forecasts (windows x series x horizon) from one fit at the oldest cut.
-
-        Like statsforecast's models' `forward`: every later window is forecast from its own
-        history by the model fitted before the first cut, so no window sees data after its cut
-        and none is judged with a model refitted on more data than the per-series models had.
-        """
-        self.fit(panel.head(cuts[0]))
-        out = np.zeros((len(cuts), panel.n_series, horizon))
-        for k, cut in enumerate(cuts):
-            history = right_aligned([clean_series(row) for row in panel.values[:, :cut]])
-            out[k] = self._forecast_from(history, horizon)
-        return out
-
-    def _forecast_from(self, history: np.ndarray, horizon: int) -> np.ndarray:
-        """Forecasts of `horizon` periods after right-aligned histories, block by block."""
-        history = _padded(history, self.window_)
-        out = np.zeros((history.shape[0], 0))
-        while out.shape[1] < horizon:
-            block = self._predict_block(history[:, -self.window_ :])
-            out = np.concatenate([out, block], axis=1)
-            history = np.concatenate([history, block], axis=1)
-        return np.clip(np.nan_to_num(out[:, :horizon], nan=0.0, posinf=0.0), 0.0, None)
-
-    def _predict_block(self, inputs: np.ndarray) -> np.ndarray:
-        """The next `steps` periods of every series from its last `window` periods."""
-        level = series_level(inputs, self.season_)
-        if self.model_ is None:
-            recent = np.nan_to_num(nanmean_rows(np.abs(inputs[:, -self.season_ :])), nan=0.0)
-            return np.repeat(recent[:, None], self.steps_, axis=1)
-        scaled = inputs / level[:, None]
+    def _predict_scaled(self, scaled: np.ndarray) -> np.ndarray:
         rows = np.concatenate(
             [np.column_stack([scaled, np.full(len(scaled), k)]) for k in range(self.steps_)]
         )
-        pred = self.model_.predict(rows).reshape(self.steps_, len(scaled)).T
-        return pred * level[:, None]
-
-
-def right_aligned(series: list[np.ndarray]) -> np.ndarray:
-    """Series of different lengths as rows of one matrix ending at the same column (NaN before)."""
-    longest = max((len(y) for y in series), default=0)
-    out = np.full((len(series), longest), np.nan)
-    for i, y in enumerate(series):
-        if len(y):
-            out[i, longest - len(y) :] = y
-    return out
-
-
-def _padded(history: np.ndarray, window: int) -> np.ndarray:
-    """History with NaN columns in front so that it is at least `window` periods long."""
-    missing = window - history.shape[1]
-    if missing <= 0:
-        return history
-    return np.concatenate([np.full((history.shape[0], missing), np.nan), history], axis=1)
-
-
-def series_level(inputs: np.ndarray, season: int) -> np.ndarray:
-    """Each row's scale: the mean absolute value of its last season, else of its whole window,
-    else 1 (a series of zeros keeps its own units)."""
-    recent = nanmean_rows(np.abs(inputs[:, -season:]))
-    whole = nanmean_rows(np.abs(inputs))
-    level = np.where(np.isfinite(recent) & (recent > 0), recent, whole)
-    return np.where(np.isfinite(level) & (level > 0), level, 1.0)
+        return self.model_.predict(rows).reshape(self.steps_, len(scaled)).T
 
 
 def training_rows(

@@ -20,6 +20,7 @@ from engine.forecasting.windows import make_windows
 from models.forecasting.catalog import COMBINATION_ONLY, SCUM_MEMBERS, candidate_specs
 from models.forecasting.statsforecast_local import StatsForecastModel
 from models.forecasting.window_gbm import WindowGBM
+from models.forecasting.window_mlp import WindowMLP
 
 
 def monthly_panel(n_series: int = 24, n_months: int = 84, seed: int = 3) -> Panel:
@@ -127,7 +128,9 @@ def test_a_combination_beaten_only_by_the_hindsight_pick_can_still_be_chosen() -
 
 
 @pytest.mark.parametrize(
-    "make", [lambda: StatsForecastModel("AutoETS"), WindowGBM], ids=["auto_ets", "window_gbm"]
+    "make",
+    [lambda: StatsForecastModel("AutoETS"), WindowGBM, WindowMLP],
+    ids=["auto_ets", "window_gbm", "window_mlp"],
 )
 def test_one_fit_backtest_never_sees_data_after_a_window_cut(make: Callable[[], Any]) -> None:
     panel = monthly_panel(n_series=6)

@@ -20,7 +20,7 @@ def test_standard_uses_statsforecast_models_where_the_season_is_modelled_nativel
 ) -> None:
     names = candidate_names("standard", freq)
     assert {"auto_ets", "dotm", "gbm"} <= set(names) and "ets" not in names
-    others = {"auto_ets", "dotm", "window_gbm"}
+    others = {"auto_ets", "dotm", "window_gbm", "window_mlp"}
     left_out = {"ets", "naive"}  # naive: ignores the season the seasonal naive repeats
     assert [n for n in names if n not in others] == [
         n for n in PRESETS["standard"] if n not in left_out
@@ -31,7 +31,7 @@ def test_yearly_data_leave_the_theta_method_to_dotm() -> None:
     """Without a season, Theta is DOTM with theta fixed at 2: it would vote twice."""
     yearly = candidate_names("standard", "Y")
     assert "theta" not in yearly and {"auto_ets", "dotm", "ensemble"} <= set(yearly)
-    left_out = ("theta", "window_gbm")  # window_gbm: lower sMAPE, higher MASE on M3 yearly
+    left_out = ("theta", "window_gbm", "window_mlp")  # window models: higher MASE on M3 yearly
     assert [n for n in candidate_names("standard", "Q") if n not in left_out] == yearly
     assert "theta" in candidate_names("theta,dotm,ensemble", "Y")  # asked for: kept
 
@@ -42,8 +42,8 @@ def test_without_drivers_the_native_season_default_leaves_the_global_model_out(f
     assert candidate_names("standard", freq, drivers=False) == [
         n for n in with_drivers if n != "gbm"
     ]
-    if freq != "Y":  # seasonal data: the window model needs no drivers
-        assert "window_gbm" in candidate_names("standard", freq, drivers=False)
+    if freq != "Y":  # seasonal data: the window models need no drivers
+        assert {"window_gbm", "window_mlp"} <= set(candidate_names("standard", freq, drivers=False))
     assert candidate_names("standard", "W", drivers=False) == PRESETS["standard"]
     assert candidate_names("gbm,theta,ensemble", freq, drivers=False) == [
         "gbm",

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from engine.core.panel import Panel
-from models.forecasting.window_gbm import WindowGBM, right_aligned, training_rows
+from models.forecasting.recent_window import right_aligned
+from models.forecasting.window_gbm import WindowGBM, training_rows
 
 SHAPE = 1 + 0.3 * np.sin(2 * np.pi * np.arange(12) / 12)
 
