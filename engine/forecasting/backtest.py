@@ -117,7 +117,7 @@ class Backtester:
         for name, spec in todo.items():
             rows = np.arange(panel.n_series)
             if is_global(name):
-                one_fit = one_fit_backtest(spec, known) and windows
+                one_fit = one_fit_backtest(spec, known) and bool(windows)
                 fits = [every_window] if one_fit else [[k] for k in every_window]
                 for done in fits:
                     picked = [windows[k] for k in done]
