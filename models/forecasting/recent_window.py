@@ -10,6 +10,7 @@ built and the learner fitted (`_fit_rows`) and how a block is predicted (`_predi
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ MIN_ROWS = 50
 """Fewer training rows than this and the model carries each series' recent level instead."""
 
 
-class RecentWindowModel(BaseEstimator):
+class RecentWindowModel(BaseEstimator, ABC):
     """Base of the window models: fitted across series, forecasts block by block from the end."""
 
     window: int | None
@@ -45,13 +46,13 @@ class RecentWindowModel(BaseEstimator):
         self.n_series_ = panel.n_series
         return self
 
+    @abstractmethod
     def _fit_rows(self, history: np.ndarray) -> Any:
         """The fitted learner on rows from right-aligned `history`, or None with too few rows."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _predict_scaled(self, scaled: np.ndarray) -> np.ndarray:
         """The next `steps_` periods (series x steps) from level-scaled windows, same scale."""
-        raise NotImplementedError
 
     def predict(self, horizon: int, future_exog: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Point forecasts, series x horizon: the periods after each series' own last value."""
