@@ -27,6 +27,7 @@ DEFAULT_STEPS = {"D": 28, "W": 26, "M": 18, "Q": 8, "Y": 6}
 """Steps ahead learned directly (M3's horizons for months, quarters and years)."""
 MIN_ROWS = 50
 """Fewer training rows than this and the model carries each series' recent level instead."""
+SAMPLE_SEED = 0
 
 
 class RecentWindowModel(BaseEstimator, ABC):
@@ -116,3 +117,19 @@ def series_level(inputs: np.ndarray, season: int) -> np.ndarray:
     whole = nanmean_rows(np.abs(inputs))
     level = np.where(np.isfinite(recent) & (recent > 0), recent, whole)
     return np.where(np.isfinite(level) & (level > 0), level, 1.0)
+
+
+def kept_share(candidates: int, max_rows: int | None) -> float:
+    """Share of `candidates` training rows to keep so that about `max_rows` remain (1: all).
+
+    Every cut of every series is a row, so long daily panels give millions of them: a random
+    share, drawn the same way every time, bounds a window model's memory and time while
+    sampling every period and series alike."""
+    if not max_rows or candidates <= max_rows:
+        return 1.0
+    return max_rows / candidates
+
+
+def sampled(keep: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
+    """`keep` with each True kept with probability `share` (unchanged when share is 1)."""
+    return keep if share >= 1.0 else keep & (rng.random(keep.size) < share)

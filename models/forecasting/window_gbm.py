@@ -21,7 +21,14 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from models.forecasting.catalog import register
 from models.forecasting.global_gbm import LIGHTGBM_PARAMS, lightgbm_regressor
-from models.forecasting.recent_window import MIN_ROWS, RecentWindowModel, series_level
+from models.forecasting.recent_window import (
+    MIN_ROWS,
+    SAMPLE_SEED,
+    RecentWindowModel,
+    kept_share,
+    sampled,
+    series_level,
+)
 
 log = logging.getLogger("lodestar.models.forecasting")
 
@@ -40,10 +47,13 @@ class WindowGBM(RecentWindowModel):
     alpha: float = 0.5
     n_jobs: int = 1
     random_state: int = 0
+    max_rows: int | None = 2_500_000
+    """Training rows kept at most (a random share beyond): all M3 monthly series give 2.0
+    million; 300 daily series of two years gave 6.0 million, 106 s per fit and 3.6 GB."""
 
     def _fit_rows(self, history: np.ndarray) -> Any:
         """LightGBM on one row per series, cut and step (the last column is the step)."""
-        x, y = training_rows(history, self.window_, self.season_, self.steps_)
+        x, y = training_rows(history, self.window_, self.season_, self.steps_, self.max_rows)
         if len(y) < MIN_ROWS:
             log.warning("WindowGBM: %d rows to learn from: recent levels carried", len(y))
             return None
@@ -57,21 +67,25 @@ class WindowGBM(RecentWindowModel):
 
 
 def training_rows(
-    history: np.ndarray, window: int, season: int, steps: int
+    history: np.ndarray, window: int, season: int, steps: int, max_rows: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows (scaled window, step) and targets from every cut of every right-aligned series.
 
     A cut counts once the series has at least a season (and two periods) before it; each row's
-    target is the value `step` periods after the cut, scaled by the level at the cut.
+    target is the value `step` periods after the cut, scaled by the level at the cut. Beyond
+    `max_rows` candidate rows a random share of them is kept (`kept_share`).
     """
     n_series, n_periods = history.shape
     padded = np.concatenate([np.full((n_series, window), np.nan), history], axis=1)
     views = sliding_window_view(padded, window, axis=1)  # views[:, c] = history[:, c-window:c]
     seen = np.cumsum(np.isfinite(history), axis=1)  # periods present up to and including t
     least = max(season, 2)
+    cuts = [(cut, seen[:, cut - 1] >= least) for cut in range(least, n_periods)]
+    candidates = sum(int(ok.sum()) * min(steps, n_periods - cut) for cut, ok in cuts)
+    share = kept_share(candidates, max_rows)
+    rng = np.random.default_rng(SAMPLE_SEED)
     xs, ys = [], []
-    for cut in range(least, n_periods):
-        ok = seen[:, cut - 1] >= least
+    for cut, ok in cuts:
         if not ok.any():
             continue
         inputs = views[ok, cut]
@@ -79,7 +93,7 @@ def training_rows(
         scaled = inputs / level[:, None]
         for k in range(min(steps, n_periods - cut)):
             target = history[ok, cut + k] / level
-            keep = np.isfinite(target)
+            keep = sampled(np.isfinite(target), share, rng)
             if keep.any():
                 xs.append(np.column_stack([scaled[keep], np.full(int(keep.sum()), k)]))
                 ys.append(target[keep])

@@ -23,7 +23,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
 from models.forecasting.catalog import register
-from models.forecasting.recent_window import MIN_ROWS, RecentWindowModel, series_level
+from models.forecasting.recent_window import (
+    MIN_ROWS,
+    SAMPLE_SEED,
+    RecentWindowModel,
+    kept_share,
+    sampled,
+    series_level,
+)
 
 log = logging.getLogger("lodestar.models.forecasting")
 
@@ -46,10 +53,13 @@ class WindowMLP(RecentWindowModel):
     max_iter: int = 100
     batch_size: int = 256
     random_state: int = 0
+    max_rows: int | None = 250_000
+    """Training rows kept at most (a random share beyond): all M3 monthly series give 100,000;
+    300 daily series of two years gave 209,000 and 31 s per fit."""
 
     def _fit_rows(self, history: np.ndarray) -> Any:
         """The network on one row per series and cut whose whole next block is known."""
-        x, y = block_rows(history, self.window_, self.season_, self.steps_)
+        x, y = block_rows(history, self.window_, self.season_, self.steps_, self.max_rows)
         if len(y) < MIN_ROWS:
             log.warning("WindowMLP: %d rows to learn from: recent levels carried", len(y))
             return None
@@ -83,19 +93,23 @@ def log_inputs(scaled: np.ndarray) -> np.ndarray:
 
 
 def block_rows(
-    history: np.ndarray, window: int, season: int, steps: int
+    history: np.ndarray, window: int, season: int, steps: int, max_rows: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Level-scaled windows and their next `steps` values from every cut of every right-aligned
-    series where that block is complete (a season and two periods at least before the cut)."""
+    series where that block is complete (a season and two periods at least before the cut);
+    beyond `max_rows` candidate rows a random share of them is kept (`kept_share`)."""
     n_series, n_periods = history.shape
     padded = np.concatenate([np.full((n_series, window), np.nan), history], axis=1)
     views = sliding_window_view(padded, window, axis=1)  # views[:, c] = history[:, c-window:c]
     seen = np.cumsum(np.isfinite(history), axis=1)
     least = max(season, 2)
+    cuts = [(cut, seen[:, cut - 1] >= least) for cut in range(least, n_periods - steps + 1)]
+    share = kept_share(sum(int(ok.sum()) for _, ok in cuts), max_rows)
+    rng = np.random.default_rng(SAMPLE_SEED)
     xs, ys = [], []
-    for cut in range(least, n_periods - steps + 1):
+    for cut, seen_enough in cuts:
         block = history[:, cut : cut + steps]
-        ok = (seen[:, cut - 1] >= least) & np.isfinite(block).all(axis=1)
+        ok = sampled(seen_enough & np.isfinite(block).all(axis=1), share, rng)
         if not ok.any():
             continue
         level = series_level(views[ok, cut], season)

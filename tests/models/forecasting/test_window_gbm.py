@@ -80,3 +80,17 @@ def test_too_little_data_carries_each_series_recent_level() -> None:
     forecast = WindowGBM().fit(panel).predict(4)
     np.testing.assert_allclose(forecast[0], 6.0)
     np.testing.assert_allclose(forecast[1], 0.0)  # a series of zeros stays at zero
+
+
+def test_a_row_budget_keeps_a_random_share_for_every_step_the_same_way_each_time() -> None:
+    panel, _ = monthly_panel(n_series=30, n_months=96)
+    history = right_aligned(list(panel.values))
+    x_all, y_all = training_rows(history, window=24, season=12, steps=18)
+    x, y = training_rows(history, window=24, season=12, steps=18, max_rows=len(y_all) // 4)
+    assert abs(len(y) - len(y_all) / 4) < 0.05 * len(y_all) / 4
+    assert set(x[:, -1]) == set(x_all[:, -1])  # every step still learned
+    x_same, _ = training_rows(history, window=24, season=12, steps=18, max_rows=len(y_all) // 4)
+    np.testing.assert_array_equal(x_same, x)  # drawn the same way every time
+    # within the budget nothing is dropped
+    x_under, y_under = training_rows(history, window=24, season=12, steps=18, max_rows=len(y_all))
+    np.testing.assert_array_equal(y_under, y_all)

@@ -72,3 +72,20 @@ def test_too_little_data_carries_each_series_recent_level() -> None:
     forecast = WindowMLP().fit(panel).predict(4)
     np.testing.assert_allclose(forecast[0], 6.0)
     np.testing.assert_allclose(forecast[1], 0.0)  # a series of zeros stays at zero
+
+
+def test_a_row_budget_keeps_a_random_share_of_the_blocks_the_same_way_each_time() -> None:
+    panel, _ = monthly_panel(n_series=30, n_months=96)
+    history = right_aligned(list(panel.values))
+    x_all, y_all = block_rows(history, window=24, season=12, steps=18)
+    x, y = block_rows(history, window=24, season=12, steps=18, max_rows=len(y_all) // 3)
+    assert abs(len(y) - len(y_all) / 3) < 0.1 * len(y_all) / 3
+    assert np.isfinite(y).all() and y.shape[1] == 18
+    again, _ = block_rows(history, window=24, season=12, steps=18, max_rows=len(y_all) // 3)
+    np.testing.assert_array_equal(again, x)  # drawn the same way every time
+    under, _ = block_rows(history, window=24, season=12, steps=18, max_rows=len(y_all))
+    np.testing.assert_array_equal(under, x_all)  # within the budget nothing is dropped
+    # the model fitted on a budget still learns the season
+    panel, truth = monthly_panel()
+    forecast = WindowMLP(max_rows=1000).fit(panel).predict(12)
+    assert np.median(np.abs(forecast / truth - 1)) < 0.05
