@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator
 
 from engine.core.calendar import season_length
@@ -133,3 +134,17 @@ def kept_share(candidates: int, max_rows: int | None) -> float:
 def sampled(keep: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
     """`keep` with each True kept with probability `share` (unchanged when share is 1)."""
     return keep if share >= 1.0 else keep & (rng.random(keep.size) < share)
+
+
+def past_cuts(
+    history: np.ndarray, window: int, season: int, stop: int
+) -> tuple[np.ndarray, list[tuple[int, np.ndarray]]]:
+    """The windows before every cut of right-aligned `history` (views[:, c] is history[:, c -
+    window : c], NaN before the start) and each cut below `stop` with the series that have a
+    season and two periods before it (a boolean mask)."""
+    n_series = history.shape[0]
+    padded = np.concatenate([np.full((n_series, window), np.nan), history], axis=1)
+    views = sliding_window_view(padded, window, axis=1)
+    seen = np.cumsum(np.isfinite(history), axis=1)  # periods present up to and including t
+    least = max(season, 2)
+    return views, [(cut, seen[:, cut - 1] >= least) for cut in range(least, stop)]

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from models.forecasting.catalog import register
 from models.forecasting.global_gbm import LIGHTGBM_PARAMS, lightgbm_regressor
@@ -26,6 +25,7 @@ from models.forecasting.recent_window import (
     SAMPLE_SEED,
     RecentWindowModel,
     kept_share,
+    past_cuts,
     sampled,
     series_level,
 )
@@ -75,12 +75,8 @@ def training_rows(
     target is the value `step` periods after the cut, scaled by the level at the cut. Beyond
     `max_rows` candidate rows a random share of them is kept (`kept_share`).
     """
-    n_series, n_periods = history.shape
-    padded = np.concatenate([np.full((n_series, window), np.nan), history], axis=1)
-    views = sliding_window_view(padded, window, axis=1)  # views[:, c] = history[:, c-window:c]
-    seen = np.cumsum(np.isfinite(history), axis=1)  # periods present up to and including t
-    least = max(season, 2)
-    cuts = [(cut, seen[:, cut - 1] >= least) for cut in range(least, n_periods)]
+    n_periods = history.shape[1]
+    views, cuts = past_cuts(history, window, season, n_periods)
     candidates = sum(int(ok.sum()) * min(steps, n_periods - cut) for cut, ok in cuts)
     share = kept_share(candidates, max_rows)
     rng = np.random.default_rng(SAMPLE_SEED)

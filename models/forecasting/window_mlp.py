@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
@@ -28,6 +27,7 @@ from models.forecasting.recent_window import (
     SAMPLE_SEED,
     RecentWindowModel,
     kept_share,
+    past_cuts,
     sampled,
     series_level,
 )
@@ -98,12 +98,7 @@ def block_rows(
     """Level-scaled windows and their next `steps` values from every cut of every right-aligned
     series where that block is complete (a season and two periods at least before the cut);
     beyond `max_rows` candidate rows a random share of them is kept (`kept_share`)."""
-    n_series, n_periods = history.shape
-    padded = np.concatenate([np.full((n_series, window), np.nan), history], axis=1)
-    views = sliding_window_view(padded, window, axis=1)  # views[:, c] = history[:, c-window:c]
-    seen = np.cumsum(np.isfinite(history), axis=1)
-    least = max(season, 2)
-    cuts = [(cut, seen[:, cut - 1] >= least) for cut in range(least, n_periods - steps + 1)]
+    views, cuts = past_cuts(history, window, season, history.shape[1] - steps + 1)
     share = kept_share(sum(int(ok.sum()) for _, ok in cuts), max_rows)
     rng = np.random.default_rng(SAMPLE_SEED)
     xs, ys = [], []
